@@ -1,0 +1,147 @@
+// AdmissionReview v1 in and out, as pure functions: check the review's shape, then answer it as
+// the mutating webhook (add the missing annotations with a JSON patch, never deny) or as the
+// validating webhook (deny malformed or forbidden hahaha annotations with a precise message).
+
+import fastJsonPatch from 'fast-json-patch';
+import { type Analysis, type Config, analyze, denialMessage } from './analysis.ts';
+import { isHahahaKey } from './annotations.ts';
+import { podView } from './pod.ts';
+
+export type Webhook = 'mutate' | 'validate';
+export type Result = 'patched' | 'allowed' | 'denied' | 'skipped';
+
+export interface AdmissionRequest {
+  readonly uid: string;
+  readonly operation: string;
+  readonly resource?: { group?: string; version?: string; resource?: string };
+  readonly subResource?: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly object?: unknown;
+  readonly oldObject?: unknown;
+  readonly dryRun?: boolean;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  patchType?: 'JSONPatch';
+  patch?: string;
+  warnings?: string[];
+  status?: { code: number; reason: string; message: string };
+}
+
+export interface AdmissionReview {
+  apiVersion: 'admission.k8s.io/v1';
+  kind: 'AdmissionReview';
+  response: AdmissionResponse;
+}
+
+export interface Answer {
+  readonly review: AdmissionReview;
+  readonly result: Result;
+  readonly operation: string;
+  /** The JSON patch operations (patched only), for logs and tests. */
+  readonly patch?: readonly fastJsonPatch.Operation[];
+  readonly analysis?: Analysis;
+}
+
+export type Parsed = { ok: true; request: AdmissionRequest } | { ok: false; error: string };
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Check that a body is an AdmissionReview v1 with a request; say what is wrong otherwise. */
+export function parseReview(body: unknown): Parsed {
+  if (!isObj(body)) return { ok: false, error: 'expected a JSON object (an AdmissionReview v1)' };
+  if (body.apiVersion !== 'admission.k8s.io/v1') {
+    return { ok: false, error: `apiVersion: expected "admission.k8s.io/v1", got ${JSON.stringify(body.apiVersion ?? null)}` };
+  }
+  if (body.kind !== 'AdmissionReview') {
+    return { ok: false, error: `kind: expected "AdmissionReview", got ${JSON.stringify(body.kind ?? null)}` };
+  }
+  const r = body.request;
+  if (!isObj(r)) return { ok: false, error: 'request: the AdmissionReview has no request object' };
+  if (typeof r.uid !== 'string' || r.uid === '') return { ok: false, error: 'request.uid: expected a non-empty string' };
+  if (typeof r.operation !== 'string') return { ok: false, error: 'request.operation: expected a string' };
+  const request: AdmissionRequest = {
+    uid: r.uid,
+    operation: r.operation,
+    ...(isObj(r.resource) ? { resource: r.resource } : {}),
+    ...(typeof r.subResource === 'string' && r.subResource !== '' ? { subResource: r.subResource } : {}),
+    ...(typeof r.namespace === 'string' ? { namespace: r.namespace } : {}),
+    ...(typeof r.name === 'string' ? { name: r.name } : {}),
+    ...(r.object !== undefined && r.object !== null ? { object: r.object } : {}),
+    ...(r.oldObject !== undefined && r.oldObject !== null ? { oldObject: r.oldObject } : {}),
+    ...(r.dryRun === true ? { dryRun: true } : {}),
+  };
+  return { ok: true, request };
+}
+
+const isPod = (r: AdmissionRequest): boolean =>
+  (r.resource?.group ?? '') === '' && r.resource?.resource === 'pods' && r.subResource === undefined && r.object !== undefined;
+
+const review = (response: AdmissionResponse): AdmissionReview => ({
+  apiVersion: 'admission.k8s.io/v1',
+  kind: 'AdmissionReview',
+  response,
+});
+
+// The apiserver truncates long warnings; keep each one readable on its own.
+const MAX_WARNING = 240;
+const warningsOf = (ws: readonly string[]): string[] =>
+  [...new Set(ws)].map((w) => `hahaha: ${w}`).map((w) => (w.length > MAX_WARNING ? `${w.slice(0, MAX_WARNING - 1)}…` : w));
+
+/** The mutating webhook: add missing annotations on CREATE of managed pods. Never denies. */
+export function mutate(request: AdmissionRequest, config: Config): Answer {
+  const { uid, operation } = request;
+  if (!isPod(request) || operation !== 'CREATE') return { review: review({ uid, allowed: true }), result: 'skipped', operation };
+  const pod = podView(request.object);
+  const analysis = analyze(pod, config);
+  if (!analysis.managed) return { review: review({ uid, allowed: true }), result: 'skipped', operation, analysis };
+  const warnings = warningsOf(analysis.warnings);
+  const base = { uid, allowed: true, ...(warnings.length ? { warnings } : {}) };
+  if (Object.keys(analysis.additions).length === 0) return { review: review(base), result: 'allowed', operation, analysis };
+  // Diff only the annotations: an `add` per key where the map exists, one `add` of the map where it does not.
+  const before = { metadata: pod.hasAnnotations ? { annotations: pod.annotations } : {} };
+  const after = { metadata: { annotations: { ...pod.annotations, ...analysis.additions } } };
+  const patch = fastJsonPatch.compare(before, after);
+  return {
+    review: review({ ...base, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') }),
+    result: 'patched',
+    operation,
+    patch,
+    analysis,
+  };
+}
+
+function hahahaAnnotations(obj: unknown): string {
+  const a = podView(obj).annotations;
+  return JSON.stringify(Object.keys(a).filter(isHahahaKey).sort().map((k) => [k, a[k]]));
+}
+
+/**
+ * The validating webhook: on CREATE and UPDATE of managed pods, deny malformed or forbidden hahaha
+ * annotations. An UPDATE that leaves the hahaha annotations as they were is allowed, so a pod that
+ * got in while this webhook was down can still be updated (finalizers, labels) and deleted.
+ */
+export function validate(request: AdmissionRequest, config: Config): Answer {
+  const { uid, operation } = request;
+  if (!isPod(request) || (operation !== 'CREATE' && operation !== 'UPDATE')) {
+    return { review: review({ uid, allowed: true }), result: 'skipped', operation };
+  }
+  if (operation === 'UPDATE' && request.oldObject !== undefined && hahahaAnnotations(request.object) === hahahaAnnotations(request.oldObject)) {
+    return { review: review({ uid, allowed: true }), result: 'skipped', operation };
+  }
+  const analysis = analyze(podView(request.object), config);
+  if (analysis.problems.length === 0) {
+    return { review: review({ uid, allowed: true }), result: analysis.managed ? 'allowed' : 'skipped', operation, analysis };
+  }
+  const message = denialMessage(analysis.problems);
+  return {
+    review: review({ uid, allowed: false, status: { code: 400, reason: 'BadRequest', message } }),
+    result: 'denied',
+    operation,
+    analysis,
+  };
+}

@@ -1,0 +1,194 @@
+// Pod analysis: what hahaha makes of a pod. Is it managed, which containers are main, which are
+// sidecars and how each one is shut down (and where that came from), what is wrong with its
+// hahaha annotations, and which annotations the mutating webhook would add. Pure: the webhooks,
+// `hahaha explain` and the controller all decide from this one function.
+
+import { type Action, formatAction, parseAction } from './action.ts';
+import {
+  APP_LABEL,
+  DEFAULT_CONTAINER,
+  ENABLED,
+  KNOWN_KEYS,
+  MAIN_CONTAINER,
+  isHahahaKey,
+  shutdownContainer,
+  shutdownKey,
+} from './annotations.ts';
+import { type Catalog, type CatalogEntry, catalogAction, matchCatalog, unmetPrerequisites } from './catalog.ts';
+import type { PodView } from './pod.ts';
+import { type ExecPolicy, describeRefusal, refusedStep } from './policy.ts';
+import { type Selector, matches } from './selector.ts';
+
+export interface Config {
+  readonly selector: Selector;
+  readonly catalog: Catalog;
+  readonly policy: ExecPolicy;
+}
+
+export type MainSource = 'annotation' | 'app-label' | 'default-container' | 'first-container';
+/** Where a sidecar's action comes from: its annotation, the catalog, or nowhere (unknown sidecar). */
+export type ActionSource = 'annotation' | 'catalog' | 'none';
+
+export interface SidecarPlan {
+  readonly name: string;
+  readonly source: ActionSource;
+  /** Absent when the source is "none", or when the annotation is invalid. */
+  readonly action?: Action;
+  readonly entry?: CatalogEntry;
+}
+
+/** A problem with one annotation (or with the pod, key "pod"): the validating webhook denies on it. */
+export interface Problem {
+  readonly key: string;
+  /** What is wrong, without the key. */
+  readonly detail: string;
+}
+
+export interface Analysis {
+  readonly managed: boolean;
+  /** Why the pod is or is not managed. */
+  readonly reason: string;
+  readonly mains: readonly string[];
+  readonly mainSource?: MainSource;
+  readonly sidecars: readonly SidecarPlan[];
+  /** Init containers with restartPolicy Always: the kubelet stops them itself. */
+  readonly nativeSidecars: readonly string[];
+  readonly warnings: readonly string[];
+  readonly problems: readonly Problem[];
+  /** Annotations the mutating webhook adds; never a key the pod already has. */
+  readonly additions: Readonly<Record<string, string>>;
+}
+
+export const problemMessage = (p: Problem): string => `${p.key}: ${p.detail}`;
+
+/** The validating webhook's denial message for these problems (also printed by `hahaha explain`). */
+export const denialMessage = (problems: readonly Problem[]): string => problems.map(problemMessage).join('; ');
+
+const list = (names: readonly string[]): string => (names.length ? names.join(', ') : 'none');
+
+export function isManaged(pod: PodView, selector: Selector): { managed: boolean; reason: string } {
+  if (!matches(selector, pod.labels)) return { managed: false, reason: `labels do not match the selector ${selector.text}` };
+  const enabled = pod.annotations[ENABLED];
+  if (enabled === 'false') return { managed: false, reason: `opted out with ${ENABLED}: "false"` };
+  return { managed: true, reason: `labels match the selector ${selector.text}` };
+}
+
+export function analyze(pod: PodView, config: Config): Analysis {
+  const { managed, reason } = isManaged(pod, config.selector);
+  const problems: Problem[] = pod.problems.map((detail) => ({ key: 'pod', detail }));
+  const warnings: string[] = [];
+  const nativeSidecars = pod.initContainers.filter((c) => c.restartPolicy === 'Always').map((c) => c.name);
+  const base = { managed, reason, nativeSidecars, mains: [], sidecars: [], additions: {} };
+
+  const enabled = pod.annotations[ENABLED];
+  if (matches(config.selector, pod.labels) && enabled !== undefined && enabled !== 'true' && enabled !== 'false') {
+    problems.push({ key: ENABLED, detail: `expected "true" or "false", got ${JSON.stringify(enabled)}` });
+  }
+  if (!managed) return { ...base, warnings, problems };
+
+  for (const key of Object.keys(pod.annotations)) {
+    if (isHahahaKey(key) && !KNOWN_KEYS.includes(key) && shutdownContainer(key) === undefined) {
+      warnings.push(`${key}: unknown hahaha annotation (known: ${KNOWN_KEYS.join(', ')}, shutdown.hahaha.nais.io/<container>)`);
+    }
+  }
+  if (pod.containers.length === 0) problems.push({ key: 'pod', detail: 'the pod has no containers' });
+
+  const main = resolveMains(pod);
+  if ('problem' in main) problems.push(main.problem);
+  const mains = 'names' in main ? main.names : [];
+  const podLevelOk = problems.length === 0;
+
+  const additions: Record<string, string> = {};
+  if (podLevelOk && pod.annotations[MAIN_CONTAINER] === undefined) additions[MAIN_CONTAINER] = mains.join(',');
+  if (podLevelOk) {
+    for (const e of config.catalog) {
+      for (const [k, v] of Object.entries(e.podAnnotations)) {
+        if (pod.annotations[k] === undefined && additions[k] === undefined) additions[k] = v;
+      }
+    }
+  }
+  const annotations = { ...pod.annotations, ...additions };
+
+  const containers = new Set(pod.containers.map((c) => c.name));
+  const inits = new Set(pod.initContainers.map((c) => c.name));
+  for (const key of Object.keys(pod.annotations)) {
+    const name = shutdownContainer(key);
+    if (name === undefined) continue;
+    if (inits.has(name) && !containers.has(name)) {
+      problems.push({ key, detail: `${JSON.stringify(name)} is an init container: init containers are never sidecars (native sidecars are stopped by the kubelet)` });
+    } else if (!containers.has(name)) {
+      problems.push({ key, detail: `${JSON.stringify(name)} is not a container in this pod (containers: ${list([...containers])})` });
+    } else if (mains.includes(name)) {
+      problems.push({ key, detail: `${JSON.stringify(name)} is a main container, not a sidecar (main: ${list(mains)})` });
+    }
+  }
+
+  const sidecars: SidecarPlan[] = [];
+  for (const c of pod.containers) {
+    if (mains.includes(c.name) || !podLevelOk) continue;
+    const key = shutdownKey(c.name);
+    const entry = matchCatalog(config.catalog, c);
+    const fromCatalog = entry ? catalogAction(entry, c, annotations) : undefined;
+    const text = pod.annotations[key];
+    if (text !== undefined) {
+      const parsed = parseAction(text);
+      if (!parsed.ok) {
+        problems.push({ key, detail: parsed.error.message });
+        sidecars.push({ name: c.name, source: 'annotation' });
+        continue;
+      }
+      const refused = refusedStep(config.policy, parsed.value);
+      if (refused) problems.push({ key, detail: describeRefusal(refused.step) });
+      sidecars.push({ name: c.name, source: 'annotation', action: parsed.value, ...(entry ? { entry } : {}) });
+      if (entry && fromCatalog && formatAction(fromCatalog.action) === formatAction(parsed.value)) {
+        warnings.push(...unmetPrerequisites(entry, c, annotations));
+      }
+    } else if (entry && fromCatalog) {
+      sidecars.push({ name: c.name, source: 'catalog', action: fromCatalog.action, entry });
+      additions[key] = formatAction(fromCatalog.action);
+      warnings.push(...fromCatalog.warnings, ...unmetPrerequisites(entry, c, annotations));
+    } else {
+      sidecars.push({ name: c.name, source: 'none' });
+      warnings.push(`unknown sidecar ${JSON.stringify(c.name)}: no shutdown action in the catalog; set ${key}`);
+    }
+  }
+  problems.sort((x, y) => rank(x.key) - rank(y.key) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  return { managed, reason, mains, ...(main.source ? { mainSource: main.source } : {}), sidecars, nativeSidecars, warnings, problems, additions };
+}
+
+/** Problems read best from the pod down: the pod, its main containers, then sidecars by name. */
+function rank(key: string): number {
+  return key === 'pod' ? 0 : key === ENABLED ? 1 : key === MAIN_CONTAINER ? 2 : 3;
+}
+
+type MainResult = { names: string[]; source: MainSource } | { problem: Problem; source?: undefined };
+
+function resolveMains(pod: PodView): MainResult {
+  const names = pod.containers.map((c) => c.name);
+  const text = pod.annotations[MAIN_CONTAINER];
+  if (text !== undefined) {
+    const wanted = text.split(',').map((s) => s.trim());
+    const empty = wanted.findIndex((w) => w === '');
+    if (empty >= 0) {
+      return { problem: { key: MAIN_CONTAINER, detail: `expected comma-separated container names, got ${JSON.stringify(text)} (name ${empty + 1} is empty)` } };
+    }
+    const missing = wanted.find((w) => !names.includes(w));
+    if (missing !== undefined) {
+      const init = pod.initContainers.some((c) => c.name === missing);
+      return {
+        problem: {
+          key: MAIN_CONTAINER,
+          detail: init
+            ? `${JSON.stringify(missing)} is an init container; main containers are regular containers (containers: ${list(names)})`
+            : `${JSON.stringify(missing)} is not a container in this pod (containers: ${list(names)})`,
+        },
+      };
+    }
+    return { names: [...new Set(wanted)], source: 'annotation' };
+  }
+  const app = pod.labels[APP_LABEL];
+  if (app !== undefined && names.includes(app)) return { names: [app], source: 'app-label' };
+  const dflt = pod.annotations[DEFAULT_CONTAINER];
+  if (dflt !== undefined && names.includes(dflt)) return { names: [dflt], source: 'default-container' };
+  return names[0] !== undefined ? { names: [names[0]], source: 'first-container' } : { names: [], source: 'first-container' };
+}

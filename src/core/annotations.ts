@@ -1,0 +1,28 @@
+// The annotation contract (v1) of DESIGN.md: the keys hahaha reads and writes on pods.
+
+export const DOMAIN = 'hahaha.nais.io';
+/** One or more container names, comma-separated. */
+export const MAIN_CONTAINER = `${DOMAIN}/main-container`;
+/** `"false"` opts a pod out entirely. */
+export const ENABLED = `${DOMAIN}/enabled`;
+/** Prefix of `shutdown.hahaha.nais.io/<container>`: the shutdown action of one sidecar. */
+export const SHUTDOWN_PREFIX = `shutdown.${DOMAIN}/`;
+
+/** Kubernetes' own hint for the default container of `kubectl logs/exec`. */
+export const DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
+/** The label whose value, when it names a container, makes that container main. */
+export const APP_LABEL = 'app';
+
+export const shutdownKey = (container: string): string => `${SHUTDOWN_PREFIX}${container}`;
+
+/** The container named by a shutdown key, or undefined when the key is not one. */
+export function shutdownContainer(key: string): string | undefined {
+  return key.startsWith(SHUTDOWN_PREFIX) ? key.slice(SHUTDOWN_PREFIX.length) : undefined;
+}
+
+/** Keys hahaha owns: everything under hahaha.nais.io and shutdown.hahaha.nais.io. */
+export function isHahahaKey(key: string): boolean {
+  return key.startsWith(`${DOMAIN}/`) || key.startsWith(SHUTDOWN_PREFIX);
+}
+
+export const KNOWN_KEYS: readonly string[] = [MAIN_CONTAINER, ENABLED];

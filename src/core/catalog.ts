@@ -1,0 +1,292 @@
+// The catalog of known sidecars: how each one is shut down and what it needs for that to work.
+// Entries match a container by name or by image repository (registry and tag ignored). The
+// built-in entries are DESIGN.md's table; a file given with --catalog extends them (its entries
+// win) or replaces them. Everything here is pure: loading reads text the caller has read.
+
+import { parse as parseYaml } from 'yaml';
+import { type Action, type HttpStep, parseAction, mustParseAction } from './action.ts';
+import type { ContainerView } from './pod.ts';
+
+/** Something the sidecar needs before its shutdown endpoint answers. */
+export type Prerequisite =
+  /** A pod annotation that must hold this value. */
+  | { readonly annotation: string; readonly value: string }
+  /** A command-line flag of the container (or the env variable that sets it) that must be on. */
+  | { readonly flag: string; readonly env?: string };
+
+/** Where the HTTP port of the action is configured, when it can move. */
+export type PortSource = { readonly annotation: string } | { readonly flag: string; readonly env?: string };
+
+export interface CatalogEntry {
+  /** Container names that this entry matches exactly. */
+  readonly names: readonly string[];
+  /** Image repository patterns; `*` matches anything, registry and tag are ignored. */
+  readonly images: readonly string[];
+  readonly action: Action;
+  /** Pod annotations the webhook adds to every managed pod unless set (read by the sidecar's own injector). */
+  readonly podAnnotations: Readonly<Record<string, string>>;
+  readonly requires: readonly Prerequisite[];
+  readonly port?: PortSource;
+  /** Where the endpoint comes from, for people. */
+  readonly source?: string;
+}
+
+export type Catalog = readonly CatalogEntry[];
+
+const entry = (e: Partial<Omit<CatalogEntry, 'action'>> & { names: string[]; action: string }): CatalogEntry => ({
+  images: [],
+  podAnnotations: {},
+  requires: [],
+  ...e,
+  action: mustParseAction(e.action),
+});
+
+export const BUILTIN_CATALOG: Catalog = [
+  entry({
+    names: ['linkerd-proxy'],
+    images: ['*/linkerd/proxy'],
+    action: 'POST :4191/shutdown',
+    podAnnotations: { 'config.linkerd.io/proxy-admin-shutdown': 'enabled' },
+    requires: [{ annotation: 'config.linkerd.io/proxy-admin-shutdown', value: 'enabled' }],
+    source: 'linkerd2-proxy admin server; off unless the pod has config.linkerd.io/proxy-admin-shutdown: enabled (Linkerd 2.16+)',
+  }),
+  entry({
+    names: ['istio-proxy'],
+    images: ['*/proxyv2'],
+    action: 'POST :15020/quitquitquit',
+    source: "pilot-agent's status port (Istio 1.3+); quitting envoy alone on :15000 lets pilot-agent restart it",
+  }),
+  entry({
+    names: ['cloudsql-proxy', 'cloud-sql-proxy'],
+    images: ['*/cloud-sql-proxy'],
+    action: 'POST :9091/quitquitquit',
+    requires: [{ flag: '--quitquitquit', env: 'CSQL_PROXY_QUITQUITQUIT' }],
+    port: { flag: '--admin-port', env: 'CSQL_PROXY_ADMIN_PORT' },
+    source: 'Cloud SQL Auth Proxy v2 admin server, with --quitquitquit; the port follows --admin-port',
+  }),
+  entry({
+    names: ['vault-agent'],
+    images: ['*/vault'],
+    action: 'POST :8200/agent/v1/quit',
+    requires: [{ annotation: 'vault.hashicorp.com/agent-enable-quit', value: 'true' }],
+    port: { annotation: 'vault.hashicorp.com/agent-cache-listener-port' },
+    source: 'Vault Agent /agent/v1/quit, with vault.hashicorp.com/agent-enable-quit: "true"',
+  }),
+  entry({
+    names: ['daprd'],
+    images: ['*/daprd'],
+    action: 'POST :3500/v1.0/shutdown',
+    source: 'Dapr sidecar HTTP API',
+  }),
+  entry({
+    names: ['secure-logs-fluentd'],
+    action: 'GET :24444/api/processes.killWorkers',
+    source: 'fluentd rpc_endpoint',
+  }),
+  entry({ names: ['secure-logs-configmap-reload'], action: 'exec /bin/killall configmap-reload' }),
+  entry({ names: ['vks-sidecar'], action: 'exec /bin/kill -s INT 1' }),
+];
+
+// --- matching ---------------------------------------------------------------------------------
+
+/** The repository of an image reference, normalised as Docker does (`vault` is docker.io/library/vault). */
+export function imageRepository(image: string): string {
+  let ref = image.split('@')[0] ?? '';
+  const colon = ref.lastIndexOf(':');
+  if (colon > ref.lastIndexOf('/')) ref = ref.slice(0, colon);
+  const parts = ref.split('/');
+  if (parts.length === 1) return `docker.io/library/${ref}`;
+  const host = parts[0] ?? '';
+  if (!host.includes('.') && !host.includes(':') && host !== 'localhost') return `docker.io/${ref}`;
+  return ref;
+}
+
+const globCache = new Map<string, RegExp>();
+function glob(pattern: string): RegExp {
+  let re = globCache.get(pattern);
+  if (!re) {
+    const body = pattern.includes('*') ? pattern : imageRepository(pattern);
+    re = new RegExp(`^${body.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    globCache.set(pattern, re);
+  }
+  return re;
+}
+
+/** The entry for a container: by name first, then by image. */
+export function matchCatalog(catalog: Catalog, container: Pick<ContainerView, 'name' | 'image'>): CatalogEntry | undefined {
+  const byName = catalog.find((e) => e.names.includes(container.name));
+  if (byName || !container.image) return byName;
+  const repo = imageRepository(container.image);
+  return catalog.find((e) => e.images.some((p) => glob(p).test(repo)));
+}
+
+// --- prerequisites ----------------------------------------------------------------------------
+
+/** The value of a command-line flag (`--f=v`, `--f v`, bare `--f` is "true"), or of its env variable. */
+export function flagValue(container: ContainerView, flag: string, env?: string): string | undefined {
+  const argv = [...container.command, ...container.args];
+  const names = [flag, flag.replace(/^--/, '-')];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    for (const n of names) {
+      if (a === n) {
+        const next = argv[i + 1];
+        return next !== undefined && !next.startsWith('-') ? next : 'true';
+      }
+      if (a.startsWith(`${n}=`)) return a.slice(n.length + 1);
+    }
+  }
+  if (env) return container.env.find((e) => e.name === env)?.value;
+  return undefined;
+}
+
+function describe(p: Prerequisite | PortSource): string {
+  if ('annotation' in p) return `annotation ${p.annotation}`;
+  return p.env ? `flag ${p.flag} (or env ${p.env})` : `flag ${p.flag}`;
+}
+
+/** Warnings for prerequisites that the pod (with `annotations` as they will be) does not meet. */
+export function unmetPrerequisites(
+  e: CatalogEntry,
+  container: ContainerView,
+  annotations: Readonly<Record<string, string>>,
+): string[] {
+  const out: string[] = [];
+  for (const p of e.requires) {
+    if ('annotation' in p) {
+      const v = annotations[p.annotation];
+      if (v !== p.value) {
+        out.push(
+          `${container.name}: its shutdown endpoint needs ${p.annotation}: ${JSON.stringify(p.value)}` +
+            (v === undefined ? ', which the pod does not have' : `, the pod has ${JSON.stringify(v)}`),
+        );
+      }
+    } else {
+      const v = flagValue(container, p.flag, p.env);
+      if (v === undefined || v === 'false') {
+        out.push(`${container.name}: its shutdown endpoint needs the ${describe(p)}, which the container does not set`);
+      }
+    }
+  }
+  return out;
+}
+
+/** The entry's action for this container, with the port moved where the pod says it is. */
+export function catalogAction(
+  e: CatalogEntry,
+  container: ContainerView,
+  annotations: Readonly<Record<string, string>>,
+): { action: Action; warnings: string[] } {
+  if (!e.port) return { action: e.action, warnings: [] };
+  const raw = 'annotation' in e.port ? annotations[e.port.annotation] : flagValue(container, e.port.flag, e.port.env);
+  if (raw === undefined) return { action: e.action, warnings: [] };
+  const port = /^[0-9]{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!(port >= 1 && port <= 65535)) {
+    return {
+      action: e.action,
+      warnings: [`${container.name}: ${describe(e.port)} is ${JSON.stringify(raw)}, not a port; using the default`],
+    };
+  }
+  return {
+    action: e.action.map((s): typeof s => (s.kind === 'http' ? ({ ...s, port } satisfies HttpStep) : s)),
+    warnings: [],
+  };
+}
+
+// --- loading a catalog file -------------------------------------------------------------------
+
+export type CatalogResult = { ok: true; value: Catalog } | { ok: false; error: string };
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class CatalogError extends Error {}
+
+function stringList(v: unknown, where: string): string[] {
+  if (v === undefined) return [];
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string' && x !== '')) return v as string[];
+  throw new CatalogError(`${where}: expected a string or a list of strings`);
+}
+
+function knownKeys(o: Obj, keys: readonly string[], where: string): void {
+  const extra = Object.keys(o).find((k) => !keys.includes(k));
+  if (extra !== undefined) throw new CatalogError(`${where}: unknown field ${JSON.stringify(extra)} (known: ${keys.join(', ')})`);
+}
+
+function flagOrAnnotation(v: unknown, where: string, needsValue: boolean): Prerequisite | PortSource {
+  if (!isObj(v)) throw new CatalogError(`${where}: expected a map with "annotation" or "flag"`);
+  if (typeof v.annotation === 'string') {
+    knownKeys(v, needsValue ? ['annotation', 'value'] : ['annotation'], where);
+    if (!needsValue) return { annotation: v.annotation };
+    if (typeof v.value !== 'string') throw new CatalogError(`${where}.value: expected the annotation's required value (a string)`);
+    return { annotation: v.annotation, value: v.value };
+  }
+  if (typeof v.flag === 'string' && v.flag.startsWith('-')) {
+    knownKeys(v, ['flag', 'env'], where);
+    if (v.env !== undefined && typeof v.env !== 'string') throw new CatalogError(`${where}.env: expected a string`);
+    return typeof v.env === 'string' ? { flag: v.flag, env: v.env } : { flag: v.flag };
+  }
+  throw new CatalogError(`${where}: expected {annotation: <key>${needsValue ? ', value: <value>' : ''}} or {flag: --<name>, env: <NAME>}`);
+}
+
+function fileEntry(v: unknown, where: string): CatalogEntry {
+  if (!isObj(v)) throw new CatalogError(`${where}: expected a map`);
+  knownKeys(v, ['name', 'names', 'image', 'images', 'action', 'podAnnotations', 'requires', 'port', 'source'], where);
+  const names = [...stringList(v.name, `${where}.name`), ...stringList(v.names, `${where}.names`)];
+  const images = [...stringList(v.image, `${where}.image`), ...stringList(v.images, `${where}.images`)];
+  if (names.length + images.length === 0) throw new CatalogError(`${where}: needs "name(s)" or "image(s)" to match containers by`);
+  if (typeof v.action !== 'string') throw new CatalogError(`${where}.action: expected the action text, e.g. "POST :8080/quit"`);
+  const action = parseAction(v.action);
+  if (!action.ok) throw new CatalogError(`${where}.action: ${action.error.message}`);
+  const podAnnotations: Record<string, string> = {};
+  if (v.podAnnotations !== undefined) {
+    if (!isObj(v.podAnnotations)) throw new CatalogError(`${where}.podAnnotations: expected a map of strings`);
+    for (const [k, val] of Object.entries(v.podAnnotations)) {
+      if (typeof val !== 'string') throw new CatalogError(`${where}.podAnnotations.${k}: expected a string`);
+      podAnnotations[k] = val;
+    }
+  }
+  if (v.requires !== undefined && !Array.isArray(v.requires)) throw new CatalogError(`${where}.requires: expected a list`);
+  const requires = ((v.requires as unknown[] | undefined) ?? []).map(
+    (r, i) => flagOrAnnotation(r, `${where}.requires[${i}]`, true) as Prerequisite,
+  );
+  return {
+    names,
+    images,
+    action: action.value,
+    podAnnotations,
+    requires,
+    ...(v.port !== undefined ? { port: flagOrAnnotation(v.port, `${where}.port`, false) } : {}),
+    ...(typeof v.source === 'string' ? { source: v.source } : {}),
+  };
+}
+
+/**
+ * Build the effective catalog from a file's text (YAML or JSON: JSON is YAML).
+ *
+ *     replace: false          # true drops the built-in entries
+ *     sidecars:
+ *       - name: my-proxy
+ *         image: "*\/my/proxy"
+ *         action: "POST :8080/quit"
+ */
+export function loadCatalog(text: string, file: string, builtin: Catalog = BUILTIN_CATALOG): CatalogResult {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (e) {
+    return { ok: false, error: `${file}: not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}` };
+  }
+  try {
+    if (!isObj(doc)) throw new CatalogError('expected a map with "sidecars" (and optionally "replace")');
+    knownKeys(doc, ['replace', 'sidecars'], 'top level');
+    if (doc.replace !== undefined && typeof doc.replace !== 'boolean') throw new CatalogError('replace: expected true or false');
+    if (!Array.isArray(doc.sidecars)) throw new CatalogError('sidecars: expected a list of entries');
+    const entries = doc.sidecars.map((e, i) => fileEntry(e, `sidecars[${i}]`));
+    return { ok: true, value: doc.replace === true ? entries : [...entries, ...builtin] };
+  } catch (e) {
+    if (e instanceof CatalogError) return { ok: false, error: `${file}: ${e.message}` };
+    throw e;
+  }
+}

@@ -1,0 +1,166 @@
+// A defensive, read-only view of a pod: what hahaha needs from the object, taken from untrusted
+// JSON (an AdmissionReview, a file, a watch event) without ever throwing. Missing or mistyped
+// fields become empty values; `problems` says what was malformed so callers can report it.
+
+export interface EnvVar {
+  readonly name: string;
+  readonly value?: string;
+}
+
+export interface ContainerView {
+  readonly name: string;
+  readonly image: string;
+  readonly command: readonly string[];
+  readonly args: readonly string[];
+  readonly env: readonly EnvVar[];
+  /** Only on init containers: "Always" makes it a native sidecar. */
+  readonly restartPolicy?: string;
+}
+
+export interface ContainerStateView {
+  readonly name: string;
+  readonly state: 'waiting' | 'running' | 'terminated' | 'unknown';
+  readonly exitCode?: number;
+  readonly reason?: string;
+  readonly restartCount: number;
+  readonly finishedAt?: string;
+  readonly containerID?: string;
+}
+
+export interface PodView {
+  readonly name: string;
+  readonly namespace: string;
+  readonly uid: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly hasAnnotations: boolean;
+  readonly containers: readonly ContainerView[];
+  readonly initContainers: readonly ContainerView[];
+  readonly restartPolicy: string;
+  readonly deleting: boolean;
+  readonly phase: string;
+  readonly containerStatuses: readonly ContainerStateView[];
+  readonly initContainerStatuses: readonly ContainerStateView[];
+  readonly problems: readonly string[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+function stringMap(v: unknown, where: string, problems: string[]): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  if (!isObj(v)) {
+    problems.push(`${where} is not a map`);
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (typeof val === 'string') out[k] = val;
+    else problems.push(`${where}[${JSON.stringify(k)}] is not a string`);
+  }
+  return out;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function containers(v: unknown, where: string, problems: string[]): ContainerView[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) {
+    problems.push(`${where} is not a list`);
+    return [];
+  }
+  const out: ContainerView[] = [];
+  v.forEach((c: unknown, i) => {
+    if (!isObj(c) || typeof c.name !== 'string' || c.name === '') {
+      problems.push(`${where}[${i}] has no name`);
+      return;
+    }
+    const env = Array.isArray(c.env)
+      ? c.env.filter(isObj).map((e) => ({ name: str(e.name), ...(typeof e.value === 'string' ? { value: e.value } : {}) }))
+      : [];
+    out.push({
+      name: c.name,
+      image: str(c.image),
+      command: strings(c.command),
+      args: strings(c.args),
+      env,
+      ...(typeof c.restartPolicy === 'string' ? { restartPolicy: c.restartPolicy } : {}),
+    });
+  });
+  return out;
+}
+
+function statuses(v: unknown): ContainerStateView[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isObj).map((s) => {
+    const state = isObj(s.state) ? s.state : {};
+    const restartCount = typeof s.restartCount === 'number' ? s.restartCount : 0;
+    const base = { name: str(s.name), restartCount, ...(typeof s.containerID === 'string' ? { containerID: s.containerID } : {}) };
+    if (isObj(state.terminated)) {
+      const t = state.terminated;
+      return {
+        ...base,
+        state: 'terminated' as const,
+        exitCode: typeof t.exitCode === 'number' ? t.exitCode : -1,
+        ...(typeof t.reason === 'string' ? { reason: t.reason } : {}),
+        ...(typeof t.finishedAt === 'string' ? { finishedAt: t.finishedAt } : {}),
+      };
+    }
+    if (isObj(state.running)) return { ...base, state: 'running' as const };
+    if (isObj(state.waiting)) {
+      const w = state.waiting;
+      return { ...base, state: 'waiting' as const, ...(typeof w.reason === 'string' ? { reason: w.reason } : {}) };
+    }
+    return { ...base, state: 'unknown' as const };
+  });
+}
+
+/** Read a pod from untrusted JSON. Never throws. */
+export function podView(obj: unknown): PodView {
+  const problems: string[] = [];
+  const o = isObj(obj) ? obj : {};
+  if (!isObj(obj)) problems.push('the pod is not an object');
+  const meta = isObj(o.metadata) ? o.metadata : {};
+  const spec = isObj(o.spec) ? o.spec : {};
+  const status = isObj(o.status) ? o.status : {};
+  const name = str(meta.name) || str(meta.generateName);
+  return {
+    name,
+    namespace: str(meta.namespace),
+    uid: str(meta.uid),
+    labels: stringMap(meta.labels, 'metadata.labels', problems),
+    annotations: stringMap(meta.annotations, 'metadata.annotations', problems),
+    hasAnnotations: isObj(meta.annotations),
+    containers: containers(spec.containers, 'spec.containers', problems),
+    initContainers: containers(spec.initContainers, 'spec.initContainers', problems),
+    restartPolicy: str(spec.restartPolicy) || 'Always',
+    deleting: meta.deletionTimestamp !== undefined && meta.deletionTimestamp !== null,
+    phase: str(status.phase),
+    containerStatuses: statuses(status.containerStatuses),
+    initContainerStatuses: statuses(status.initContainerStatuses),
+    problems,
+  };
+}
+
+/**
+ * The pod a manifest stands for: a Pod as it is; a Job, CronJob or any object with a pod template
+ * (spec.template, spec.jobTemplate.spec.template) as the pod it will create. Undefined otherwise.
+ */
+export function podOfManifest(obj: unknown): { pod: unknown; from: string } | undefined {
+  if (!isObj(obj)) return undefined;
+  const kind = str(obj.kind);
+  if (kind === 'Pod' || (kind === '' && isObj(obj.spec) && Array.isArray(obj.spec.containers))) return { pod: obj, from: 'Pod' };
+  const spec = isObj(obj.spec) ? obj.spec : {};
+  const jobSpec = isObj(spec.jobTemplate) && isObj(spec.jobTemplate.spec) ? spec.jobTemplate.spec : spec;
+  const template = jobSpec.template;
+  if (!isObj(template)) return undefined;
+  const meta = isObj(obj.metadata) ? obj.metadata : {};
+  const tmeta = isObj(template.metadata) ? template.metadata : {};
+  return {
+    pod: { ...template, kind: 'Pod', metadata: { namespace: meta.namespace, name: `${str(meta.name)} (template)`, ...tmeta } },
+    from: `${kind || 'object'}'s pod template`,
+  };
+}
