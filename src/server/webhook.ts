@@ -1,0 +1,106 @@
+// The admission HTTP service: POST /mutate and /validate take AdmissionReview v1 and answer with
+// the pure functions of core/admission; /healthz and /readyz answer probes. Bad requests get a
+// 4xx with a JSON error that says what was wrong; an internal error fails open (allowed, logged,
+// counted) because a webhook must never be the reason pods cannot be created.
+
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { SecureContextOptions } from 'node:tls';
+import { type AdmissionReview, type Webhook, mutate, parseReview, validate } from '../core/admission.ts';
+import type { Config } from '../core/analysis.ts';
+import type { Metrics } from './metrics.ts';
+
+/** An AdmissionReview carries the object and the old object: 3 MiB is the apiserver's own request limit. */
+export const BODY_LIMIT = 3 * 1024 * 1024;
+
+export interface WebhookOptions {
+  readonly config: Config;
+  readonly metrics: Metrics;
+  /** HTTPS when given (always, outside unit tests). */
+  readonly tls?: SecureContextOptions & { cert: string; key: string };
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Extra readiness checks: each returns undefined when ready, or why not. */
+  readonly readiness?: () => string | undefined;
+}
+
+const answers = { mutate, validate } as const;
+
+export function webhookServer(opts: WebhookOptions): FastifyInstance {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    return503OnClosing: true,
+    ...(opts.tls ? { https: { ...opts.tls, minVersion: 'TLSv1.2' as const } } : {}),
+  });
+
+  // Admission requests are JSON; anything else is refused with 415 rather than half-understood.
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode ?? 500;
+    const webhook = req.routeOptions.url?.slice(1);
+    if (webhook === 'mutate' || webhook === 'validate') {
+      opts.metrics.admissionRequests.inc({ webhook, operation: '', result: status >= 500 ? 'error' : 'invalid' });
+    }
+    if (status >= 500) {
+      req.log.error({ err }, 'request failed');
+      return reply.code(500).send({ error: 'internal error', message: 'the request could not be answered' });
+    }
+    req.log.info({ path: req.url, status, reason: err.message }, 'bad request');
+    const what =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `the body is larger than ${BODY_LIMIT} bytes`
+        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? `content-type ${JSON.stringify(req.headers['content-type'] ?? '')} is not supported: send application/json`
+          : err.message;
+    return reply.code(status).send({ error: err.code ?? 'bad request', message: what });
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}: use POST /mutate, POST /validate, GET /healthz, GET /readyz` }),
+  );
+
+  for (const webhook of ['mutate', 'validate'] as const) {
+    app.post(`/${webhook}`, async (req, reply) => {
+      const end = opts.metrics.admissionDuration.startTimer({ webhook });
+      const parsed = parseReview(req.body);
+      if (!parsed.ok) {
+        opts.metrics.admissionRequests.inc({ webhook, operation: '', result: 'invalid' });
+        req.log.info({ webhook, reason: parsed.error }, 'not an AdmissionReview');
+        return reply.code(400).send({ error: 'invalid AdmissionReview', message: parsed.error });
+      }
+      const r = parsed.request;
+      const ctx = { webhook, uid: r.uid, operation: r.operation, namespace: r.namespace, name: r.name };
+      let body: AdmissionReview;
+      try {
+        const answer = answers[webhook](r, opts.config);
+        body = answer.review;
+        opts.metrics.admissionRequests.inc({ webhook, operation: r.operation, result: answer.result });
+        if (answer.result === 'denied') req.log.info({ ...ctx, message: answer.review.response.status?.message }, 'denied');
+        else req.log.debug({ ...ctx, result: answer.result, added: answer.patch?.length ?? 0 }, 'answered');
+      } catch (err) {
+        opts.metrics.admissionRequests.inc({ webhook, operation: r.operation, result: 'error' });
+        req.log.error({ ...ctx, err }, 'admission failed; allowing the request unchanged');
+        body = failOpen(r.uid, webhook);
+      }
+      end();
+      return body;
+    });
+  }
+
+  app.get('/healthz', () => Promise.resolve({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const why = opts.readiness?.();
+    if (why !== undefined) return reply.code(503).send({ status: 'not ready', reason: why });
+    return { status: 'ready' };
+  });
+  return app;
+}
+
+function failOpen(uid: string, webhook: Webhook): AdmissionReview {
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    response: { uid, allowed: true, warnings: [`hahaha: internal error in the ${webhook} webhook; the pod was admitted unchanged`] },
+  };
+}

@@ -1,0 +1,150 @@
+// The real service: `serve()` over HTTPS with certificates from webhook-certs/, a client that
+// verifies the chain, TLS 1.2 as the floor, certificate rotation while requests are in flight
+// (including a half-written pair that must not be loaded), the metrics port, and a clean stop.
+
+import { request as httpsRequest } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TLSSocket } from 'node:tls';
+import t, { type Test } from 'tap';
+import { createBundle, createCA, issueServing, writeBundle, type KeyPairPem } from '../../webhook-certs/certs.ts';
+import { serve } from '../../src/cli/serve.ts';
+import { review, uidOf } from '../admission.ts';
+import { config, pod } from '../helpers.ts';
+
+interface Reply { status: number; body: string; fingerprint: string; protocol: string | null }
+
+function call(port: number, ca: string, path: string, body?: unknown, tls: { maxVersion?: 'TLSv1.1' | 'TLSv1.2' } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1', port, path, ca, agent: false, servername: 'localhost', method: data ? 'POST' : 'GET',
+        headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {},
+        ...(tls.maxVersion ? { maxVersion: tls.maxVersion, minVersion: 'TLSv1' as const } : {}),
+      },
+      (res) => {
+        const socket = res.socket as TLSSocket;
+        const fingerprint = socket.getPeerCertificate().fingerprint256;
+        const protocol = socket.getProtocol();
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, fingerprint, protocol }));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function setup(t: Test) {
+  const dir = await mkdtemp(join(tmpdir(), 'hahaha-https-'));
+  const bundle = await createBundle(['127.0.0.1', 'localhost']);
+  const paths = await writeBundle(dir, bundle);
+  const server = await serve({
+    config: config(), port: 0, metricsPort: 0, address: '127.0.0.1',
+    certFile: paths.cert, keyFile: paths.key, logLevel: 'error', certPollMs: 100,
+  });
+  t.teardown(async () => {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { dir, bundle, paths, server };
+}
+
+t.test('admission over HTTPS, verified against the CA from webhook-certs', async (t) => {
+  const { bundle, server } = await setup(t);
+  const r = review(pod('naisjob'));
+  const res = await call(server.port, bundle.ca.cert, '/mutate', r);
+  t.equal(res.status, 200);
+  t.equal((JSON.parse(res.body) as { response: { uid: string } }).response.uid, uidOf(r));
+  t.equal(res.protocol, 'TLSv1.3');
+  const other = await createCA('someone else');
+  await t.rejects(call(server.port, other.cert, '/healthz'), /self-signed certificate|unable to verify/, 'a client trusting another CA refuses the server');
+});
+
+t.test('TLS 1.2 is the floor', async (t) => {
+  const { bundle, server } = await setup(t);
+  t.equal((await call(server.port, bundle.ca.cert, '/healthz', undefined, { maxVersion: 'TLSv1.2' })).protocol, 'TLSv1.2');
+  await t.rejects(call(server.port, bundle.ca.cert, '/healthz', undefined, { maxVersion: 'TLSv1.1' }), /protocol|version|SSL/i);
+});
+
+t.test('plain HTTP on the webhook port gets nothing useful', async (t) => {
+  const { server } = await setup(t);
+  const status = await new Promise<number | string>((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port: server.port, path: '/healthz' }, (res) => resolve(res.statusCode ?? 0));
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    req.end();
+  });
+  t.not(status, 200);
+});
+
+t.test('a rotated certificate is served to new connections, with no failed request during the swap', async (t) => {
+  const { bundle, paths, server } = await setup(t);
+  const first = (await call(server.port, bundle.ca.cert, '/healthz')).fingerprint;
+
+  // Keep requests flowing from 4 clients while the certificate changes under them.
+  const failures: string[] = [];
+  const seen = new Set<string>();
+  let done = false;
+  let count = 0;
+  const load = Array.from({ length: 4 }, async () => {
+    while (!done) {
+      try {
+        const res = await call(server.port, bundle.ca.cert, '/mutate', review(pod('naisjob')));
+        if (res.status !== 200) failures.push(`status ${res.status}`);
+        seen.add(res.fingerprint);
+        count++;
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
+    }
+  });
+
+  await sleep(300);
+  // A half-written rotation (new certificate, old key) must not be loaded.
+  const next: KeyPairPem = await issueServing(bundle.ca, ['127.0.0.1', 'localhost']);
+  await writeFile(paths.cert, next.cert);
+  await sleep(400);
+  t.equal((await call(server.port, bundle.ca.cert, '/healthz')).fingerprint, first, 'a mismatched pair is not loaded');
+  await writeFile(paths.key, next.key);
+  const deadline = Date.now() + 5000;
+  let now = first;
+  while (now === first && Date.now() < deadline) {
+    await sleep(50);
+    now = (await call(server.port, bundle.ca.cert, '/healthz')).fingerprint;
+  }
+  await sleep(300);
+  done = true;
+  await Promise.all(load);
+  t.not(now, first, 'the new certificate is served without a restart');
+  t.same(failures, [], `no request failed (${count} requests during the rotation)`);
+  t.ok(seen.has(first) && seen.has(now), 'requests were answered with both certificates');
+});
+
+t.test('metrics on their own plain-HTTP port', async (t) => {
+  const { bundle, server } = await setup(t);
+  await call(server.port, bundle.ca.cert, '/validate', review(pod('bad-annotations')));
+  const text = await new Promise<string>((resolve, reject) => {
+    httpRequest({ host: '127.0.0.1', port: server.metricsPort, path: '/metrics' }, (res) => {
+      let s = '';
+      res.on('data', (c: Buffer) => (s += c.toString()));
+      res.on('end', () => resolve(s));
+    }).on('error', reject).end();
+  });
+  t.match(text, 'hahaha_admission_requests_total{webhook="validate",operation="CREATE",result="denied"} 1');
+  t.match(text, 'nodejs_heap_size_used_bytes');
+});
+
+t.test('stop() lets an in-flight request finish and then closes the port', async (t) => {
+  const { bundle, server } = await setup(t);
+  const inflight = call(server.port, bundle.ca.cert, '/mutate', review(pod('naisjob')));
+  await sleep(5);
+  await server.stop();
+  t.equal((await inflight).status, 200);
+  await t.rejects(call(server.port, bundle.ca.cert, '/healthz'), /ECONNREFUSED/);
+});

@@ -1,0 +1,106 @@
+// The admission HTTP service through fastify.inject: routes, status codes and JSON errors for
+// every kind of bad input, metrics per request, and failing open on an internal error.
+
+import t, { type Test } from 'tap';
+import type { Config } from '../../src/core/analysis.ts';
+import { createMetrics } from '../../src/server/metrics.ts';
+import { BODY_LIMIT, webhookServer } from '../../src/server/webhook.ts';
+import { review, uidOf } from '../admission.ts';
+import { config, pod } from '../helpers.ts';
+
+const setup = (t: Test, cfg: Config = config(), readiness?: () => string | undefined) => {
+  const metrics = createMetrics();
+  const app = webhookServer({ config: cfg, metrics, ...(readiness ? { readiness } : {}) });
+  t.teardown(() => app.close());
+  return { app, metrics };
+};
+const post = (app: ReturnType<typeof webhookServer>, url: string, payload: unknown, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url, payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers: { 'content-type': 'application/json', ...headers } });
+
+t.test('POST /mutate answers an AdmissionReview with a patch', async (t) => {
+  const { app } = setup(t);
+  const r = review(pod('naisjob'));
+  const res = await post(app, '/mutate', r);
+  t.equal(res.statusCode, 200);
+  const body = res.json<{ apiVersion: string; kind: string; response: { uid: string; allowed: boolean; patchType: string } }>();
+  t.equal(body.apiVersion, 'admission.k8s.io/v1');
+  t.equal(body.kind, 'AdmissionReview');
+  t.equal(body.response.uid, uidOf(r));
+  t.equal(body.response.allowed, true);
+  t.equal(body.response.patchType, 'JSONPatch');
+});
+
+t.test('POST /validate denies with the message naming the key', async (t) => {
+  const { app } = setup(t);
+  const res = await post(app, '/validate', review(pod('bad-annotations')));
+  t.equal(res.statusCode, 200, 'a denial is an answer, not an HTTP error');
+  const body = res.json<{ response: { allowed: boolean; status: { message: string } } }>();
+  t.equal(body.response.allowed, false);
+  t.match(body.response.status.message, /shutdown\.hahaha\.nais\.io\/metrics-exporter: expected/);
+});
+
+t.test('bad input gets a 4xx with a JSON error that says what was wrong', async (t) => {
+  const { app, metrics } = setup(t);
+  const cases: [string, () => ReturnType<typeof post>, number, RegExp][] = [
+    ['malformed JSON', () => post(app, '/mutate', '{"apiVersion": '), 400, /not valid JSON/],
+    ['not an AdmissionReview', () => post(app, '/mutate', { hello: 'world' }), 400, /^apiVersion: expected "admission.k8s.io\/v1", got null$/],
+    ['no request', () => post(app, '/validate', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }), 400, /^request: the AdmissionReview has no request object$/],
+    ['a JSON array', () => post(app, '/mutate', []), 400, /^expected a JSON object/],
+    ['wrong content type', () => post(app, '/mutate', 'x', { 'content-type': 'text/plain' }), 415, /content-type "text\/plain" is not supported: send application\/json/],
+    ['too large', () => post(app, '/mutate', JSON.stringify({ pad: 'x'.repeat(BODY_LIMIT) })), 413, /larger than 3145728 bytes/],
+    ['unknown route', () => post(app, '/mutate-me', {}), 404, /use POST \/mutate, POST \/validate/],
+  ];
+  for (const [what, send, status, message] of cases) {
+    const res = await send();
+    t.equal(res.statusCode, status, `${what}: status`);
+    t.match(res.json<{ message: string }>().message, message, `${what}: message`);
+  }
+  const counted = await metrics.registry.getSingleMetricAsString('hahaha_admission_requests_total');
+  t.match(counted, /hahaha_admission_requests_total\{webhook="mutate",operation="",result="invalid"\} 5/);
+  t.match(counted, /hahaha_admission_requests_total\{webhook="validate",operation="",result="invalid"\} 1/);
+});
+
+t.test('a body just under the limit is read', async (t) => {
+  const { app } = setup(t);
+  const p = pod('naisjob');
+  const r = review({ ...p, metadata: { ...p.metadata, annotations: { pad: 'x'.repeat(BODY_LIMIT - 4096) } } });
+  const res = await post(app, '/mutate', r);
+  t.equal(res.statusCode, 200);
+});
+
+t.test('every answer is counted and timed', async (t) => {
+  const { app, metrics } = setup(t);
+  await post(app, '/mutate', review(pod('naisjob')));
+  await post(app, '/mutate', review(pod('naisjob'), { operation: 'DELETE' }));
+  await post(app, '/validate', review(pod('bad-annotations')));
+  const text = await metrics.registry.metrics();
+  t.match(text, 'hahaha_admission_requests_total{webhook="mutate",operation="CREATE",result="patched"} 1');
+  t.match(text, 'hahaha_admission_requests_total{webhook="mutate",operation="DELETE",result="skipped"} 1');
+  t.match(text, 'hahaha_admission_requests_total{webhook="validate",operation="CREATE",result="denied"} 1');
+  t.match(text, 'hahaha_admission_duration_seconds_count{webhook="mutate"} 2');
+  t.match(text, 'process_cpu_seconds_total', 'default process metrics are there');
+});
+
+t.test('an internal error fails open: allowed, unchanged, counted', async (t) => {
+  const broken = config();
+  const exploding = { ...broken, selector: { text: 'x', get requirements(): never { throw new Error('boom'); } } };
+  const { app, metrics } = setup(t, exploding);
+  const r = review(pod('naisjob'));
+  const res = await post(app, '/mutate', r);
+  t.equal(res.statusCode, 200);
+  const body = res.json<{ response: { uid: string; allowed: boolean; patch?: string; warnings: string[] } }>();
+  t.same([body.response.uid, body.response.allowed, body.response.patch], [uidOf(r), true, undefined]);
+  t.match(body.response.warnings[0], /internal error in the mutate webhook/);
+  t.match(await metrics.registry.metrics(), 'result="error"} 1');
+});
+
+t.test('/healthz and /readyz', async (t) => {
+  let why: string | undefined = 'informer cache not synced';
+  const { app } = setup(t, config(), () => why);
+  t.equal((await app.inject('/healthz')).statusCode, 200);
+  const notReady = await app.inject('/readyz');
+  t.equal(notReady.statusCode, 503);
+  t.same(notReady.json(), { status: 'not ready', reason: 'informer cache not synced' });
+  why = undefined;
+  t.equal((await app.inject('/readyz')).statusCode, 200);
+});
