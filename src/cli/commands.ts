@@ -1,0 +1,120 @@
+// The three commands of the `hahaha` binary and their flags: serve, explain, certs.
+
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { createBundle, writeBundle } from '../../webhook-certs/certs.ts';
+import { DEFAULT_SELECTOR, loadConfig } from '../config.ts';
+import { podOfManifest } from '../core/pod.ts';
+import { explainReport, renderText } from './explain.ts';
+import { type FlagTable, type FlagValues, UsageError } from './flags.ts';
+import { serve } from './serve.ts';
+
+const CONFIG_FLAGS: FlagTable = {
+  selector: { type: 'string', default: DEFAULT_SELECTOR, metavar: 'SELECTOR', help: 'label selector of managed pods, e.g. "a=b,c in (d,e),f"' },
+  catalog: { type: 'string', metavar: 'FILE', help: 'YAML or JSON file that extends (or, with replace: true, replaces) the built-in catalog' },
+  'allow-exec': { type: 'string', multiple: true, metavar: 'COMMAND', help: 'also allow this exec command in annotations; a "*" word matches any one argument' },
+};
+
+export interface Command {
+  readonly usage: string;
+  readonly summary: string;
+  readonly flags: FlagTable;
+  run(values: FlagValues, positionals: string[]): Promise<number>;
+}
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  serve: {
+    usage: 'hahaha serve --cert-file FILE --key-file FILE [flags]',
+    summary: 'Serve the admission webhooks over HTTPS and metrics over HTTP, and run the shutdown controller.',
+    flags: {
+      port: { type: 'port', default: 8443, help: 'HTTPS port of the admission webhooks, /healthz and /readyz' },
+      'metrics-port': { type: 'port', default: 9090, help: 'plain HTTP port of /metrics' },
+      address: { type: 'string', default: '0.0.0.0', metavar: 'ADDRESS', help: 'address to listen on' },
+      'cert-file': { type: 'string', metavar: 'FILE', help: 'serving certificate (PEM); reloaded when it changes' },
+      'key-file': { type: 'string', metavar: 'FILE', help: 'its private key (PEM)' },
+      ...CONFIG_FLAGS,
+      'no-controller': { type: 'boolean', help: 'serve the webhooks only, without the shutdown controller' },
+      kubeconfig: { type: 'string', metavar: 'FILE', help: 'kubeconfig for the controller (default: in-cluster, then $KUBECONFIG)' },
+      'log-level': { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], metavar: 'LEVEL', help: 'log level of the JSON logs' },
+    },
+    async run(v) {
+      if (!v['cert-file'] || !v['key-file']) throw new UsageError('serve needs --cert-file and --key-file (make a pair with `hahaha certs`)');
+      if (!v['no-controller']) {
+        throw new UsageError('the shutdown controller is not part of this version yet: run `hahaha serve --no-controller` to serve the webhooks alone');
+      }
+      const config = await loadConfig({ selector: v.selector as string, catalogFile: v.catalog as string | undefined, allowExec: v['allow-exec'] as string[] });
+      if (!config.ok) throw new UsageError(config.error);
+      const server = await serve({
+        config: config.value,
+        port: v.port as number,
+        metricsPort: v['metrics-port'] as number,
+        address: v.address as string,
+        certFile: v['cert-file'] as string,
+        keyFile: v['key-file'] as string,
+        logLevel: v['log-level'] as string,
+      });
+      await server.closed;
+      return 0;
+    },
+  },
+  explain: {
+    usage: 'hahaha explain -f FILE|- [-o text|json] [flags]',
+    summary:
+      'Show what hahaha makes of a pod (or of the pod template of a Job or CronJob), in YAML or JSON: managed or not and why,\n' +
+      'main containers, each sidecar with its shutdown action and where it comes from, warnings. Exits 1 when the validating\n' +
+      'webhook would deny the pod, with its message.',
+    flags: {
+      filename: { type: 'string', short: 'f', noEnv: true, metavar: 'FILE', help: 'the manifest to read, "-" for standard input' },
+      output: { type: 'string', short: 'o', noEnv: true, default: 'text', choices: ['text', 'json'], metavar: 'FORMAT', help: 'text or json' },
+      ...CONFIG_FLAGS,
+    },
+    async run(v) {
+      const file = v.filename as string | undefined;
+      if (!file) throw new UsageError('explain needs -f FILE (or -f - for standard input)');
+      const config = await loadConfig({ selector: v.selector as string, catalogFile: v.catalog as string | undefined, allowExec: v['allow-exec'] as string[] });
+      if (!config.ok) throw new UsageError(config.error);
+      const name = file === '-' ? 'standard input' : file;
+      let text: string;
+      try {
+        text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+      } catch (e) {
+        throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      let doc: unknown;
+      try {
+        doc = parseYaml(text, { prettyErrors: true });
+      } catch (e) {
+        throw new UsageError(`${name} is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
+      }
+      const target = podOfManifest(doc);
+      if (!target) throw new UsageError(`${name}: expected a Pod, or an object with a pod template (Job, CronJob, Deployment, ...)`);
+      const report = explainReport(target.pod, target.from, config.value);
+      process.stdout.write(v.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
+      return report.allowed ? 0 : 1;
+    },
+  },
+  certs: {
+    usage: 'hahaha certs --host NAME [--host NAME ...] --out DIR',
+    summary: 'Make a CA and a serving certificate for the given DNS names and IP addresses, and write ca.crt, ca.key, tls.crt and tls.key to DIR.',
+    flags: {
+      host: { type: 'string', multiple: true, noEnv: true, metavar: 'NAME', help: 'DNS name or IP address of the serving certificate' },
+      out: { type: 'string', noEnv: true, metavar: 'DIR', help: 'folder to write to (created if missing)' },
+      'ca-days': { type: 'number', noEnv: true, default: 3650, help: 'lifetime of the CA in days' },
+      days: { type: 'number', noEnv: true, default: 365, help: 'lifetime of the serving certificate in days' },
+    },
+    async run(v) {
+      const hosts = v.host as string[];
+      if (!hosts.length || !v.out) throw new UsageError('certs needs at least one --host and --out DIR');
+      const bundle = await createBundle(hosts, { caDays: v['ca-days'] as number, servingDays: v.days as number });
+      const paths = await writeBundle(v.out as string, bundle);
+      process.stdout.write(`${Object.values(paths).join('\n')}\n`);
+      return 0;
+    },
+  },
+};
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,83 @@
+// `hahaha explain`: what hahaha makes of a pod (or a Job's or CronJob's pod template), as text for
+// people or JSON for scripts. The report is built by a pure function from the same analysis the
+// webhooks use, so its denial message is the validating webhook's, word for word.
+
+import { formatAction } from '../core/action.ts';
+import { type Analysis, type Config, analyze, denialMessage, problemMessage } from '../core/analysis.ts';
+import { podView } from '../core/pod.ts';
+
+export interface ExplainReport {
+  readonly pod: string;
+  readonly from: string;
+  readonly managed: boolean;
+  readonly reason: string;
+  readonly mainContainers: readonly string[];
+  readonly mainSource: string | null;
+  readonly sidecars: readonly { name: string; action: string | null; source: string }[];
+  readonly nativeSidecars: readonly string[];
+  readonly additions: Readonly<Record<string, string>>;
+  readonly warnings: readonly string[];
+  readonly problems: readonly string[];
+  readonly allowed: boolean;
+  readonly denial: string | null;
+}
+
+export function explainReport(obj: unknown, from: string, config: Config): ExplainReport {
+  const pod = podView(obj);
+  const a: Analysis = analyze(pod, config);
+  return {
+    pod: pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name,
+    from,
+    managed: a.managed,
+    reason: a.reason,
+    mainContainers: a.mains,
+    mainSource: a.mainSource ?? null,
+    sidecars: a.sidecars.map((s) => ({ name: s.name, action: s.action ? formatAction(s.action) : null, source: s.source })),
+    nativeSidecars: a.nativeSidecars,
+    additions: a.additions,
+    warnings: a.warnings,
+    problems: a.problems.map(problemMessage),
+    allowed: a.problems.length === 0,
+    denial: a.problems.length ? denialMessage(a.problems) : null,
+  };
+}
+
+const MAIN_SOURCE: Record<string, string> = {
+  annotation: 'from hahaha.nais.io/main-container',
+  'app-label': 'from the app label',
+  'default-container': 'from kubectl.kubernetes.io/default-container',
+  'first-container': 'the first container',
+};
+const ACTION_SOURCE: Record<string, string> = { annotation: 'from its annotation', catalog: 'from the catalog', none: 'unknown sidecar' };
+
+export function renderText(r: ExplainReport): string {
+  const out: string[] = [];
+  out.push(`Pod ${r.pod || '(unnamed)'} (${r.from}): ${r.managed ? 'managed' : 'not managed'}, ${r.reason}`);
+  if (r.managed) {
+    out.push(`Main containers: ${r.mainContainers.join(', ') || '(none)'}${r.mainSource ? ` (${MAIN_SOURCE[r.mainSource]})` : ''}`);
+    if (r.sidecars.length) {
+      out.push('Sidecars:');
+      const w = Math.max(...r.sidecars.map((s) => s.name.length));
+      const shown = (s: ExplainReport['sidecars'][number]): string => s.action ?? (s.source === 'annotation' ? '(invalid)' : '(no action)');
+      const aw = Math.max(...r.sidecars.map((s) => shown(s).length));
+      for (const s of r.sidecars) out.push(`  ${s.name.padEnd(w)}  ${shown(s).padEnd(aw)}  ${ACTION_SOURCE[s.source]}`);
+    } else {
+      out.push('Sidecars: none');
+    }
+    if (r.nativeSidecars.length) out.push(`Native sidecars (stopped by the kubelet): ${r.nativeSidecars.join(', ')}`);
+    const adds = Object.entries(r.additions);
+    if (adds.length) {
+      out.push('The mutating webhook adds:');
+      for (const [k, v] of adds) out.push(`  ${k}: ${v}`);
+    }
+  }
+  if (r.warnings.length) {
+    out.push('Warnings:');
+    for (const w of r.warnings) out.push(`  - ${w}`);
+  }
+  if (r.problems.length) {
+    out.push('Denied by the validating webhook:');
+    for (const p of r.problems) out.push(`  - ${p}`);
+  }
+  return `${out.join('\n')}\n`;
+}
