@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TLSSocket } from 'node:tls';
+import fastJsonPatch from 'fast-json-patch';
 import t, { type Test } from 'tap';
 import { createBundle, createCA, issueServing, writeBundle, type KeyPairPem } from '../../webhook-certs/certs.ts';
 import { serve } from '../../src/cli/serve.ts';
@@ -65,6 +66,29 @@ t.test('admission over HTTPS, verified against the CA from webhook-certs', async
   t.equal(res.protocol, 'TLSv1.3');
   const other = await createCA('someone else');
   await t.rejects(call(server.port, other.cert, '/healthz'), /self-signed certificate|unable to verify/, 'a client trusting another CA refuses the server');
+});
+
+t.test('done-when: a naiserator pod with five sidecars comes back with exactly the catalog actions, and a second call gives no patch', async (t) => {
+  const { bundle, server } = await setup(t);
+  const p = pod('naisjob');
+  delete p.metadata.annotations;
+  (p.spec as { containers: unknown[] }).containers.push({ name: 'linkerd-proxy', image: 'cr.l5d.io/linkerd/proxy:edge-25.11.1' });
+  const first = JSON.parse((await call(server.port, bundle.ca.cert, '/mutate', review(p))).body) as { response: { patch: string; patchType: string; warnings?: string[] } };
+  t.equal(first.response.patchType, 'JSONPatch');
+  t.equal(first.response.warnings, undefined, 'every sidecar is known');
+  const after = fastJsonPatch.applyPatch(structuredClone(p), JSON.parse(Buffer.from(first.response.patch, 'base64').toString()) as fastJsonPatch.Operation[]).newDocument;
+  t.same(after.metadata.annotations, {
+    'hahaha.nais.io/main-container': 'dataloader',
+    'config.linkerd.io/proxy-admin-shutdown': 'enabled',
+    'shutdown.hahaha.nais.io/cloudsql-proxy': 'POST :9091/quitquitquit',
+    'shutdown.hahaha.nais.io/secure-logs-fluentd': 'GET :24444/api/processes.killWorkers',
+    'shutdown.hahaha.nais.io/secure-logs-configmap-reload': 'exec /bin/killall configmap-reload',
+    'shutdown.hahaha.nais.io/vks-sidecar': 'exec /bin/kill -s INT 1',
+    'shutdown.hahaha.nais.io/linkerd-proxy': 'POST :4191/shutdown',
+  });
+  t.same({ ...after, metadata: { ...after.metadata, annotations: undefined } }, { ...p, metadata: { ...p.metadata, annotations: undefined } }, 'nothing but annotations changed');
+  const second = JSON.parse((await call(server.port, bundle.ca.cert, '/mutate', review(after))).body) as { response: { allowed: boolean; patch?: string } };
+  t.same([second.response.allowed, second.response.patch], [true, undefined]);
 });
 
 t.test('TLS 1.2 is the floor', async (t) => {

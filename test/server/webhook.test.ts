@@ -1,6 +1,7 @@
 // The admission HTTP service through fastify.inject: routes, status codes and JSON errors for
 // every kind of bad input, metrics per request, and failing open on an internal error.
 
+import fc from 'fast-check';
 import t, { type Test } from 'tap';
 import type { Config } from '../../src/core/analysis.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
@@ -103,4 +104,33 @@ t.test('/healthz and /readyz', async (t) => {
   t.same(notReady.json(), { status: 'not ready', reason: 'informer cache not synced' });
   why = undefined;
   t.equal((await app.inject('/readyz')).statusCode, 200);
+});
+
+t.test('the mutating webhook never denies and never crashes, whatever the pod', async (t) => {
+  const { app, metrics } = setup(t);
+  const name = fc.constantFrom('a', 'linkerd-proxy', 'vks-sidecar', 'cloudsql-proxy', '', 'x y');
+  const container = fc.record({ name: fc.oneof(name, fc.anything()), image: fc.oneof(fc.string(), fc.anything()), args: fc.oneof(fc.array(fc.string()), fc.anything()) }, { requiredKeys: [] });
+  const annotations = fc.dictionary(
+    fc.oneof(fc.constantFrom('hahaha.nais.io/main-container', 'hahaha.nais.io/enabled', 'shutdown.hahaha.nais.io/a', 'shutdown.hahaha.nais.io/linkerd-proxy'), fc.string()),
+    fc.oneof(fc.string(), fc.constantFrom('a', 'false', 'none', 'POST :1/x', 'exec kill 1'), fc.anything()),
+  );
+  const podLike = fc.oneof(
+    fc.anything(),
+    fc.record({
+      metadata: fc.record({ labels: fc.oneof(fc.constant({ 'nais.io/naisjob': 'true' }), fc.anything()), annotations: fc.oneof(annotations, fc.anything()) }, { requiredKeys: [] }),
+      spec: fc.record({ containers: fc.oneof(fc.array(container, { maxLength: 4 }), fc.anything()), initContainers: fc.oneof(fc.array(container, { maxLength: 2 }), fc.anything()) }, { requiredKeys: [] }),
+    }, { requiredKeys: [] }),
+  );
+  let answered = 0;
+  await fc.assert(
+    fc.asyncProperty(podLike, async (object) => {
+      const res = await post(app, '/mutate', review(object));
+      if (res.statusCode !== 200) return false;
+      answered++;
+      return res.json<{ response: { allowed: boolean } }>().response.allowed;
+    }),
+    { numRuns: 500 },
+  );
+  t.equal(answered, 500, 'every request was answered with allowed: true');
+  t.notMatch(await metrics.registry.metrics(), 'result="error"', 'and none of them through the fail-open path');
 });
