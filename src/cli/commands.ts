@@ -1,13 +1,10 @@
 // The three commands of the `hahaha` binary and their flags: serve, explain, certs.
+// Each command imports what it needs when it runs, so `--help` and `explain` do not load fastify,
+// prom-client or the X.509 library.
 
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
-import { createBundle, writeBundle } from '../../webhook-certs/certs.ts';
 import { DEFAULT_SELECTOR, loadConfig } from '../config.ts';
-import { podOfManifest } from '../core/pod.ts';
-import { explainReport, renderText } from './explain.ts';
 import { type FlagTable, type FlagValues, UsageError } from './flags.ts';
-import { serve } from './serve.ts';
 
 const CONFIG_FLAGS: FlagTable = {
   selector: { type: 'string', default: DEFAULT_SELECTOR, metavar: 'SELECTOR', help: 'label selector of managed pods, e.g. "a=b,c in (d,e),f"' },
@@ -44,6 +41,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       }
       const config = await loadConfig({ selector: v.selector as string, catalogFile: v.catalog as string | undefined, allowExec: v['allow-exec'] as string[] });
       if (!config.ok) throw new UsageError(config.error);
+      const { serve } = await import('./serve.ts');
       const server = await serve({
         config: config.value,
         port: v.port as number,
@@ -80,6 +78,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       } catch (e) {
         throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
+      const [{ parse: parseYaml }, { podOfManifest }, { explainReport, renderText }] = await Promise.all([
+        import('yaml'),
+        import('../core/pod.ts'),
+        import('./explain.ts'),
+      ]);
       let doc: unknown;
       try {
         doc = parseYaml(text, { prettyErrors: true });
@@ -105,6 +108,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     async run(v) {
       const hosts = v.host as string[];
       if (!hosts.length || !v.out) throw new UsageError('certs needs at least one --host and --out DIR');
+      const { createBundle, writeBundle } = await import('../../webhook-certs/certs.ts');
       const bundle = await createBundle(hosts, { caDays: v['ca-days'] as number, servingDays: v.days as number });
       const paths = await writeBundle(v.out as string, bundle);
       process.stdout.write(`${Object.values(paths).join('\n')}\n`);
