@@ -28,7 +28,7 @@ t.test('--help lists the commands; each command\'s --help lists every flag with 
   t.match(top.stdout, /serve .*\n.*explain .*\n.*certs /s);
   const serve = await hahaha(['serve', '--help']);
   t.equal(serve.code, 0);
-  for (const flag of ['--port', '--metrics-port', '--cert-file', '--key-file', '--selector', '--catalog', '--allow-exec', '--no-controller', '--kubeconfig', '--log-level']) {
+  for (const flag of ['--port', '--metrics-port', '--cert-file', '--key-file', '--selector', '--catalog', '--allow-exec', '--no-controller', '--kubeconfig', '--log-level', '--namespaces', '--shutdown-grace', '--dry-run', '--lease-namespace']) {
     t.match(serve.stdout, flag, `serve --help names ${flag}`);
   }
   t.match(serve.stdout, 'env HAHAHA_METRICS_PORT');
@@ -44,7 +44,8 @@ t.test('usage mistakes get one clear line and exit status 2', async (t) => {
     [['serve', '--port', 'https'], {}, /--port: expected a port number 0\.\.65535, got "https"/],
     [['serve', '--no-controller'], { HAHAHA_PORT: '99999' }, /HAHAHA_PORT \(for --port\): expected a port number 0\.\.65535, got "99999"/],
     [['serve', '--no-controller', '--cert-file', 'x'], {}, /serve needs --cert-file and --key-file/],
-    [['serve', '--cert-file', 'x', '--key-file', 'y'], {}, /the shutdown controller is not part of this version yet: run `hahaha serve --no-controller`/],
+    [['serve', '--cert-file', 'x', '--key-file', 'y', '--shutdown-grace', 'soon'], {}, /--shutdown-grace: expected a duration such as 30s, 2m or 500ms, got "soon"/],
+    [['serve', '--cert-file', 'x', '--key-file', 'y'], { HAHAHA_MAX_ATTEMPTS: 'many' }, /HAHAHA_MAX_ATTEMPTS \(for --max-attempts\): expected a whole number, got "many"/],
     [['serve', '--no-controller', '--cert-file', '/nonexistent/c', '--key-file', '/nonexistent/k'], {}, /cannot read the certificate \/nonexistent\/c: ENOENT/],
     [['serve', '--no-controller', '--log-level', 'loud', '--cert-file', 'x', '--key-file', 'y'], {}, /--log-level: expected one of debug, info, warn, error, got "loud"/],
     [['explain', '-f', fixture('pods/naisjob.yaml'), '--selector', 'a in (b'], {}, /--selector: selector "a in \(b": expected "key"/],

@@ -31,14 +31,20 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       'key-file': { type: 'string', metavar: 'FILE', help: 'its private key (PEM)' },
       ...CONFIG_FLAGS,
       'no-controller': { type: 'boolean', help: 'serve the webhooks only, without the shutdown controller' },
-      kubeconfig: { type: 'string', metavar: 'FILE', help: 'kubeconfig for the controller (default: in-cluster, then $KUBECONFIG)' },
+      kubeconfig: { type: 'string', metavar: 'FILE', help: 'kubeconfig of the controller (default: in-cluster, else $KUBECONFIG or ~/.kube/config)' },
+      namespaces: { type: 'string', metavar: 'NS[,NS...]', help: 'watch managed pods in these namespaces only (default: all)' },
+      'shutdown-grace': { type: 'duration', default: '30s', help: 'how long a sidecar may take to terminate after a step worked, before the next step' },
+      'step-timeout': { type: 'duration', default: '10s', help: 'bound on one HTTP request or exec' },
+      'max-attempts': { type: 'number', default: 6, help: 'rounds of all steps (5 s backoff, doubling to 5 min) before giving up' },
+      concurrency: { type: 'number', default: 20, help: 'shutdown attempts in flight at once across all pods' },
+      'dry-run': { type: 'boolean', help: 'audit mode: decide and report "would shut down" events, act on nothing' },
+      'lease-namespace': { type: 'string', metavar: 'NS', help: "namespace of the leader election Lease (default: hahaha's own, from POD_NAMESPACE or the service account)" },
+      'lease-name': { type: 'string', default: 'hahaha', metavar: 'NAME', help: 'name of the leader election Lease' },
+      'drain-timeout': { type: 'duration', default: '20s', help: 'on SIGTERM, how long shutdown attempts in flight may take to finish' },
       'log-level': { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], metavar: 'LEVEL', help: 'log level of the JSON logs' },
     },
     async run(v) {
       if (!v['cert-file'] || !v['key-file']) throw new UsageError('serve needs --cert-file and --key-file (make a pair with `hahaha certs`)');
-      if (!v['no-controller']) {
-        throw new UsageError('the shutdown controller is not part of this version yet: run `hahaha serve --no-controller` to serve the webhooks alone');
-      }
       const config = await loadConfig({ selector: v.selector as string, catalogFile: v.catalog as string | undefined, allowExec: v['allow-exec'] as string[] });
       if (!config.ok) throw new UsageError(config.error);
       const { serve } = await import('./serve.ts');
@@ -50,6 +56,22 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         certFile: v['cert-file'] as string,
         keyFile: v['key-file'] as string,
         logLevel: v['log-level'] as string,
+        drainMs: v['drain-timeout'] as number,
+        ...(v['no-controller']
+          ? {}
+          : {
+              controller: {
+                kubeconfig: v.kubeconfig as string | undefined,
+                namespaces: ((v.namespaces as string | undefined) ?? '').split(',').map((n) => n.trim()).filter(Boolean),
+                graceMs: v['shutdown-grace'] as number,
+                stepTimeoutMs: v['step-timeout'] as number,
+                maxAttempts: v['max-attempts'] as number,
+                concurrency: v.concurrency as number,
+                dryRun: v['dry-run'] === true,
+                leaseNamespace: v['lease-namespace'] as string | undefined,
+                leaseName: v['lease-name'] as string,
+              },
+            }),
       });
       await server.closed;
       return 0;

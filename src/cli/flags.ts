@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 
 export interface FlagSpec {
-  readonly type: 'string' | 'boolean' | 'port' | 'number';
+  readonly type: 'string' | 'boolean' | 'port' | 'number' | 'duration';
   readonly help: string;
   readonly default?: string | number | boolean;
   readonly multiple?: boolean;
@@ -61,6 +61,11 @@ export function parseFlags(table: FlagTable, argv: readonly string[], env: NodeJ
 
 function check(spec: FlagSpec, raw: unknown, source: string): FlagValues[string] {
   if (raw === undefined || spec.type === 'boolean' || spec.multiple) return raw as FlagValues[string];
+  if (spec.type === 'duration') {
+    const ms = parseDuration(raw as string);
+    if (ms === undefined) throw new UsageError(`${source}: expected a duration such as 30s, 2m or 500ms, got ${JSON.stringify(raw)}`);
+    return ms;
+  }
   if (spec.type === 'port' || spec.type === 'number') {
     const text = raw as string;
     const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
@@ -74,9 +79,17 @@ function check(spec: FlagSpec, raw: unknown, source: string): FlagValues[string]
   return raw as string;
 }
 
+/** "30s", "2m", "1h", "500ms", or a plain number of seconds, in milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unit);
+}
+
 export function helpText(usage: string, summary: string, table: FlagTable): string {
   const rows = Object.entries(table).map(([name, spec]) => {
-    const meta = spec.type === 'boolean' ? '' : ` ${spec.metavar ?? (spec.type === 'port' ? 'PORT' : spec.type === 'number' ? 'N' : 'VALUE')}`;
+    const meta = spec.type === 'boolean' ? '' : ` ${spec.metavar ?? { port: 'PORT', number: 'N', duration: 'DURATION', string: 'VALUE' }[spec.type]}`;
     const left = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${meta}`;
     const extra = [
       spec.multiple ? 'repeatable' : '',

@@ -1,10 +1,12 @@
-// `hahaha serve`: the process. Loads the certificate, starts the HTTPS admission server and the
-// metrics server, swaps in rotated certificates without a restart, and on SIGTERM or SIGINT stops
-// taking connections, lets in-flight requests finish, and exits.
+// `hahaha serve`: the process. Loads the certificate, starts the HTTPS admission server, the
+// metrics server and (unless --no-controller) the shutdown controller, swaps in rotated
+// certificates without a restart, and on SIGTERM or SIGINT stops taking work, lets in-flight
+// admission requests and shutdown attempts finish within a bound, releases the lease, and exits.
 
 import type { Server as HttpsServer } from 'node:https';
 import type { Config } from '../core/analysis.ts';
-import { createMetrics, metricsServer } from '../server/metrics.ts';
+import type { ControllerSettings, RunningController } from '../controller/run.ts';
+import { type AwaitingPods, createMetrics, metricsServer } from '../server/metrics.ts';
 import { CertReloader, readPair } from '../server/tls.ts';
 import { webhookServer } from '../server/webhook.ts';
 import { UsageError } from './flags.ts';
@@ -19,6 +21,10 @@ export interface ServeOptions {
   readonly logLevel: string;
   /** Poll interval of the certificate files; default 10 s. */
   readonly certPollMs?: number;
+  /** The shutdown controller; absent with --no-controller. */
+  readonly controller?: ControllerSettings;
+  /** On stop, how long shutdown attempts in flight may take (default 20 s). */
+  readonly drainMs?: number;
 }
 
 export interface Running {
@@ -36,14 +42,25 @@ export async function serve(o: ServeOptions): Promise<Running> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const metrics = createMetrics();
+  const awaiting: AwaitingPods = new Map();
+  const metrics = createMetrics(awaiting);
+  let controller: RunningController | undefined;
   const app = webhookServer({
     config: o.config,
     metrics,
     tls: { cert: pair.cert, key: pair.key },
     logger: { level: o.logLevel, base: { component: 'hahaha' } },
+    readiness: () => controller?.readiness(),
   });
   const log = app.log;
+  if (o.controller) {
+    const { startController } = await import('../controller/run.ts');
+    try {
+      controller = startController(o.controller, o.config, metrics, awaiting, log);
+    } catch (e) {
+      throw new UsageError(`cannot start the controller: ${(e as Error).message}`);
+    }
+  }
   const reloader = new CertReloader(pair, {
     certFile: o.certFile,
     keyFile: o.keyFile,
@@ -70,6 +87,8 @@ export async function serve(o: ServeOptions): Promise<Running> {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       reloader.stop();
+      // The controller first: finish or abort its attempts and release the lease while the webhooks still answer.
+      await controller?.stop(o.drainMs ?? 20_000);
       await Promise.all([app.close(), metricsApp.close()]);
       log.info('stopped');
       resolveClosed();

@@ -2,15 +2,26 @@
 // Served on a separate plain-HTTP port so scraping needs no TLS and no access to the webhook port.
 
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly admissionRequests: Counter<'webhook' | 'operation' | 'result'>;
   readonly admissionDuration: Histogram<'webhook'>;
+  readonly sidecarShutdowns: Counter<'namespace' | 'container' | 'step' | 'result'>;
+  readonly shutdownDuration: Histogram;
+  readonly podsAwaiting: Gauge;
+  readonly oldestAwaiting: Gauge;
+  readonly unsupportedSidecars: Counter<'namespace' | 'container' | 'reason'>;
+  readonly watchRestarts: Counter<'namespace'>;
+  readonly leader: Gauge;
+  readonly eventFailures: Counter<'reason'>;
 }
 
-export function createMetrics(): Metrics {
+/** Pods whose main containers are done while a sidecar still runs: key -> when the mains finished (ms). */
+export type AwaitingPods = Map<string, number>;
+
+export function createMetrics(awaiting: AwaitingPods = new Map()): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
@@ -26,6 +37,58 @@ export function createMetrics(): Metrics {
       help: 'Time to answer an admission request, from body parsed to response sent.',
       labelNames: ['webhook'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    sidecarShutdowns: new Counter({
+      name: 'hahaha_sidecar_shutdowns_total',
+      help: 'Shutdown steps carried out, by step kind (http, exec) and result: success (the container terminated), failed (the step failed), still-running (the step worked but the container did not terminate within the grace period).',
+      labelNames: ['namespace', 'container', 'step', 'result'],
+      registers: [registry],
+    }),
+    shutdownDuration: new Histogram({
+      name: 'hahaha_shutdown_duration_seconds',
+      help: 'From the last main container terminating to the last sidecar terminating, per pod hahaha shut sidecars down in.',
+      buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 900],
+      registers: [registry],
+    }),
+    podsAwaiting: new Gauge({
+      name: 'hahaha_pods_awaiting_shutdown',
+      help: 'Managed pods whose main containers have finished while a sidecar is still running or waiting: Jobs stuck on their sidecars until hahaha (or someone) stops them.',
+      registers: [registry],
+      collect() {
+        this.set(awaiting.size);
+      },
+    }),
+    oldestAwaiting: new Gauge({
+      name: 'hahaha_oldest_awaiting_shutdown_seconds',
+      help: 'How long the oldest pod in hahaha_pods_awaiting_shutdown has been waiting since its main containers finished (0 when none).',
+      registers: [registry],
+      collect() {
+        const oldest = Math.min(...awaiting.values());
+        this.set(awaiting.size ? Math.max(0, (Date.now() - oldest) / 1000) : 0);
+      },
+    }),
+    unsupportedSidecars: new Counter({
+      name: 'hahaha_unsupported_sidecars_total',
+      help: 'Running sidecars of finished pods that hahaha could not shut down, by reason: no-action (no annotation, no catalog entry, or exec refused by the policy) or not-started (waiting).',
+      labelNames: ['namespace', 'container', 'reason'],
+      registers: [registry],
+    }),
+    watchRestarts: new Counter({
+      name: 'hahaha_watch_restarts_total',
+      help: 'Pod watches restarted after an error, a silence or a periodic relist.',
+      labelNames: ['namespace'],
+      registers: [registry],
+    }),
+    leader: new Gauge({
+      name: 'hahaha_leader',
+      help: '1 while this replica holds the lease and acts, else 0.',
+      registers: [registry],
+    }),
+    eventFailures: new Counter({
+      name: 'hahaha_event_failures_total',
+      help: 'Kubernetes Events that could not be written, by event reason.',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

@@ -1,0 +1,115 @@
+// Assembles the controller half of the process: the kube client, the pod watch, leader election,
+// events, step execution and the reconciler, and stops them in the right order on shutdown.
+
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../core/analysis.ts';
+import type { AwaitingPods, Metrics } from '../server/metrics.ts';
+import { Controller } from './controller.ts';
+import { EventRecorder } from './events.ts';
+import { LeaderElector } from './leader.ts';
+import { StepRunner } from './steps.ts';
+import { PodWatcher } from './watch.ts';
+
+export interface ControllerSettings {
+  readonly kubeconfig?: string | undefined;
+  readonly namespaces: readonly string[];
+  readonly graceMs: number;
+  readonly stepTimeoutMs: number;
+  readonly maxAttempts: number;
+  readonly concurrency: number;
+  readonly dryRun: boolean;
+  readonly leaseNamespace?: string | undefined;
+  readonly leaseName: string;
+  readonly identity?: string | undefined;
+  readonly backoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+export interface RunningController {
+  /** Undefined when the pod cache is synced, else why not (for /readyz). */
+  readiness(): string | undefined;
+  stop(drainMs: number): Promise<void>;
+}
+
+const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+export function loadKubeConfig(path?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/** hahaha's own namespace: the flag, else POD_NAMESPACE, else the service account's, else "default". */
+function ownNamespace(flag?: string): string {
+  if (flag) return flag;
+  if (process.env.POD_NAMESPACE) return process.env.POD_NAMESPACE;
+  try {
+    return readFileSync(SA_NAMESPACE, 'utf8').trim();
+  } catch {
+    return 'default';
+  }
+}
+
+export function startController(s: ControllerSettings, config: Config, metrics: Metrics, awaiting: AwaitingPods, log: FastifyBaseLogger): RunningController {
+  const kc = loadKubeConfig(s.kubeconfig);
+  const identity = s.identity ?? process.env.POD_NAME ?? hostname();
+  const events = new EventRecorder(
+    kc,
+    (err, spec) => {
+      metrics.eventFailures.inc({ reason: spec.reason });
+      log.warn({ err, reason: spec.reason, pod: `${spec.pod.namespace}/${spec.pod.name}` }, 'could not write the event');
+    },
+    identity,
+  );
+  const controller = new Controller({
+    config,
+    // The watcher is built below; the controller only reads it once events flow.
+    pods: { get: (k) => watcher.get(k), list: () => watcher.list() },
+    steps: new StepRunner(kc, s.stepTimeoutMs),
+    events,
+    metrics,
+    awaiting,
+    log,
+    graceMs: s.graceMs,
+    maxAttempts: s.maxAttempts,
+    concurrency: s.concurrency,
+    dryRun: s.dryRun,
+    ...(s.backoffMs ? { backoffMs: s.backoffMs } : {}),
+    ...(s.maxBackoffMs ? { maxBackoffMs: s.maxBackoffMs } : {}),
+  });
+  const watcher: PodWatcher = new PodWatcher(kc, {
+    selector: config.selector.text,
+    namespaces: s.namespaces,
+    onChange: (key) => controller.enqueue(key),
+    onRestart: (namespace, why) => {
+      metrics.watchRestarts.inc({ namespace: namespace || '*' });
+      log.warn({ namespace: namespace || '*', why }, 'restarting the pod watch');
+    },
+  });
+  metrics.leader.set(0);
+  const leaseNamespace = ownNamespace(s.leaseNamespace);
+  const elector = new LeaderElector(kc, {
+    namespace: leaseNamespace,
+    name: s.leaseName,
+    identity,
+    onStartedLeading: () => controller.startLeading(),
+    onStoppedLeading: (why) => controller.stopLeading(why),
+    onError: (err) => log.debug({ err }, 'lease request failed'),
+  });
+  log.info({ identity, lease: `${leaseNamespace}/${s.leaseName}`, namespaces: s.namespaces.length ? s.namespaces : 'all', dryRun: s.dryRun }, 'starting the shutdown controller');
+  void watcher.start().then(() => log.info({ pods: watcher.list().length }, 'pod cache synced'));
+  elector.start();
+  return {
+    readiness: () => (watcher.synced ? undefined : 'the pod cache is not synced yet'),
+    async stop(drainMs) {
+      await controller.drain(drainMs);
+      await elector.stop();
+      await watcher.stop();
+    },
+  };
+}

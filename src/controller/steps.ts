@@ -1,0 +1,162 @@
+// Carrying out one step of a shutdown action through the Kubernetes API:
+// - HTTP: a port-forward to the pod's port (client-node PortForward, one TCP connection per
+//   WebSocket) with one HTTP/1.1 request on it (Host: localhost, Connection: close); 2xx works.
+// - exec: client-node Exec with the argv, no shell, no stdin, no TTY; the exit status arrives on
+//   channel 3 after the socket opened: a non-zero exit or a missing status is a failure.
+// Both are bounded by a timeout and by an abort signal (leadership lost, shutting down).
+
+import { request } from 'node:http';
+import { Duplex, PassThrough, Writable } from 'node:stream';
+import { Exec, type KubeConfig, PortForward, type V1Status } from '@kubernetes/client-node';
+import type { ExecStep, HttpStep } from '../core/action.ts';
+
+export interface StepResult {
+  readonly ok: boolean;
+  /** What happened, for events and logs: "HTTP 200", "exit code 1: ...", "timed out after 10s". */
+  readonly detail: string;
+}
+
+export interface StepTarget {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container: string;
+}
+
+const MAX_TEXT = 300;
+const clip = (s: string): string => {
+  const t = s.trim().replace(/\s+/g, ' ');
+  return t.length > MAX_TEXT ? `${t.slice(0, MAX_TEXT)}…` : t;
+};
+
+/** One HTTP/1.1 request over an already connected stream; resolves with the status code. */
+export function httpOverStream(stream: Duplex, step: HttpStep, signal: AbortSignal): Promise<StepResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (r: StepResult): void => {
+      if (settled) return;
+      settled = true;
+      stream.destroy();
+      resolve(r);
+    };
+    const req = request(
+      {
+        method: step.method,
+        path: step.path,
+        headers: { Host: 'localhost', Connection: 'close', 'User-Agent': 'hahaha', 'Content-Length': '0' },
+        createConnection: () => stream,
+        signal,
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          if (body.length < MAX_TEXT) body += c;
+        });
+        const finish = (): void => {
+          const ok = status >= 200 && status < 300;
+          done({ ok, detail: `HTTP ${status}${ok || !body ? '' : `: ${clip(body)}`}` });
+        };
+        res.on('end', finish);
+        res.on('close', finish);
+        res.on('error', finish);
+      },
+    );
+    req.on('error', (e) => done({ ok: false, detail: signal.aborted ? `aborted: ${String(signal.reason)}` : `HTTP request failed: ${e.message}` }));
+    req.end();
+  });
+}
+
+export class StepRunner {
+  private readonly kc: KubeConfig;
+  private readonly timeoutMs: number;
+
+  constructor(kc: KubeConfig, timeoutMs: number) {
+    this.kc = kc;
+    this.timeoutMs = timeoutMs;
+  }
+
+  async http(t: StepTarget, step: HttpStep, abort: AbortSignal): Promise<StepResult> {
+    const signal = AbortSignal.any([abort, AbortSignal.timeout(this.timeoutMs)]);
+    const output = new PassThrough();
+    const input = new PassThrough();
+    let errors = '';
+    const errStream = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        errors += chunk.toString();
+        cb();
+      },
+    });
+    let ws;
+    try {
+      ws = await new PortForward(this.kc, true).portForward(t.namespace, t.pod, [step.port], output, errStream, input);
+    } catch (e) {
+      return { ok: false, detail: `port-forward to :${step.port} failed: ${describe(e)}` };
+    }
+    const socket = typeof ws === 'function' ? ws() : ws;
+    socket?.on('close', () => output.end());
+    const stream = Duplex.from({ readable: output, writable: input });
+    try {
+      const r = await httpOverStream(stream, step, signal);
+      if (!r.ok && errors) return { ok: false, detail: `port-forward to :${step.port}: ${clip(errors)}` };
+      if (!r.ok && signal.aborted && !abort.aborted) return { ok: false, detail: `no answer within ${this.timeoutMs / 1000}s` };
+      return r;
+    } finally {
+      socket?.close();
+    }
+  }
+
+  exec(t: StepTarget, step: ExecStep, abort: AbortSignal): Promise<StepResult> {
+    return new Promise((resolve) => {
+      let out = '';
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          if (out.length < MAX_TEXT) out += chunk.toString();
+          cb();
+        },
+      });
+      let status: V1Status | undefined;
+      let socket: { close(): void } | undefined;
+      let settled = false;
+      const finish = (r: StepResult): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        abort.removeEventListener('abort', onAbort);
+        socket?.close();
+        resolve(r);
+      };
+      const timer = setTimeout(() => finish({ ok: false, detail: `no exit status within ${this.timeoutMs / 1000}s` }), this.timeoutMs);
+      const onAbort = (): void => finish({ ok: false, detail: `aborted: ${String(abort.reason)}` });
+      abort.addEventListener('abort', onAbort);
+      new Exec(this.kc)
+        .exec(t.namespace, t.pod, t.container, [...step.argv], sink, sink, null, false, (s) => {
+          status = s;
+          finish(fromStatus(s, out));
+        })
+        .then(
+          (ws) => {
+            socket = ws;
+            if (settled) ws.close();
+            ws.on('close', () => finish(status ? fromStatus(status, out) : { ok: false, detail: `the connection closed without an exit status${out ? `: ${clip(out)}` : ''}` }));
+          },
+          (e: unknown) => finish({ ok: false, detail: `exec failed: ${describe(e)}` }),
+        );
+    });
+  }
+}
+
+/** The exit status that the kubelet sends on channel 3. */
+export function fromStatus(s: V1Status, output = ''): StepResult {
+  if (s.status === 'Success') return { ok: true, detail: 'exit code 0' };
+  const code = s.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
+  const tail = output ? `: ${clip(output)}` : '';
+  if (s.reason === 'NonZeroExitCode' && code !== undefined) return { ok: false, detail: `exit code ${code}${tail}` };
+  return { ok: false, detail: `${clip(s.message ?? s.reason ?? 'exec failed')}${tail}` };
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) return clip(e.message);
+  if (typeof e === 'object' && e !== null && 'message' in e) return clip(String((e).message));
+  return clip(String(e));
+}
