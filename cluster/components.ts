@@ -1,0 +1,327 @@
+// The components of the local cluster, in start order: how each is started (argv, environment,
+// the files it needs) and how to tell it is up (its health endpoint over verified TLS). Shared by
+// cluster:up (start and wait), cluster:status (probe) and cluster:down (ports to check).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
+import { type Binaries } from './binaries.ts';
+import { request, tcpAnswers, type Tls } from './http.ts';
+import { HOST, NODE_LABEL, REPO, SERVICE_CIDR, CLUSTER_NAME, type Paths, type PortName, type Settings } from './layout.ts';
+import { kubeconfigText } from './pki.ts';
+import { sandboxBinary, sandboxDir, sandboxFile, sandboxWritableDir, sandboxWritableFile, wrapPrefix } from './sandbox.ts';
+
+export const COMPONENT_NAMES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'simkubelet', 'hahaha'] as const;
+export type ComponentName = (typeof COMPONENT_NAMES)[number];
+
+/** The ports each component listens on. */
+export const COMPONENT_PORTS: Readonly<Record<ComponentName, readonly PortName[]>> = {
+  etcd: ['etcd', 'etcdPeer'],
+  'kube-apiserver': ['apiserver'],
+  'kube-controller-manager': ['controllerManager'],
+  'kube-scheduler': ['scheduler'],
+  kwok: ['kwok'],
+  simkubelet: ['simkubelet'],
+  hahaha: ['webhook', 'metrics'],
+};
+
+/** The node that runs hahaha: Node 24 from the repo's devDependency, not the machine's own. */
+export const NODE = join(REPO, 'node_modules', '.bin', 'node');
+
+/** The `hahaha serve` command line of the local cluster: webhooks and controller, from the working tree. */
+export function hahahaServeArgs(p: Paths, s: Settings): string[] {
+  return [
+    join(REPO, 'src', 'cli', 'main.ts'),
+    'serve',
+    '--port', String(s.ports.webhook),
+    '--metrics-port', String(s.ports.metrics),
+    '--address', HOST,
+    '--cert-file', join(p.webhookCerts, 'tls.crt'),
+    '--key-file', join(p.webhookCerts, 'tls.key'),
+    // hahaha's own ServiceAccount token and minimal RBAC (cluster/access.ts), never the admin's.
+    '--kubeconfig', p.kubeconfig('hahaha'),
+    '--lease-namespace', 'hahaha',
+    '--selector', s.selector,
+    // Short enough that the e2e scenarios of stubborn sidecars finish in seconds.
+    '--shutdown-grace', '3s',
+    '--retry-backoff', '1s',
+    '--max-attempts', '3',
+  ];
+}
+
+/** What a probe says: up, or why not. */
+export type Health = { ok: true; detail?: string } | { ok: false; reason: string };
+
+const read = (f: string): string => readFileSync(f, 'utf8');
+
+async function httpsOk(port: number, path: string, tls: Tls, check?: (body: string) => boolean): Promise<Health> {
+  try {
+    const r = await request(port, path, tls, { timeoutMs: 3000 });
+    if (r.status === 200 && (!check || check(r.body))) return { ok: true };
+    return { ok: false, reason: `${path}: HTTP ${r.status} ${r.body.trim().split('\n').slice(-3).join(' | ').slice(0, 200)}` };
+  } catch (e) {
+    return { ok: false, reason: `${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
+}
+
+/** The health probe of each component (works without the binaries: status uses it). */
+export function probes(p: Paths, s: Settings): Record<ComponentName, () => Promise<Health>> {
+  const ca = (): string => read(p.cert('ca'));
+  const client = (name: string): Tls => ({ ca: ca(), cert: read(p.cert(name)), key: read(p.key(name)) });
+  return {
+    etcd: () => httpsOk(s.ports.etcd, '/health', client('apiserver-etcd-client'), (b) => /"health":\s*"true"/.test(b)),
+    'kube-apiserver': () => httpsOk(s.ports.apiserver, '/readyz', client('admin')),
+    'kube-controller-manager': () => httpsOk(s.ports.controllerManager, '/healthz', { ca: ca() }),
+    'kube-scheduler': () => httpsOk(s.ports.scheduler, '/healthz', { ca: ca() }),
+    kwok: () => httpsOk(s.ports.kwok, '/healthz', { ca: ca() }),
+    // The simkubelet's contract names no health path: any HTTP answer over verified TLS (with
+    // the apiserver's kubelet-client certificate, as the apiserver calls it) means it is up.
+    simkubelet: async () => {
+      try {
+        const r = await request(s.ports.simkubelet, '/healthz', client('apiserver-kubelet-client'), { timeoutMs: 3000 });
+        return { ok: true, detail: `HTTP ${r.status} on /healthz` };
+      } catch (e) {
+        return { ok: false, reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
+      }
+    },
+    hahaha: async () => {
+      const h = await httpsOk(s.ports.webhook, '/readyz', { ca: read(join(p.webhookCerts, 'ca.crt')) });
+      if (!h.ok) return h;
+      return (await tcpAnswers(s.ports.metrics)) ? h : { ok: false, reason: `metrics port ${s.ports.metrics} does not answer` };
+    },
+  };
+}
+
+export interface Plan {
+  readonly name: ComponentName;
+  readonly argv: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** Everything that, when changed, means the running process must be restarted. */
+  readonly identity: unknown;
+  /** How long to wait for it to become healthy. */
+  readonly timeoutMs: number;
+}
+
+export interface PlanContext {
+  readonly p: Paths;
+  readonly s: Settings;
+  readonly bins: Binaries;
+  /** Changes when the PKI is remade: every component must restart then. */
+  readonly pkiId: string;
+}
+
+/**
+ * A small fixed environment of our own rather than the caller's: the same whether cluster:up runs
+ * from npm (which puts node_modules/.bin on PATH) or not, so a second run sees the same fingerprint.
+ */
+function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: homedir(), LANG: 'C.UTF-8', ...extra };
+}
+
+/** hahaha's own settings from the caller's environment (HAHAHA_CATALOG, HAHAHA_LOG_LEVEL, ...), not the cluster's. */
+function hahahaEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k.startsWith('HAHAHA_') && !k.startsWith('HAHAHA_CLUSTER_') && k !== 'HAHAHA_CACHE'),
+  );
+}
+
+/** Prepare the files of each component and return how to start it. */
+export async function plans(c: PlanContext): Promise<Plan[]> {
+  const { p, s, bins, pkiId } = c;
+  const cert = p.cert;
+  const key = p.key;
+  const out: Plan[] = [];
+
+  out.push({
+    name: 'etcd',
+    argv: [
+      bins.etcd,
+      '--name=hahaha',
+      `--data-dir=${p.etcdData}`,
+      `--listen-client-urls=https://${HOST}:${s.ports.etcd}`,
+      `--advertise-client-urls=https://${HOST}:${s.ports.etcd}`,
+      `--listen-peer-urls=https://${HOST}:${s.ports.etcdPeer}`,
+      `--initial-advertise-peer-urls=https://${HOST}:${s.ports.etcdPeer}`,
+      `--initial-cluster=hahaha=https://${HOST}:${s.ports.etcdPeer}`,
+      '--initial-cluster-state=new',
+      '--initial-cluster-token=hahaha-local',
+      `--cert-file=${cert('etcd')}`,
+      `--key-file=${key('etcd')}`,
+      `--trusted-ca-file=${cert('ca')}`,
+      '--client-cert-auth=true',
+      `--peer-cert-file=${cert('etcd')}`,
+      `--peer-key-file=${key('etcd')}`,
+      `--peer-trusted-ca-file=${cert('ca')}`,
+      '--peer-client-cert-auth=true',
+      '--unsafe-no-fsync=true',
+      '--log-level=warn',
+    ],
+    env: baseEnv(),
+    cwd: p.dir,
+    identity: pkiId,
+    timeoutMs: 30_000,
+  });
+
+  out.push({
+    name: 'kube-apiserver',
+    argv: [
+      bins.kubeApiserver,
+      `--etcd-servers=https://${HOST}:${s.ports.etcd}`,
+      `--etcd-cafile=${cert('ca')}`,
+      `--etcd-certfile=${cert('apiserver-etcd-client')}`,
+      `--etcd-keyfile=${key('apiserver-etcd-client')}`,
+      `--bind-address=${HOST}`,
+      `--advertise-address=${HOST}`,
+      `--secure-port=${s.ports.apiserver}`,
+      `--cert-dir=${p.apiserverCertDir}`,
+      `--tls-cert-file=${cert('apiserver')}`,
+      `--tls-private-key-file=${key('apiserver')}`,
+      `--client-ca-file=${cert('ca')}`,
+      '--authorization-mode=Node,RBAC',
+      '--enable-admission-plugins=NodeRestriction',
+      '--allow-privileged=true',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${p.saPub}`,
+      `--service-account-signing-key-file=${p.saKey}`,
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      '--kubelet-preferred-address-types=InternalIP',
+      // The `kubernetes` Endpoints may not hold a loopback address, so the reconciler would fail
+      // every 10 s; nothing in this cluster dials the Service, so keep the Service, skip the Endpoints.
+      '--endpoint-reconciler-type=none',
+      `--kubelet-certificate-authority=${cert('ca')}`,
+      `--kubelet-client-certificate=${cert('apiserver-kubelet-client')}`,
+      `--kubelet-client-key=${key('apiserver-kubelet-client')}`,
+      '--profiling=false',
+    ],
+    env: baseEnv(),
+    cwd: p.dir,
+    identity: pkiId,
+    timeoutMs: 60_000,
+  });
+
+  const kubeconfigArgs = (user: string): string[] => [
+    `--kubeconfig=${p.kubeconfig(user)}`,
+    `--authentication-kubeconfig=${p.kubeconfig(user)}`,
+    `--authorization-kubeconfig=${p.kubeconfig(user)}`,
+    // Client certificates come from --client-ca-file; there is no front proxy, so do not look up
+    // its (absent) request-header CA in kube-system/extension-apiserver-authentication.
+    '--authentication-skip-lookup=true',
+  ];
+  out.push({
+    name: 'kube-controller-manager',
+    argv: [
+      bins.kubeControllerManager,
+      ...kubeconfigArgs('kube-controller-manager'),
+      `--bind-address=${HOST}`,
+      `--secure-port=${s.ports.controllerManager}`,
+      `--tls-cert-file=${cert('kube-controller-manager-serving')}`,
+      `--tls-private-key-file=${key('kube-controller-manager-serving')}`,
+      `--client-ca-file=${cert('ca')}`,
+      '--use-service-account-credentials=true',
+      `--service-account-private-key-file=${p.saKey}`,
+      `--root-ca-file=${cert('ca')}`,
+      `--cluster-signing-cert-file=${cert('ca')}`,
+      `--cluster-signing-key-file=${key('ca')}`,
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      `--cluster-name=${CLUSTER_NAME}`,
+      '--leader-elect=false',
+      '--controllers=*',
+      '--profiling=false',
+    ],
+    env: baseEnv(),
+    cwd: p.dir,
+    identity: [pkiId, read(p.kubeconfig('kube-controller-manager'))],
+    timeoutMs: 60_000,
+  });
+
+  out.push({
+    name: 'kube-scheduler',
+    argv: [
+      bins.kubeScheduler,
+      ...kubeconfigArgs('kube-scheduler'),
+      `--bind-address=${HOST}`,
+      `--secure-port=${s.ports.scheduler}`,
+      `--tls-cert-file=${cert('kube-scheduler-serving')}`,
+      `--tls-private-key-file=${key('kube-scheduler-serving')}`,
+      `--client-ca-file=${cert('ca')}`,
+      '--leader-elect=false',
+      '--profiling=false',
+    ],
+    env: baseEnv(),
+    cwd: p.dir,
+    identity: [pkiId, read(p.kubeconfig('kube-scheduler'))],
+    timeoutMs: 60_000,
+  });
+
+  // kwok: Nodes and Leases only (cluster/kwok/stages.yaml), sandboxed with its own copies.
+  {
+    const dir = sandboxDir(p, 'kwok');
+    const kubeconfig = await sandboxFile(p, 'kwok', 'kubeconfig.yaml', { content: kubeconfigText(p, 'kwok', s.ports.apiserver) });
+    const stages = await sandboxFile(p, 'kwok', 'stages.yaml', { from: join(REPO, 'cluster', 'kwok', 'stages.yaml') });
+    const crt = await sandboxFile(p, 'kwok', 'tls.crt', { from: cert('kwok-serving') });
+    const k = await sandboxFile(p, 'kwok', 'tls.key', { from: key('kwok-serving') });
+    // KWOK_WORKDIR: kwok prepends $KWOK_WORKDIR/kwok.yaml (default ~/.kwok) to its config; keep it empty.
+    const home = sandboxWritableDir(p, 'kwok', 'home');
+    out.push({
+      name: 'kwok',
+      argv: [
+        ...wrapPrefix(),
+        sandboxBinary(p, bins.kwok),
+        `--kubeconfig=${kubeconfig}`,
+        `--config=${stages}`,
+        `--manage-nodes-with-label-selector=${NODE_LABEL.key}=${NODE_LABEL.value}`,
+        `--node-ip=${HOST}`,
+        `--node-port=${s.ports.simkubelet}`,
+        `--server-address=${HOST}:${s.ports.kwok}`,
+        `--tls-cert-file=${crt}`,
+        `--tls-private-key-file=${k}`,
+        '--node-lease-duration-seconds=40',
+      ],
+      env: baseEnv({ HOME: home, KWOK_WORKDIR: home }),
+      cwd: dir,
+      identity: [pkiId, read(kubeconfig), read(stages)],
+      timeoutMs: 30_000,
+    });
+  }
+
+  // simkubelet: pod status, deletion, exec and port-forward for pods on the kwok nodes (sandboxed).
+  if (bins.simkubelet) {
+    const dir = sandboxDir(p, 'simkubelet');
+    const kubeconfig = await sandboxFile(p, 'simkubelet', 'kubeconfig.yaml', { content: kubeconfigText(p, 'simkubelet', s.ports.apiserver) });
+    const crt = await sandboxFile(p, 'simkubelet', 'tls.crt', { from: cert('simkubelet-serving') });
+    const k = await sandboxFile(p, 'simkubelet', 'tls.key', { from: key('simkubelet-serving') });
+    const ca = await sandboxFile(p, 'simkubelet', 'ca.crt', { from: cert('ca') });
+    out.push({
+      name: 'simkubelet',
+      argv: [
+        ...wrapPrefix(),
+        sandboxBinary(p, bins.simkubelet),
+        '--kubeconfig', kubeconfig,
+        '--listen', `${HOST}:${s.ports.simkubelet}`,
+        '--tls-cert-file', crt,
+        '--tls-key-file', k,
+        '--client-ca-file', ca,
+        '--node-label', `${NODE_LABEL.key}=${NODE_LABEL.value}`,
+        '--record', sandboxWritableFile(p, 'simkubelet', basename(p.simkubeletRecord)),
+      ],
+      env: baseEnv({ HOME: dir }),
+      cwd: dir,
+      identity: [pkiId, read(kubeconfig), bins.simkubelet],
+      timeoutMs: 30_000,
+    });
+  }
+
+  if (s.withHahaha) {
+    const env = baseEnv(hahahaEnv());
+    out.push({
+      name: 'hahaha',
+      argv: [NODE, ...hahahaServeArgs(p, s)],
+      env,
+      cwd: REPO,
+      identity: [pkiId, env, existsSync(p.kubeconfig('hahaha')) ? read(p.kubeconfig('hahaha')) : ''],
+      timeoutMs: 30_000,
+    });
+  }
+  return out;
+}
