@@ -1,0 +1,72 @@
+// A second mutating webhook, registered after hahaha's (webhooks run in name order), that injects a
+// linkerd-proxy as linkerd's proxy injector does: an init container and the proxy container. The
+// apiserver then re-invokes hahaha's webhook (reinvocationPolicy IfNeeded), which must annotate
+// the injected sidecar. Served over HTTPS with the local cluster's webhook certificate.
+
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
+import type { Test } from 'tap';
+import { P, kc } from './cluster.ts';
+
+export const INJECT_LABEL = 'e2e.hahaha.nais.io/inject';
+
+interface Review {
+  request: { uid: string; object: { spec: { containers: { name: string }[]; initContainers?: unknown[] } } };
+}
+
+export async function linkerdInjector(t: Test): Promise<{ calls: () => number }> {
+  let calls = 0;
+  const server = createServer({ cert: readFileSync(join(P.webhookCerts, 'tls.crt')), key: readFileSync(join(P.webhookCerts, 'tls.key')) }, (req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      calls++;
+      const review = JSON.parse(body) as Review;
+      const spec = review.request.object.spec;
+      const patch = spec.containers.some((c) => c.name === 'linkerd-proxy')
+        ? []
+        : [
+            ...(spec.initContainers ? [] : [{ op: 'add', path: '/spec/initContainers', value: [] }]),
+            { op: 'add', path: '/spec/initContainers/-', value: { name: 'linkerd-init', image: 'cr.l5d.io/linkerd/proxy-init:v2.4.1', args: ['--incoming-proxy-port', '4143'] } },
+            { op: 'add', path: '/spec/containers/-', value: { name: 'linkerd-proxy', image: 'cr.l5d.io/linkerd/proxy:edge-25.11.1', ports: [{ name: 'linkerd-admin', containerPort: 4191 }] } },
+          ];
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        response: { uid: review.request.uid, allowed: true, ...(patch.length ? { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') } : {}) },
+      }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const api = kc().makeApiClient(AdmissionregistrationV1Api);
+  const name = `zz-e2e-linkerd-injector-${port}`;
+  await api.createMutatingWebhookConfiguration({
+    body: {
+      metadata: { name },
+      webhooks: [{
+        name: 'inject.e2e.hahaha.nais.io',
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        reinvocationPolicy: 'Never',
+        timeoutSeconds: 5,
+        clientConfig: { url: `https://127.0.0.1:${port}/inject`, caBundle: readFileSync(join(P.webhookCerts, 'ca.crt')).toString('base64') },
+        rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }],
+        objectSelector: { matchLabels: { [INJECT_LABEL]: 'linkerd' } },
+      }],
+    },
+  });
+  t.teardown(async () => {
+    await api.deleteMutatingWebhookConfiguration({ name }).catch(() => undefined);
+    server.closeAllConnections();
+    server.close();
+  });
+  // The apiserver picks up new webhook configurations within a moment.
+  await new Promise((r) => setTimeout(r, 1500));
+  return { calls: () => calls };
+}
