@@ -292,14 +292,20 @@ export class Controller {
         recurring: s.attempt > 0,
       });
       if (signal.aborted) return;
-      let result: StepResult;
       if (claim === 'exists' && s.attempt === 0) {
-        // A previous incarnation of hahaha (or another leader) sent this step: give it its grace period.
-        result = { ok: true, detail: 'sent before this replica took over' };
-        this.o.log.info({ pod: key, container: target.container, step: text }, 'step already sent by a previous leader; waiting for it to work');
-      } else {
-        result = step.kind === 'http' ? await this.o.steps.http(where, step, signal) : step.kind === 'exec' ? await this.o.steps.exec(where, step, signal) : { ok: true, detail: 'none' };
+        // A previous leader (or this process before a restart) announced this step, and may have
+        // sent it: give it its grace period; if the container is still there, send the step now,
+        // under the event that already announces it.
+        this.o.log.info({ pod: key, container: target.container, step: text }, 'step announced by a previous leader; waiting for it to work');
+        if (await this.waitTerminated(key, pod.uid, target, signal)) {
+          this.o.metrics.sidecarShutdowns.inc({ ...labels, step: step.kind, result: 'success' });
+          s.done = true;
+          return;
+        }
+        if (signal.aborted) return;
       }
+      const result: StepResult =
+        step.kind === 'http' ? await this.o.steps.http(where, step, signal) : step.kind === 'exec' ? await this.o.steps.exec(where, step, signal) : { ok: true, detail: 'none' };
       if (signal.aborted) return;
       if (!result.ok) {
         this.o.metrics.sidecarShutdowns.inc({ ...labels, step: step.kind, result: 'failed' });
