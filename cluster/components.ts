@@ -2,7 +2,7 @@
 // the files it needs) and how to tell it is up (its health endpoint over verified TLS). Shared by
 // cluster:up (start and wait), cluster:status (probe) and cluster:down (ports to check).
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type Binaries } from './binaries.ts';
@@ -47,6 +47,18 @@ export function hahahaServeArgs(p: Paths, s: Settings): string[] {
     '--retry-backoff', '1s',
     '--max-attempts', '3',
   ];
+}
+
+/** Size and mtime of every file hahaha runs from (src/, webhook-certs/, the lockfile): changes when the code does. */
+function sourceStamp(): string {
+  const files = [join(REPO, 'package-lock.json'), ...['src', 'webhook-certs'].flatMap((d) => readdirSync(join(REPO, d), { recursive: true, encoding: 'utf8' }).map((f) => join(REPO, d, f)))];
+  return files
+    .sort()
+    .map((f) => {
+      const st = statSync(f);
+      return st.isFile() ? `${f}:${st.size}:${st.mtimeMs}` : '';
+    })
+    .join('\n');
 }
 
 /** What a probe says: up, or why not. */
@@ -319,7 +331,8 @@ export async function plans(c: PlanContext): Promise<Plan[]> {
       argv: [NODE, ...hahahaServeArgs(p, s)],
       env,
       cwd: REPO,
-      identity: [pkiId, env, existsSync(p.kubeconfig('hahaha')) ? read(p.kubeconfig('hahaha')) : ''],
+      // The source tree too: `cluster:up` after a code change restarts hahaha with the new code.
+      identity: [pkiId, env, existsSync(p.kubeconfig('hahaha')) ? read(p.kubeconfig('hahaha')) : '', sourceStamp()],
       timeoutMs: 30_000,
     });
   }
