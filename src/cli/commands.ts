@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_SELECTOR, loadConfig } from '../config.ts';
 import { type FlagTable, type FlagValues, UsageError } from './flags.ts';
+import type { LivePod } from './live.ts';
 
 const CONFIG_FLAGS: FlagTable = {
   selector: { type: 'string', default: DEFAULT_SELECTOR, metavar: 'SELECTOR', help: 'label selector of managed pods, e.g. "a=b,c in (d,e),f"' },
@@ -35,7 +36,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       namespaces: { type: 'string', metavar: 'NS[,NS...]', help: 'watch managed pods in these namespaces only (default: all)' },
       'shutdown-grace': { type: 'duration', default: '30s', help: 'how long a sidecar may take to terminate after a step worked, before the next step' },
       'step-timeout': { type: 'duration', default: '10s', help: 'bound on one HTTP request or exec' },
-      'max-attempts': { type: 'number', default: 6, help: 'rounds of all steps (5 s backoff, doubling to 5 min) before giving up' },
+      'max-attempts': { type: 'number', default: 6, help: 'rounds of all steps before giving up' },
+      'retry-backoff': { type: 'duration', default: '5s', help: 'wait after a round in which every step failed; doubles each round, up to 5 min' },
       concurrency: { type: 'number', default: 20, help: 'shutdown attempts in flight at once across all pods' },
       'dry-run': { type: 'boolean', help: 'audit mode: decide and report "would shut down" events, act on nothing' },
       'lease-namespace': { type: 'string', metavar: 'NS', help: "namespace of the leader election Lease (default: hahaha's own, from POD_NAMESPACE or the service account)" },
@@ -66,6 +68,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
                 graceMs: v['shutdown-grace'] as number,
                 stepTimeoutMs: v['step-timeout'] as number,
                 maxAttempts: v['max-attempts'] as number,
+                backoffMs: v['retry-backoff'] as number,
                 concurrency: v.concurrency as number,
                 dryRun: v['dry-run'] === true,
                 leaseNamespace: v['lease-namespace'] as string | undefined,
@@ -78,42 +81,53 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     },
   },
   explain: {
-    usage: 'hahaha explain -f FILE|- [-o text|json] [flags]',
+    usage: 'hahaha explain (-f FILE|- | [-n NAMESPACE] POD) [-o text|json] [flags]',
     summary:
       'Show what hahaha makes of a pod (or of the pod template of a Job or CronJob), in YAML or JSON: managed or not and why,\n' +
       'main containers, each sidecar with its shutdown action and where it comes from, warnings. Exits 1 when the validating\n' +
-      'webhook would deny the pod, with its message.',
+      'webhook would deny the pod, with its message. Given a POD name instead of -f, reads the live pod (with --kubeconfig or the\n' +
+      "usual kubeconfig) and also shows where it stands: waiting for main, shutting down, done or stuck and why, with hahaha's events.",
     flags: {
       filename: { type: 'string', short: 'f', noEnv: true, metavar: 'FILE', help: 'the manifest to read, "-" for standard input' },
+      namespace: { type: 'string', short: 'n', noEnv: true, metavar: 'NAMESPACE', help: "the live pod's namespace (default: the kubeconfig context's, else default)" },
+      kubeconfig: { type: 'string', noEnv: true, metavar: 'FILE', help: 'kubeconfig for reading a live pod (default: $KUBECONFIG or ~/.kube/config)' },
       output: { type: 'string', short: 'o', noEnv: true, default: 'text', choices: ['text', 'json'], metavar: 'FORMAT', help: 'text or json' },
       ...CONFIG_FLAGS,
     },
-    async run(v) {
+    async run(v, positionals) {
       const file = v.filename as string | undefined;
-      if (!file) throw new UsageError('explain needs -f FILE (or -f - for standard input)');
+      const podName = positionals[0];
+      if (positionals.length > 1) throw new UsageError(`explain takes one pod name, got ${positionals.length}: ${positionals.join(' ')}`);
+      if (!file && !podName) throw new UsageError('explain needs -f FILE (or -f - for standard input), or the name of a live pod');
+      if (file && podName) throw new UsageError('explain takes -f FILE or a pod name, not both');
       const config = await loadConfig({ selector: v.selector as string, catalogFile: v.catalog as string | undefined, allowExec: v['allow-exec'] as string[] });
       if (!config.ok) throw new UsageError(config.error);
-      const name = file === '-' ? 'standard input' : file;
-      let text: string;
-      try {
-        text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
-      } catch (e) {
-        throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      const { explainReport, renderText } = await import('./explain.ts');
+      let target: { pod: unknown; from: string } | undefined;
+      let live: LivePod | undefined;
+      if (podName) {
+        const { readLivePod } = await import('./live.ts');
+        live = await readLivePod(podName, v.namespace as string | undefined, v.kubeconfig as string | undefined);
+        target = { pod: live.pod, from: 'live pod' };
+      } else {
+        const name = file === '-' ? 'standard input' : (file as string);
+        let text: string;
+        try {
+          text = file === '-' ? await readStdin() : await readFile(file as string, 'utf8');
+        } catch (e) {
+          throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+        const [{ parse: parseYaml }, { podOfManifest }] = await Promise.all([import('yaml'), import('../core/pod.ts')]);
+        let doc: unknown;
+        try {
+          doc = parseYaml(text, { prettyErrors: true });
+        } catch (e) {
+          throw new UsageError(`${name} is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
+        }
+        target = podOfManifest(doc);
+        if (!target) throw new UsageError(`${name}: expected a Pod, or an object with a pod template (Job, CronJob, Deployment, ...)`);
       }
-      const [{ parse: parseYaml }, { podOfManifest }, { explainReport, renderText }] = await Promise.all([
-        import('yaml'),
-        import('../core/pod.ts'),
-        import('./explain.ts'),
-      ]);
-      let doc: unknown;
-      try {
-        doc = parseYaml(text, { prettyErrors: true });
-      } catch (e) {
-        throw new UsageError(`${name} is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
-      }
-      const target = podOfManifest(doc);
-      if (!target) throw new UsageError(`${name}: expected a Pod, or an object with a pod template (Job, CronJob, Deployment, ...)`);
-      const report = explainReport(target.pod, target.from, config.value);
+      const report = explainReport(target.pod, target.from, config.value, live?.events);
       process.stdout.write(v.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
       return report.allowed ? 0 : 1;
     },

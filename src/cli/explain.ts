@@ -4,7 +4,38 @@
 
 import { formatAction } from '../core/action.ts';
 import { type Analysis, type Config, analyze, denialMessage, problemMessage } from '../core/analysis.ts';
+import { type Plan, decide } from '../core/plan.ts';
 import { podView } from '../core/pod.ts';
+import type { LiveEvent } from './live.ts';
+
+/** Where a live pod stands, from the controller's own decision. */
+export interface Standing {
+  readonly state: 'not acted on' | 'waiting for main' | 'shutting down' | 'stuck' | 'done';
+  readonly why: string;
+  readonly details: readonly string[];
+}
+
+export function standing(plan: Plan, events: readonly LiveEvent[] = []): Standing {
+  const abandoned = events.filter((e) => e.reason === 'ShutdownAbandoned').map((e) => `${e.container ?? 'a sidecar'}: ${e.note}`);
+  const details = [
+    ...plan.unreachable.map((r) => `${r.container}: ${r.detail}`),
+    ...plan.noAction.map((r) => `${r.container}: ${r.detail}`),
+    ...plan.exitedNonZero.map((r) => `${r.container}: ${r.detail}`),
+    ...abandoned,
+  ];
+  switch (plan.kind) {
+    case 'ignore':
+      return { state: 'not acted on', why: plan.reason, details };
+    case 'done':
+      return { state: 'done', why: plan.reason, details };
+    case 'wait':
+      return plan.awaiting ? { state: 'stuck', why: plan.reason, details } : { state: 'waiting for main', why: plan.reason, details };
+    case 'act':
+      return abandoned.length
+        ? { state: 'stuck', why: 'hahaha gave up on a sidecar', details }
+        : { state: 'shutting down', why: plan.reason, details };
+  }
+}
 
 export interface ExplainReport {
   readonly pod: string;
@@ -20,12 +51,16 @@ export interface ExplainReport {
   readonly problems: readonly string[];
   readonly allowed: boolean;
   readonly denial: string | null;
+  /** Live pods only. */
+  readonly standing?: Standing;
+  readonly events?: readonly LiveEvent[];
 }
 
-export function explainReport(obj: unknown, from: string, config: Config): ExplainReport {
+export function explainReport(obj: unknown, from: string, config: Config, events?: readonly LiveEvent[]): ExplainReport {
   const pod = podView(obj);
   const a: Analysis = analyze(pod, config);
   return {
+    ...(events ? { standing: standing(decide(pod, config), events), events } : {}),
     pod: pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name,
     from,
     managed: a.managed,
@@ -78,6 +113,14 @@ export function renderText(r: ExplainReport): string {
   if (r.problems.length) {
     out.push('Denied by the validating webhook:');
     for (const p of r.problems) out.push(`  - ${p}`);
+  }
+  if (r.standing) {
+    out.push(`Now: ${r.standing.state}: ${r.standing.why}`);
+    for (const d of r.standing.details) out.push(`  - ${d}`);
+  }
+  if (r.events?.length) {
+    out.push("hahaha's events:");
+    for (const e of r.events) out.push(`  ${e.time.slice(11, 19)}  ${e.type.padEnd(7)} ${e.reason.padEnd(20)} ${e.note}${e.count > 1 ? ` (x${e.count})` : ''}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -3,11 +3,22 @@
 // Naisjob-shaped Jobs complete within seconds of their main container finishing, and every
 // decision of DESIGN.md holds against simulated sidecars that behave like the real ones.
 
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import t from 'tap';
+import { REPO } from '../../cluster/layout.ts';
 import { INJECT_LABEL, linkerdInjector } from './injector.ts';
 import {
-  NAISJOB_SIDECARS, containerOf, core, createJob, jobState, metricValue, naisjob, namespace, onlyPod, podEvents, ports, records, scrape, waitFor, waitJob,
+  NAISJOB_SIDECARS, P, containerOf, core, createJob, jobState, metricValue, naisjob, namespace, onlyPod, podEvents, ports, records, scrape, waitFor, waitJob,
 } from './cluster.ts';
+
+function explainLive(ns: string, pod: string): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(REPO, 'src', 'cli', 'main.ts'), 'explain', '-o', 'json', '-n', ns, pod, '--kubeconfig', P.kubeconfig('admin')], (err, stdout) =>
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout }),
+    );
+  });
+}
 
 const shutdownRequests = (ns: string) => records(ns).filter((r) => r.kind === 'exec' || (r.kind === 'portforward' && r.method !== undefined));
 
@@ -98,6 +109,13 @@ t.test('no working step: ShutdownFailed, backoff, ShutdownAbandoned, and the awa
   const metrics = await scrape(ports().metrics);
   t.ok((metricValue(metrics, 'hahaha_pods_awaiting_shutdown') ?? 0) >= 1, 'still counted as awaiting after giving up');
   t.ok((metricValue(metrics, 'hahaha_oldest_awaiting_shutdown_seconds') ?? 0) > 5);
+
+  const explained = await explainLive(ns, name);
+  t.equal(explained.code, 0, 'explain of a live pod with valid annotations exits 0');
+  const report = JSON.parse(explained.stdout) as { standing: { state: string; details: string[] }; events: { reason: string; count: number }[] };
+  t.equal(report.standing.state, 'stuck');
+  t.match(report.standing.details, [/^metrics-exporter: Gave up shutting down container metrics-exporter/]);
+  t.match(report.events.map((e) => [e.reason, e.count]), [['Killing', 3], ['ShutdownFailed', 3], ['ShutdownAbandoned', 1]]);
 });
 
 t.test('a native sidecar is left to the kubelet; a sidecar that never started is reported, not hammered', async (t) => {
