@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.tap/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', '.tap/', 'coverage/', 'tap-snapshots/', '.cluster/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
