@@ -1,0 +1,184 @@
+{{/* Names, labels, the image, and the managed-pod selector as a LabelSelector. */}}
+
+{{- define "hahaha.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "hahaha.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "hahaha.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "hahaha.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "hahaha.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "hahaha.labels" -}}
+helm.sh/chart: {{ include "hahaha.chart" . }}
+{{ include "hahaha.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/* The webhook Service's name and the DNS names the serving certificate must hold. */}}
+{{- define "hahaha.serviceHosts" -}}
+{{- $svc := include "hahaha.fullname" . }}
+- {{ printf "%s.%s.svc" $svc .Release.Namespace }}
+- {{ printf "%s.%s.svc.%s" $svc .Release.Namespace .Values.clusterDomain }}
+{{- end }}
+
+{{- define "hahaha.tlsSecretName" -}}
+{{- if eq .Values.certificates.mode "existingSecret" }}
+{{- .Values.certificates.existingSecret.name }}
+{{- else }}
+{{- printf "%s-tls" (include "hahaha.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{- define "hahaha.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* Fails with a clear message when the certificate values do not fit the mode. */}}
+{{- define "hahaha.checkCertificates" -}}
+{{- $c := .Values.certificates }}
+{{- if eq $c.mode "existingSecret" }}
+{{- if not $c.existingSecret.name }}
+{{- fail "certificates.mode existingSecret needs certificates.existingSecret.name: the name of a kubernetes.io/tls Secret in the release namespace" }}
+{{- end }}
+{{- if not $c.existingSecret.caBundle }}
+{{- fail "certificates.mode existingSecret needs certificates.existingSecret.caBundle: base64 of the PEM CA certificate that signed the Secret's tls.crt" }}
+{{- end }}
+{{- if not (contains "-----BEGIN CERTIFICATE-----" (b64dec $c.existingSecret.caBundle)) }}
+{{- fail "certificates.existingSecret.caBundle must be base64 of a PEM CA certificate (-----BEGIN CERTIFICATE-----...); encode it with base64 -w0 ca.crt" }}
+{{- end }}
+{{- else if $c.existingSecret.caBundle }}
+{{- fail (printf "certificates.existingSecret.caBundle is set but certificates.mode is %s: set certificates.mode to existingSecret, or leave caBundle empty" $c.mode) }}
+{{- end }}
+{{- if and (ne $c.mode "certManager") $c.certManager.issuerRef }}
+{{- fail (printf "certificates.certManager.issuerRef is set but certificates.mode is %s: set certificates.mode to certManager, or leave issuerRef empty" $c.mode) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The managed-pod selector (text, as `hahaha serve --selector` reads it) as a LabelSelector's
+matchExpressions, requirement by requirement as hahaha's parser (src/core/selector.ts) reads it:
+  k=v, k==v   -> In [v]          k!=v -> NotIn [v]
+  k in (a,b)  -> In [a, b]       k notin (a,b) -> NotIn [a, b]
+  k           -> Exists          !k   -> DoesNotExist
+Anything else fails the render with the requirement at fault.
+*/}}
+{{- define "hahaha.objectSelector" -}}
+{{- $text := .Values.selector }}
+{{- if eq (trim $text) "" }}
+{{- fail "selector is empty: it would make every pod managed; set selector, e.g. nais.io/naisjob=true" }}
+{{- end }}
+{{- $key := `^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$` }}
+{{- $value := `^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$` }}
+{{- /* Requirements are separated by commas outside parentheses. */}}
+{{- $parts := regexFindAll `[^,(]*(\([^)]*\))?[^,(]*` $text -1 }}
+{{- if ne (join "," $parts) $text }}
+{{- fail (printf "selector %q: unbalanced parentheses" $text) }}
+{{- end }}
+{{- $exprs := list }}
+{{- range $raw := $parts }}
+{{- $p := trim $raw }}
+{{- if eq $p "" }}
+{{- fail (printf "selector %q: expected a requirement, got nothing (a comma too many?)" $text) }}
+{{- end }}
+{{- $set := `^(\S+)\s+(in|notin)\s*\((.*)\)$` }}
+{{- $eq := `^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$` }}
+{{- if regexMatch $set $p }}
+{{- $k := regexReplaceAll $set $p "${1}" }}
+{{- $op := regexReplaceAll $set $p "${2}" }}
+{{- $vals := list }}
+{{- range $v := splitList "," (regexReplaceAll $set $p "${3}") }}
+{{- $v = trim $v }}
+{{- if not (regexMatch $value $v) }}
+{{- fail (printf "selector %q: %q is not a valid label value" $text $v) }}
+{{- end }}
+{{- $vals = append $vals $v }}
+{{- end }}
+{{- if not (regexMatch $key $k) }}
+{{- fail (printf "selector %q: %q is not a valid label key" $text $k) }}
+{{- end }}
+{{- $exprs = append $exprs (dict "key" $k "operator" (ternary "In" "NotIn" (eq $op "in")) "values" $vals) }}
+{{- else if regexMatch $eq $p }}
+{{- $k := regexReplaceAll $eq $p "${1}" }}
+{{- $op := regexReplaceAll $eq $p "${2}" }}
+{{- $v := regexReplaceAll $eq $p "${3}" }}
+{{- if not (regexMatch $key $k) }}
+{{- fail (printf "selector %q: %q is not a valid label key" $text $k) }}
+{{- end }}
+{{- if not (regexMatch $value $v) }}
+{{- fail (printf "selector %q: %q is not a valid label value" $text $v) }}
+{{- end }}
+{{- $exprs = append $exprs (dict "key" $k "operator" (ternary "NotIn" "In" (eq $op "!=")) "values" (list $v)) }}
+{{- else if hasPrefix "!" $p }}
+{{- $k := trim (trimPrefix "!" $p) }}
+{{- if not (regexMatch $key $k) }}
+{{- fail (printf "selector %q: %q is not a valid label key" $text $k) }}
+{{- end }}
+{{- $exprs = append $exprs (dict "key" $k "operator" "DoesNotExist") }}
+{{- else if regexMatch $key $p }}
+{{- $exprs = append $exprs (dict "key" $p "operator" "Exists") }}
+{{- else }}
+{{- fail (printf "selector %q: expected \"key\", \"!key\", \"key=value\", \"key!=value\" or \"key in (a,b)\", got %q" $text $p) }}
+{{- end }}
+{{- end }}
+{{- toYaml (dict "matchExpressions" $exprs) }}
+{{- end }}
+
+{{/* Namespaces the webhooks skip: kube-system, the release namespace, and webhook.excludeNamespaces. */}}
+{{- define "hahaha.namespaceSelector" -}}
+{{- $excluded := concat (list "kube-system" .Release.Namespace) .Values.webhook.excludeNamespaces | uniq }}
+{{- $exprs := list (dict "key" "kubernetes.io/metadata.name" "operator" "NotIn" "values" $excluded) }}
+{{- if .Values.namespaces }}
+{{- $exprs = append $exprs (dict "key" "kubernetes.io/metadata.name" "operator" "In" "values" .Values.namespaces) }}
+{{- end }}
+{{- toYaml (dict "matchExpressions" $exprs) }}
+{{- end }}
+
+{{/* A webhook's clientConfig: the Service (or webhook.url), and the caBundle in existingSecret mode
+(selfManaged: hahaha writes it; certManager: cainjector writes it). Arguments: (list $ path). */}}
+{{- define "hahaha.clientConfig" -}}
+{{- $root := index . 0 }}
+{{- $path := index . 1 }}
+{{- if $root.Values.webhook.url }}
+url: {{ printf "%s%s" (trimSuffix "/" $root.Values.webhook.url) $path | quote }}
+{{- else }}
+service:
+  name: {{ include "hahaha.fullname" $root }}
+  namespace: {{ $root.Release.Namespace }}
+  path: {{ $path }}
+  port: 443
+{{- end }}
+{{- if eq $root.Values.certificates.mode "existingSecret" }}
+caBundle: {{ $root.Values.certificates.existingSecret.caBundle }}
+{{- end }}
+{{- end }}
+
+{{/* The cainjector annotation in certManager mode. */}}
+{{- define "hahaha.webhookAnnotations" -}}
+{{- if eq .Values.certificates.mode "certManager" }}
+annotations:
+  cert-manager.io/inject-ca-from: {{ printf "%s/%s-tls" .Release.Namespace (include "hahaha.fullname" .) }}
+{{- end }}
+{{- end }}

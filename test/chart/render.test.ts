@@ -1,0 +1,542 @@
+// The chart, rendered with `helm template` over a matrix of values: a snapshot of every render
+// (so that any change to the manifests shows in review), and the properties the chart promises,
+// checked against their sources rather than against the chart itself: the RBAC of
+// deploy/rbac.yaml, hahaha's own flag parser and defaults, its metric names, its duration syntax.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { parseAllDocuments } from 'yaml';
+import { COMMANDS } from '../../src/cli/commands.ts';
+import { parseDuration, parseFlags } from '../../src/cli/flags.ts';
+import { createMetrics } from '../../src/server/metrics.ts';
+import { FAKE_CA_BUNDLE, NAMESPACE, RELEASE, REPO, type K8sObject, find, parseManifests, render, templateText } from './helm.ts';
+
+const FULLNAME = RELEASE; // the release name contains the chart name, so it is the full name
+const SECRET = `${FULLNAME}-tls`;
+const HOSTS = [`${FULLNAME}.${NAMESPACE}.svc`, `${FULLNAME}.${NAMESPACE}.svc.cluster.local`];
+const existingSecret = { mode: 'existingSecret', existingSecret: { name: 'my-tls', caBundle: FAKE_CA_BUNDLE } };
+
+/** The matrix: every certificate mode, dry-run, selectors, namespaces, catalog, monitoring, webhook.url. */
+const MATRIX: Record<string, object> = {
+  'default (selfManaged)': {},
+  certManager: { certificates: { mode: 'certManager' } },
+  'certManager with a ClusterIssuer': { certificates: { mode: 'certManager', certManager: { issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' } } } },
+  existingSecret: { certificates: existingSecret },
+  dryRun: { dryRun: true, logLevel: 'debug' },
+  'custom selector and namespaces': {
+    selector: 'team in (a,b),!skip,app.kubernetes.io/part-of!=legacy',
+    namespaces: ['team-a', 'team-b'],
+    webhook: { excludeNamespaces: ['monitoring'], timeoutSeconds: 3, validatingFailurePolicy: 'Fail' },
+  },
+  'catalog and exec allowlist': {
+    catalog: { replace: false, sidecars: [{ name: 'metrics-exporter', image: '*/team/exporter', action: 'POST :9102/quitquitquit' }] },
+    allowExec: ['/bin/kill -s * 1', '/usr/bin/pkill envoy'],
+    shutdownGrace: '45s',
+    maxAttempts: 3,
+  },
+  'monitoring on': {
+    monitoring: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } }, prometheusRule: { enabled: true, awaitingShutdownSeconds: 300 }, grafanaDashboard: { enabled: true } },
+  },
+  'webhook.url (test-only)': { webhook: { url: 'https://127.0.0.1:18443' }, certificates: existingSecret },
+  'one replica, pinned image, scheduling': {
+    replicaCount: 1,
+    image: { digest: `sha256:${'a'.repeat(64)}` },
+    priorityClassName: 'system-cluster-critical',
+    topologySpread: { zone: true, whenUnsatisfiable: 'DoNotSchedule' },
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }],
+    podAnnotations: { 'example.com/a': 'b' },
+    podLabels: { team: 'platform' },
+    imagePullSecrets: [{ name: 'regcred' }],
+    extraArgs: ['--concurrency', '40'],
+  },
+};
+
+const renders = new Map<string, K8sObject[]>();
+t.before(async () => {
+  await Promise.all(Object.entries(MATRIX).map(async ([name, values]) => renders.set(name, await render(values))));
+});
+const rendered = (name: string): K8sObject[] => renders.get(name)!;
+
+/**
+ * The render without what differs between Helm 3 and Helm 4 (blank lines between documents, the
+ * order of kinds Helm does not know), so that one snapshot serves both: documents sorted by kind
+ * and name.
+ */
+function normalized(text: string): string {
+  const docs = text.split(/^---$/m).map((d) => d.trim()).filter(Boolean);
+  const sortKey = (d: string): string => {
+    const o = parseManifests(d)[0];
+    return o ? `${o.kind}/${o.metadata.name}` : d;
+  };
+  return docs.map((d) => [sortKey(d), d] as const).sort(([a], [b]) => a.localeCompare(b)).map(([, d]) => `---\n${d}\n`).join('');
+}
+
+t.test('snapshots of every render in the matrix', async (t) => {
+  for (const [name, values] of Object.entries(MATRIX)) {
+    t.matchSnapshot(normalized(await templateText(values)), name);
+  }
+});
+
+// ---- helpers over the rendered objects ----
+
+interface Container {
+  name: string;
+  args: string[];
+  ports: { name: string; containerPort: number }[];
+  securityContext: Record<string, unknown>;
+  startupProbe: Probe;
+  readinessProbe: Probe;
+  livenessProbe: Probe;
+  resources: Record<string, unknown>;
+  env: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+interface Probe { httpGet: { path: string; port: string; scheme: string } }
+interface PodSpec {
+  serviceAccountName: string;
+  securityContext: Record<string, unknown>;
+  containers: Container[];
+  volumes: { name: string; secret?: { secretName: string }; configMap?: { name: string }; emptyDir?: object }[];
+  terminationGracePeriodSeconds: number;
+  priorityClassName?: string;
+  topologySpreadConstraints?: { topologyKey: string; whenUnsatisfiable: string; labelSelector: { matchLabels: Record<string, string> } }[];
+  affinity?: { podAntiAffinity?: { preferredDuringSchedulingIgnoredDuringExecution?: { podAffinityTerm: { topologyKey: string } }[] } };
+}
+const deployment = (objs: K8sObject[]) => find(objs, 'Deployment') as K8sObject & {
+  spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec } };
+};
+const podSpec = (objs: K8sObject[]): PodSpec => deployment(objs).spec.template.spec;
+const container = (objs: K8sObject[]): Container => podSpec(objs).containers[0]!;
+const args = (objs: K8sObject[]): string[] => container(objs).args;
+
+interface Webhook {
+  name: string;
+  admissionReviewVersions: string[];
+  sideEffects: string;
+  failurePolicy: string;
+  reinvocationPolicy?: string;
+  timeoutSeconds: number;
+  clientConfig: { service?: { name: string; namespace: string; path: string; port: number }; url?: string; caBundle?: string };
+  rules: { apiGroups: string[]; apiVersions: string[]; operations: string[]; resources: string[]; scope: string }[];
+  objectSelector: { matchExpressions: { key: string; operator: string; values?: string[] }[] };
+  namespaceSelector: { matchExpressions: { key: string; operator: string; values?: string[] }[] };
+}
+const webhooks = (objs: K8sObject[], kind: 'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration'): Webhook[] =>
+  (find(objs, kind) as K8sObject & { webhooks: Webhook[] }).webhooks;
+
+interface Rule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
+const rules = (o: K8sObject): Rule[] => (o as K8sObject & { rules: Rule[] }).rules;
+
+/** hahaha's own parse of the rendered args. Flags that hahaha serve does not know yet are taken out first. */
+function parsedArgs(a: string[], unknown: string[] = []): Record<string, unknown> {
+  const rest: string[] = [];
+  for (let i = 0; i < a.length; i++) {
+    if (unknown.includes(a[i]!)) i++;
+    else rest.push(a[i]!);
+  }
+  if (rest[0] !== 'serve') throw new Error(`the args start with ${rest[0]}, not serve`);
+  return parseFlags(COMMANDS.serve!.flags, rest.slice(1), {}).values;
+}
+/** The values of a flag in an argument list (every occurrence). */
+const flag = (a: string[], name: string): string[] => a.flatMap((x, i) => (x === name ? [a[i + 1]!] : []));
+
+const SELF_MANAGED_FLAGS = ['--certificates', '--cert-secret', '--webhook-config-name', '--cert-host', '--ca-lifetime', '--cert-lifetime', '--renew-before'];
+const serveKnows = (f: string): boolean => Object.hasOwn(COMMANDS.serve!.flags, f.slice(2));
+
+// ---- the Deployment ----
+
+t.test('the pods run under the restricted pod security profile', async (t) => {
+  for (const [name, objs] of renders) {
+    const pod = podSpec(objs);
+    t.match(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } }, `${name}: pod`);
+    t.equal(typeof pod.securityContext.runAsUser, 'number', 'runAsUser is numeric (runAsNonRoot needs no passwd lookup)');
+    for (const c of pod.containers) {
+      t.match(c.securityContext, {
+        runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false,
+        capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+      }, `${name}: container ${c.name}`);
+      t.notOk((c.securityContext.capabilities as { add?: unknown }).add, 'no capability added');
+      t.same(c.volumeMounts.find((m) => m.mountPath === '/tmp')?.name, 'tmp', '/tmp is writable (emptyDir) on the read-only root');
+    }
+    t.ok(pod.volumes.find((v) => v.name === 'tmp')?.emptyDir);
+    t.equal(pod.serviceAccountName, FULLNAME);
+  }
+});
+
+t.test('probes: startup and readiness on https /readyz, liveness on https /healthz, port https is 8443', async (t) => {
+  const c = container(rendered('default (selfManaged)'));
+  t.same(c.startupProbe.httpGet, { path: '/readyz', port: 'https', scheme: 'HTTPS' });
+  t.same(c.readinessProbe.httpGet, { path: '/readyz', port: 'https', scheme: 'HTTPS' });
+  t.same(c.livenessProbe.httpGet, { path: '/healthz', port: 'https', scheme: 'HTTPS' });
+  const ports = Object.fromEntries(c.ports.map((p) => [p.name, p.containerPort]));
+  t.same(ports, { https: 8443, metrics: 9090 });
+  const parsed = parsedArgs(c.args, SELF_MANAGED_FLAGS.filter((f) => !serveKnows(f)));
+  t.equal(parsed.port, ports.https, 'hahaha listens where the probes and the Service point');
+  t.equal(parsed['metrics-port'], ports.metrics);
+  t.same(c.resources, { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '384Mi' } });
+});
+
+t.test('graceful termination outlasts the drain bound; POD_NAME and POD_NAMESPACE come from the downward API', async (t) => {
+  for (const [name, objs] of renders) {
+    const pod = podSpec(objs);
+    const c = container(objs);
+    const drain = parseDuration(flag(c.args, '--drain-timeout')[0] ?? String(COMMANDS.serve!.flags['drain-timeout']!.default))!;
+    t.ok(pod.terminationGracePeriodSeconds * 1000 >= drain + 10_000, `${name}: ${pod.terminationGracePeriodSeconds}s > drain ${drain / 1000}s + 10s`);
+    t.same(c.env.filter((e) => e.name.startsWith('POD_')), [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ]);
+  }
+  t.equal(podSpec(rendered('default (selfManaged)')).terminationGracePeriodSeconds, 40);
+  t.equal(COMMANDS.serve!.flags['drain-timeout']!.default, '20s', "serve's drain bound is still 20s (the chart's default 40s grace is twice that)");
+});
+
+t.test('two replicas spread over nodes with a soft anti-affinity and a PodDisruptionBudget; one replica has no PDB', async (t) => {
+  const objs = rendered('default (selfManaged)');
+  const d = deployment(objs);
+  t.equal(d.spec.replicas, 2);
+  const pdb = find(objs, 'PodDisruptionBudget') as K8sObject & { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } };
+  t.equal(pdb.spec.minAvailable, 1);
+  t.match(d.spec.template.metadata.labels, pdb.spec.selector.matchLabels, 'the PDB selects the pods');
+  t.same(d.spec.selector.matchLabels, pdb.spec.selector.matchLabels);
+  const pod = d.spec.template.spec;
+  t.same(pod.topologySpreadConstraints?.map((c) => [c.topologyKey, c.whenUnsatisfiable]), [['kubernetes.io/hostname', 'ScheduleAnyway']]);
+  t.match(d.spec.template.metadata.labels, pod.topologySpreadConstraints![0]!.labelSelector.matchLabels);
+  t.equal(pod.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.[0]?.podAffinityTerm.topologyKey, 'kubernetes.io/hostname');
+  t.notOk(pod.priorityClassName);
+
+  const one = rendered('one replica, pinned image, scheduling');
+  t.equal(deployment(one).spec.replicas, 1);
+  t.equal(one.filter((o) => o.kind === 'PodDisruptionBudget').length, 0, 'no PDB that would block every drain');
+  const spec = podSpec(one);
+  t.equal(spec.priorityClassName, 'system-cluster-critical');
+  t.same(spec.topologySpreadConstraints?.map((c) => [c.topologyKey, c.whenUnsatisfiable]), [['kubernetes.io/hostname', 'DoNotSchedule'], ['topology.kubernetes.io/zone', 'DoNotSchedule']]);
+  t.equal((container(one) as unknown as { image: string }).image, `ghcr.io/nais/hahaha@sha256:${'a'.repeat(64)}`);
+  t.equal((container(rendered('default (selfManaged)')) as unknown as { image: string }).image, 'ghcr.io/nais/hahaha:0.1.0', 'the tag defaults to appVersion');
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+  const chart = parseAllDocuments(readFileSync(join(REPO, 'charts', 'hahaha', 'Chart.yaml'), 'utf8'))[0]!.toJS() as { appVersion: string };
+  t.equal(chart.appVersion, pkg.version, "the chart's appVersion is hahaha's version");
+});
+
+// ---- the arguments of hahaha serve ----
+
+t.test('the args of hahaha serve are what the values say, as hahaha itself parses them', async (t) => {
+  const unknown = SELF_MANAGED_FLAGS.filter((f) => !serveKnows(f));
+  if (unknown.length > 0) t.comment(`hahaha serve does not know ${unknown.join(' ')} yet: checked literally, not parsed`);
+
+  const def = parsedArgs(args(rendered('default (selfManaged)')), unknown);
+  t.equal(def.selector, 'nais.io/naisjob=true');
+  t.equal(def.selector, COMMANDS.serve!.flags.selector!.default, "the chart's default selector is hahaha's");
+  t.equal(def['shutdown-grace'], 30_000);
+  t.equal(def['max-attempts'], 6);
+  t.equal(def['drain-timeout'], 20_000);
+  t.equal(def['log-level'], 'info');
+  t.equal(def['lease-name'], FULLNAME, 'a Lease per release');
+  t.equal(def['dry-run'], undefined);
+  t.equal(def.namespaces, undefined);
+  t.equal(def.catalog, undefined);
+  t.same(def['allow-exec'], []);
+  t.equal(def['no-controller'], undefined, 'the controller runs');
+  t.equal(def.kubeconfig, undefined, 'in-cluster credentials');
+
+  const dry = parsedArgs(args(rendered('dryRun')), unknown);
+  t.equal(dry['dry-run'], true);
+  t.equal(dry['log-level'], 'debug');
+
+  const sel = parsedArgs(args(rendered('custom selector and namespaces')), unknown);
+  t.equal(sel.selector, 'team in (a,b),!skip,app.kubernetes.io/part-of!=legacy');
+  t.equal(sel.namespaces, 'team-a,team-b');
+
+  const cat = parsedArgs(args(rendered('catalog and exec allowlist')), unknown);
+  t.equal(cat.catalog, '/config/catalog.yaml');
+  t.same(cat['allow-exec'], ['/bin/kill -s * 1', '/usr/bin/pkill envoy']);
+  t.equal(cat['shutdown-grace'], 45_000);
+  t.equal(cat['max-attempts'], 3);
+
+  const extra = parsedArgs(args(rendered('one replica, pinned image, scheduling')), unknown);
+  t.equal(extra.concurrency, 40, 'extraArgs reach hahaha');
+});
+
+t.test('certificate args: self-managed flags in selfManaged mode, mounted files otherwise', async (t) => {
+  const self = args(rendered('default (selfManaged)'));
+  t.same(flag(self, '--certificates'), ['self-managed']);
+  t.same(flag(self, '--cert-secret'), [SECRET]);
+  t.same(flag(self, '--webhook-config-name'), [FULLNAME]);
+  t.same(flag(self, '--cert-host'), HOSTS);
+  t.same(flag(self, '--ca-lifetime'), ['87600h']);
+  t.same(flag(self, '--cert-lifetime'), ['2160h']);
+  t.same(flag(self, '--renew-before'), ['720h']);
+  for (const d of ['--ca-lifetime', '--cert-lifetime', '--renew-before']) t.ok(parseDuration(flag(self, d)[0]!), `${d} is a duration hahaha reads`);
+  t.same(flag(self, '--cert-file'), []);
+  t.same(flag(self, '--key-file'), []);
+  const objs = rendered('default (selfManaged)');
+  t.equal(find(objs, 'Secret').metadata.name, flag(self, '--cert-secret')[0], '--cert-secret names the Secret the chart creates');
+  t.equal(find(objs, 'MutatingWebhookConfiguration').metadata.name, flag(self, '--webhook-config-name')[0]);
+  t.equal(find(objs, 'ValidatingWebhookConfiguration').metadata.name, flag(self, '--webhook-config-name')[0]);
+  const svc = find(objs, 'Service', FULLNAME);
+  t.equal(HOSTS[0], `${svc.metadata.name}.${svc.metadata.namespace}.svc`, '--cert-host names the webhook Service');
+  t.notOk(podSpec(objs).volumes.some((v) => v.secret), 'no Secret is mounted: hahaha reads it through the API');
+
+  for (const name of ['certManager', 'existingSecret']) {
+    const o = rendered(name);
+    const a = args(o);
+    const parsed = parsedArgs(a);
+    t.equal(parsed['cert-file'], '/tls/tls.crt', `${name}: --cert-file`);
+    t.equal(parsed['key-file'], '/tls/tls.key');
+    for (const f of SELF_MANAGED_FLAGS) t.same(flag(a, f), [], `${name}: no ${f}`);
+    const mount = container(o).volumeMounts.find((m) => m.mountPath === '/tls');
+    t.ok(mount?.readOnly);
+    const secretName = podSpec(o).volumes.find((v) => v.name === mount?.name)?.secret?.secretName;
+    t.equal(secretName, name === 'certManager' ? SECRET : 'my-tls');
+  }
+});
+
+// ---- RBAC ----
+
+const deployRbac = parseAllDocuments(readFileSync(join(REPO, 'deploy', 'rbac.yaml'), 'utf8')).map((d) => d.toJS() as K8sObject);
+const normalize = (rs: Rule[]): Rule[] => rs.map((r) => ({ ...r, verbs: [...r.verbs].sort(), resources: [...r.resources].sort() }));
+
+t.test('ServiceAccount, ClusterRole and Role grant exactly what deploy/rbac.yaml grants', async (t) => {
+  for (const [name, objs] of renders) {
+    const sa = find(objs, 'ServiceAccount');
+    t.same([sa.metadata.name, sa.metadata.namespace], [FULLNAME, NAMESPACE], `${name}: ServiceAccount`);
+    t.same(normalize(rules(find(objs, 'ClusterRole', FULLNAME))), normalize(rules(find(deployRbac, 'ClusterRole'))), `${name}: ClusterRole rules`);
+    const role = find(objs, 'Role', `${FULLNAME}-leader-election`);
+    t.equal(role.metadata.namespace, NAMESPACE);
+    t.same(normalize(rules(role)), normalize(rules(find(deployRbac, 'Role'))), `${name}: Role rules`);
+    for (const [kind, roleKind, roleName] of [['ClusterRoleBinding', 'ClusterRole', FULLNAME], ['RoleBinding', 'Role', `${FULLNAME}-leader-election`]] as const) {
+      const b = find(objs, kind, roleName) as K8sObject & { roleRef: object; subjects: object[] };
+      t.same(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName }, `${name}: ${kind}`);
+      t.same(b.subjects, [{ kind: 'ServiceAccount', name: FULLNAME, namespace: NAMESPACE }]);
+    }
+    // Nothing else anywhere: no wildcard, no create on secrets, no other kinds of role.
+    for (const o of objs.filter((x) => x.kind === 'ClusterRole' || x.kind === 'Role')) {
+      for (const r of rules(o)) {
+        t.notOk([...r.verbs, ...r.resources, ...r.apiGroups].includes('*'), `${name}: ${o.metadata.name} has no wildcard`);
+        if (r.resources.includes('secrets')) t.notOk(r.verbs.includes('create'), 'never create on secrets');
+      }
+    }
+  }
+});
+
+t.test('selfManaged adds Secret and webhook configuration access, each limited by resourceNames; other modes add nothing', async (t) => {
+  const objs = rendered('default (selfManaged)');
+  const extraRoles = objs.filter((o) => (o.kind === 'Role' || o.kind === 'ClusterRole') && !deployRbac.some((d) => d.kind === o.kind && o.metadata.name === (d.kind === 'Role' ? `${FULLNAME}-leader-election` : FULLNAME)));
+  t.same(extraRoles.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [`ClusterRole/${FULLNAME}-webhook-ca`, `Role/${FULLNAME}-certificates`]);
+  const secretRole = find(objs, 'Role', `${FULLNAME}-certificates`);
+  t.equal(secretRole.metadata.namespace, NAMESPACE);
+  t.same(rules(secretRole), [{ apiGroups: [''], resources: ['secrets'], resourceNames: [SECRET], verbs: ['get', 'list', 'watch', 'update', 'patch'] }]);
+  const webhookRole = find(objs, 'ClusterRole', `${FULLNAME}-webhook-ca`);
+  t.same(rules(webhookRole), [{
+    apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'],
+    resourceNames: [FULLNAME], verbs: ['get', 'list', 'watch', 'update', 'patch'],
+  }]);
+  t.equal(find(objs, 'MutatingWebhookConfiguration').metadata.name, FULLNAME, 'the resourceName is the configurations\' name');
+  for (const [kind, roleKind, roleName] of [['RoleBinding', 'Role', `${FULLNAME}-certificates`], ['ClusterRoleBinding', 'ClusterRole', `${FULLNAME}-webhook-ca`]] as const) {
+    const b = find(objs, kind, roleName) as K8sObject & { roleRef: object; subjects: object[] };
+    t.same(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName });
+    t.same(b.subjects, [{ kind: 'ServiceAccount', name: FULLNAME, namespace: NAMESPACE }]);
+  }
+  for (const name of ['certManager', 'certManager with a ClusterIssuer', 'existingSecret', 'webhook.url (test-only)']) {
+    const o = rendered(name);
+    t.same(o.filter((x) => ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(x.kind)).map((x) => `${x.kind}/${x.metadata.name}`).sort(),
+      [`ClusterRole/${FULLNAME}`, `ClusterRoleBinding/${FULLNAME}`, `Role/${FULLNAME}-leader-election`, `RoleBinding/${FULLNAME}-leader-election`], `${name}: the base RBAC only`);
+  }
+});
+
+// ---- webhook configurations ----
+
+t.test('webhook configurations: v1 reviews, no side effects, fail-open mutation, reinvocation, timeouts, rules, paths', async (t) => {
+  for (const [name, objs] of renders) {
+    const [m, ...moreM] = webhooks(objs, 'MutatingWebhookConfiguration');
+    const [v, ...moreV] = webhooks(objs, 'ValidatingWebhookConfiguration');
+    t.same([moreM, moreV], [[], []], `${name}: one webhook each`);
+    t.match(m, { admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Ignore', reinvocationPolicy: 'IfNeeded' }, `${name}: mutating`);
+    t.match(v, { admissionReviewVersions: ['v1'], sideEffects: 'None' }, `${name}: validating`);
+    t.notOk(v!.reinvocationPolicy);
+    t.same(m!.rules, [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }]);
+    t.same(v!.rules, [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'], scope: 'Namespaced' }]);
+    if (name === 'webhook.url (test-only)') {
+      t.same([m!.clientConfig.url, v!.clientConfig.url], ['https://127.0.0.1:18443/mutate', 'https://127.0.0.1:18443/validate']);
+      t.notOk(m!.clientConfig.service ?? v!.clientConfig.service, 'no Service reference with webhook.url');
+    } else {
+      t.same(m!.clientConfig.service, { name: FULLNAME, namespace: NAMESPACE, path: '/mutate', port: 443 });
+      t.same(v!.clientConfig.service, { name: FULLNAME, namespace: NAMESPACE, path: '/validate', port: 443 });
+      t.notOk(m!.clientConfig.url);
+    }
+  }
+  const def = rendered('default (selfManaged)');
+  t.same([webhooks(def, 'MutatingWebhookConfiguration')[0]!.timeoutSeconds, webhooks(def, 'ValidatingWebhookConfiguration')[0]!.timeoutSeconds], [5, 5]);
+  t.equal(webhooks(def, 'ValidatingWebhookConfiguration')[0]!.failurePolicy, 'Ignore', 'validating defaults to Ignore');
+  const custom = rendered('custom selector and namespaces');
+  t.same([webhooks(custom, 'MutatingWebhookConfiguration')[0]!.timeoutSeconds, webhooks(custom, 'ValidatingWebhookConfiguration')[0]!.timeoutSeconds], [3, 3]);
+  t.equal(webhooks(custom, 'ValidatingWebhookConfiguration')[0]!.failurePolicy, 'Fail');
+  t.equal(webhooks(custom, 'MutatingWebhookConfiguration')[0]!.failurePolicy, 'Ignore', 'the mutating webhook stays fail-open');
+  // The Service the configurations call reaches the https port of the pods.
+  const svc = find(def, 'Service', FULLNAME) as K8sObject & { spec: { selector: Record<string, string>; ports: { name: string; port: number; targetPort: string }[] } };
+  t.same(svc.spec.ports.map((p) => [p.port, p.targetPort]), [[443, 'https']]);
+  t.match(deployment(def).spec.template.metadata.labels, svc.spec.selector);
+});
+
+t.test('namespaceSelector: always excludes kube-system and the release namespace, plus webhook.excludeNamespaces; namespaces limits it', async (t) => {
+  const elsewhere = await render({ webhook: { excludeNamespaces: ['monitoring', 'kube-system'] } }, { namespace: 'platform' });
+  for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'] as const) {
+    t.same(webhooks(elsewhere, kind)[0]!.namespaceSelector, {
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'platform', 'monitoring'] }],
+    }, `${kind}: the release namespace is the one installed into`);
+    t.same(webhooks(rendered('default (selfManaged)'), kind)[0]!.namespaceSelector.matchExpressions, [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', NAMESPACE] }]);
+    t.same(webhooks(rendered('custom selector and namespaces'), kind)[0]!.namespaceSelector.matchExpressions, [
+      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', NAMESPACE, 'monitoring'] },
+      { key: 'kubernetes.io/metadata.name', operator: 'In', values: ['team-a', 'team-b'] },
+    ], `${kind}: with namespaces, only those`);
+  }
+});
+
+// ---- certificates ----
+
+t.test('selfManaged: an empty Opaque Secret kept on uninstall, no certificate data anywhere, caBundle left to hahaha', async (t) => {
+  for (const name of ['default (selfManaged)', 'dryRun', 'custom selector and namespaces', 'catalog and exec allowlist', 'monitoring on']) {
+    const text = await templateText(MATRIX[name]);
+    t.notMatch(text, /BEGIN [A-Z ]*(CERTIFICATE|PRIVATE KEY)/, `${name}: no PEM`);
+    t.notMatch(text, /caBundle|tls\.crt|tls\.key|ca\.crt/, `${name}: no caBundle, no key or certificate files`);
+    const objs = parseManifests(text);
+    const secret = find(objs, 'Secret') as K8sObject & { type: string; data?: unknown; stringData?: unknown };
+    t.same([secret.metadata.name, secret.metadata.namespace, secret.type], [SECRET, NAMESPACE, 'Opaque']);
+    t.equal(secret.metadata.annotations?.['helm.sh/resource-policy'], 'keep');
+    t.notOk(secret.data ?? secret.stringData, 'the Secret is empty');
+    t.equal(objs.filter((o) => o.apiVersion.startsWith('cert-manager.io/')).length, 0, 'no cert-manager objects');
+    t.notOk(find(objs, 'MutatingWebhookConfiguration').metadata.annotations?.['cert-manager.io/inject-ca-from']);
+  }
+  // Two renders are byte for byte the same (nothing random, nothing time-dependent).
+  t.equal(await templateText({}), await templateText({}));
+});
+
+t.test('certManager: a self-signed CA chain issues the serving certificate for the Service, and cainjector fills both caBundles', async (t) => {
+  const objs = rendered('certManager');
+  const byName = (kind: string, name: string) => find(objs, kind, name) as K8sObject & { spec: Record<string, unknown> };
+  t.same(byName('Issuer', `${FULLNAME}-selfsigned`).spec, { selfSigned: {} });
+  const ca = byName('Certificate', `${FULLNAME}-ca`).spec;
+  t.match(ca, { isCA: true, secretName: `${FULLNAME}-ca`, issuerRef: { name: `${FULLNAME}-selfsigned`, kind: 'Issuer' } });
+  t.same(byName('Issuer', `${FULLNAME}-ca`).spec, { ca: { secretName: ca.secretName } }, 'the CA Issuer uses the CA Certificate\'s Secret');
+  const serving = byName('Certificate', `${FULLNAME}-tls`).spec as { secretName: string; dnsNames: string[]; issuerRef: { name: string; kind: string } };
+  t.equal(serving.secretName, SECRET);
+  t.same(serving.dnsNames, HOSTS, 'valid for the Service the configurations call');
+  t.same(serving.issuerRef, { name: `${FULLNAME}-ca`, kind: 'Issuer', group: 'cert-manager.io' });
+  for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
+    t.equal(find(objs, kind).metadata.annotations?.['cert-manager.io/inject-ca-from'], `${NAMESPACE}/${FULLNAME}-tls`, `${kind}: injected from the serving Certificate`);
+  }
+  t.equal(objs.filter((o) => o.kind === 'Secret').length, 0, 'cert-manager writes the Secret');
+
+  const cluster = renders.get('certManager with a ClusterIssuer')!;
+  t.same(cluster.filter((o) => o.apiVersion.startsWith('cert-manager.io/')).map((o) => `${o.kind}/${o.metadata.name}`), [`Certificate/${FULLNAME}-tls`], 'an issuerRef replaces the chart\'s own CA');
+  t.match(find(cluster, 'Certificate').spec, { issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer', group: 'cert-manager.io' } });
+});
+
+t.test('existingSecret: the given CA bundle in both configurations, the given Secret mounted, nothing created', async (t) => {
+  const objs = rendered('existingSecret');
+  for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'] as const) {
+    t.equal(webhooks(objs, kind)[0]!.clientConfig.caBundle, FAKE_CA_BUNDLE);
+  }
+  t.equal(objs.filter((o) => o.kind === 'Secret' || o.apiVersion.startsWith('cert-manager.io/')).length, 0);
+});
+
+// ---- catalog ----
+
+t.test('the catalog ConfigMap is a catalog hahaha loads, mounted where --catalog points; changing it rolls the pods', async (t) => {
+  const objs = rendered('catalog and exec allowlist');
+  const cm = find(objs, 'ConfigMap', `${FULLNAME}-catalog`) as K8sObject & { data: Record<string, string> };
+  const c = container(objs);
+  const mount = c.volumeMounts.find((m) => m.name === 'catalog');
+  t.equal(`${mount?.mountPath}/catalog.yaml`, flag(c.args, '--catalog')[0]);
+  t.equal(podSpec(objs).volumes.find((v) => v.name === 'catalog')?.configMap?.name, cm.metadata.name);
+  const { loadCatalog } = await import('../../src/core/catalog.ts');
+  const loaded = loadCatalog(cm.data['catalog.yaml']!, 'catalog.yaml');
+  t.ok(loaded.ok, `hahaha loads the rendered catalog${loaded.ok ? '' : `: ${loaded.error}`}`);
+  if (loaded.ok) t.same(loaded.value[0]?.names, ['metrics-exporter'], 'its entry comes first');
+  const checksum = deployment(objs).spec.template.metadata.annotations?.['checksum/catalog'];
+  t.match(checksum, /^[0-9a-f]{64}$/);
+  const other = await render({ catalog: { sidecars: [{ name: 'x', action: 'none' }] } });
+  t.not(deployment(other).spec.template.metadata.annotations?.['checksum/catalog'], checksum);
+  t.equal(rendered('default (selfManaged)').filter((o) => o.kind === 'ConfigMap').length, 0, 'no catalog: no ConfigMap, no --catalog');
+  t.notOk(deployment(rendered('default (selfManaged)')).spec.template.metadata.annotations);
+});
+
+// ---- monitoring ----
+
+const metricNames = async (): Promise<Set<string>> => {
+  const registry = createMetrics().registry;
+  const names = new Set<string>();
+  for (const m of await registry.getMetricsAsJSON()) {
+    names.add(m.name);
+    if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
+  }
+  return names;
+};
+const referenced = (expr: string): string[] => [...new Set(expr.match(/\bhahaha_[a-z_]+/g) ?? [])];
+
+t.test('metrics: a metrics Service on 9090; ServiceMonitor, PrometheusRule and dashboard only when enabled', async (t) => {
+  const def = rendered('default (selfManaged)');
+  const svc = find(def, 'Service', `${FULLNAME}-metrics`) as K8sObject & { spec: { ports: { name: string; port: number; targetPort: string }[] } };
+  t.same(svc.spec.ports.map((p) => [p.name, p.port, p.targetPort]), [['metrics', 9090, 'metrics']]);
+  t.same(def.filter((o) => ['ServiceMonitor', 'PrometheusRule'].includes(o.kind) || o.metadata.name.endsWith('-dashboard')), [], 'monitoring off by default');
+
+  const on = rendered('monitoring on');
+  const sm = find(on, 'ServiceMonitor') as K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] } };
+  t.equal(sm.metadata.labels?.release, 'prometheus');
+  const onSvc = find(on, 'Service', `${FULLNAME}-metrics`);
+  t.match(onSvc.metadata.labels, sm.spec.selector.matchLabels, 'the ServiceMonitor selects the metrics Service…');
+  t.notMatch(find(on, 'Service', FULLNAME).metadata.labels, sm.spec.selector.matchLabels, '…and not the webhook Service');
+  t.same(sm.spec.endpoints.map((e) => [e.port, e.path]), [['metrics', '/metrics']]);
+});
+
+t.test('alerts: awaiting pods, shutdown failures, no leader, webhook errors, over metrics hahaha exports', async (t) => {
+  const names = await metricNames();
+  const rule = find(rendered('monitoring on'), 'PrometheusRule') as K8sObject & { spec: { groups: { rules: { alert: string; expr: string; for: string; labels: Record<string, string> }[] }[] } };
+  const alerts = Object.fromEntries(rule.spec.groups.flatMap((g) => g.rules).map((r) => [r.alert, r]));
+  t.same(Object.keys(alerts).sort(), ['HahahaAbsent', 'HahahaNoLeader', 'HahahaPodsAwaitingShutdown', 'HahahaSidecarShutdownFailures', 'HahahaWebhookErrors']);
+  for (const r of Object.values(alerts)) {
+    for (const m of referenced(r.expr)) t.ok(names.has(m), `${r.alert}: ${m} is a metric of hahaha`);
+    t.match(r.expr, `namespace="${NAMESPACE}"`, `${r.alert}: only this release's hahaha`);
+    t.equal(r.labels.severity, 'warning');
+    t.match(r.for, /^[0-9]+[smh]$/);
+  }
+  t.match(alerts.HahahaPodsAwaitingShutdown!.expr, /max\(hahaha_oldest_awaiting_shutdown_seconds\{[^}]*\}\) > 300\b/);
+  t.match(alerts.HahahaPodsAwaitingShutdown!.expr, /hahaha_pods_awaiting_shutdown\{[^}]*\}\) > 0/);
+  t.match(alerts.HahahaSidecarShutdownFailures!.expr, /rate\(hahaha_sidecar_shutdowns_total\{[^}]*result!="success"\}/);
+  t.match(alerts.HahahaNoLeader!.expr, /sum\(hahaha_leader\{[^}]*\}\) == 0/);
+  t.equal(alerts.HahahaNoLeader!.for, '5m');
+  t.match(alerts.HahahaWebhookErrors!.expr, /rate\(hahaha_admission_requests_total\{[^}]*result="error"\}/);
+  // The label values the alerts compare with are ones hahaha writes.
+  const help = (await createMetrics().registry.getMetricsAsJSON()).find((m) => m.name === 'hahaha_admission_requests_total')?.help ?? '';
+  t.match(help, /\berror\b/);
+});
+
+t.test('the Grafana dashboard: labelled for the sidecar, valid JSON, panels for shutdowns, failures, awaiting pods and admission latency', async (t) => {
+  const names = await metricNames();
+  const cm = find(rendered('monitoring on'), 'ConfigMap', `${FULLNAME}-dashboard`) as K8sObject & { data: Record<string, string> };
+  t.equal(cm.metadata.labels?.grafana_dashboard, '1');
+  const dash = JSON.parse(cm.data['hahaha.json']!) as { uid: string; panels: { title: string; targets: { expr: string }[] }[] };
+  t.equal(dash.uid, 'hahaha');
+  const exprs = dash.panels.flatMap((p) => p.targets.map((x) => x.expr));
+  for (const e of exprs) for (const m of referenced(e)) t.ok(names.has(m), `${m} is a metric of hahaha`);
+  const panel = (re: RegExp) => dash.panels.find((p) => re.test(p.title));
+  t.match(panel(/shutdowns by result/i)?.targets[0]?.expr, 'hahaha_sidecar_shutdowns_total');
+  t.match(panel(/failures/i)?.targets[0]?.expr, /hahaha_sidecar_shutdowns_total\{[^}]*result!="success"/);
+  t.match(panel(/awaiting/i)?.targets[0]?.expr, 'hahaha_pods_awaiting_shutdown');
+  t.match(panel(/admission latency/i)?.targets[0]?.expr, /histogram_quantile\(0\.5, sum by \(le, webhook\) \(rate\(hahaha_admission_duration_seconds_bucket/);
+  const ids = dash.panels.map((p) => (p as unknown as { id: number }).id);
+  t.equal(new Set(ids).size, ids.length, 'panel ids are unique');
+});
+
+t.test('every object is namespaced in the release namespace, or cluster-scoped by nature', async (t) => {
+  const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+  for (const [name, objs] of renders) {
+    for (const o of objs) {
+      if (clusterScoped.has(o.kind)) t.notOk(o.metadata.namespace, `${name}: ${o.kind} has no namespace`);
+      else t.equal(o.metadata.namespace, NAMESPACE, `${name}: ${o.kind}/${o.metadata.name}`);
+      t.equal(o.metadata.labels?.['app.kubernetes.io/instance'], RELEASE, `${name}: ${o.kind}/${o.metadata.name} is labelled`);
+    }
+  }
+});
