@@ -33,6 +33,8 @@ export interface Bundle {
 export interface Lifetimes {
   /** Default 3650. */
   readonly caDays?: number;
+  /** Overrides caDays, for short-lived CAs (tests of rotation). */
+  readonly caMs?: number;
   /** Default 365. */
   readonly servingDays?: number;
   /** Overrides servingDays, for tests of rotation. */
@@ -60,7 +62,7 @@ export async function createCA(commonName = 'hahaha webhook CA', life: Lifetimes
     serialNumber: serial(),
     name: `CN=${commonName}`,
     notBefore: new Date(now.getTime() - BACKDATE),
-    notAfter: new Date(now.getTime() + (life.caDays ?? 3650) * DAY),
+    notAfter: new Date(now.getTime() + (life.caMs ?? (life.caDays ?? 3650) * DAY)),
     keys,
     signingAlgorithm: ALG,
     extensions: [

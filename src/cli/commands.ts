@@ -22,14 +22,21 @@ export interface Command {
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   serve: {
-    usage: 'hahaha serve --cert-file FILE --key-file FILE [flags]',
+    usage: 'hahaha serve (--cert-file FILE --key-file FILE | --certificates self-managed --cert-host NAME...) [flags]',
     summary: 'Serve the admission webhooks over HTTPS and metrics over HTTP, and run the shutdown controller.',
     flags: {
       port: { type: 'port', default: 8443, help: 'HTTPS port of the admission webhooks, /healthz and /readyz' },
       'metrics-port': { type: 'port', default: 9090, help: 'plain HTTP port of /metrics' },
       address: { type: 'string', default: '0.0.0.0', metavar: 'ADDRESS', help: 'address to listen on' },
+      certificates: { type: 'string', default: 'files', choices: ['files', 'self-managed'], metavar: 'MODE', help: 'files: --cert-file and --key-file; self-managed: hahaha makes, stores (--cert-secret) and renews its own CA and certificate, and writes the caBundle' },
       'cert-file': { type: 'string', metavar: 'FILE', help: 'serving certificate (PEM); reloaded when it changes' },
       'key-file': { type: 'string', metavar: 'FILE', help: 'its private key (PEM)' },
+      'cert-secret': { type: 'string', default: 'hahaha-webhook-tls', metavar: 'NAME', help: "self-managed: the Secret in hahaha's namespace that holds the CA and certificate (it must exist)" },
+      'webhook-config-name': { type: 'string', default: 'hahaha', metavar: 'NAME', help: 'self-managed: the Mutating- and ValidatingWebhookConfiguration whose caBundle hahaha writes' },
+      'cert-host': { type: 'string', multiple: true, metavar: 'NAME', help: 'self-managed: DNS name or IP address of the serving certificate (the Service: <svc>.<ns>.svc)' },
+      'ca-lifetime': { type: 'duration', default: '87600h', help: 'self-managed: lifetime of the CA' },
+      'cert-lifetime': { type: 'duration', default: '2160h', help: 'self-managed: lifetime of the serving certificate' },
+      'renew-before': { type: 'duration', default: '720h', help: 'self-managed: renew the CA or the certificate this long before it expires' },
       ...CONFIG_FLAGS,
       'no-controller': { type: 'boolean', help: 'serve the webhooks only, without the shutdown controller' },
       kubeconfig: { type: 'string', metavar: 'FILE', help: 'kubeconfig of the controller (default: in-cluster, else $KUBECONFIG or ~/.kube/config)' },
@@ -46,7 +53,15 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       'log-level': { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], metavar: 'LEVEL', help: 'log level of the JSON logs' },
     },
     async run(v) {
-      if (!v['cert-file'] || !v['key-file']) throw new UsageError('serve needs --cert-file and --key-file (make a pair with `hahaha certs`)');
+      const selfManaged = v.certificates === 'self-managed';
+      if (!selfManaged && (!v['cert-file'] || !v['key-file'])) throw new UsageError('serve needs --cert-file and --key-file (make a pair with `hahaha certs`), or --certificates self-managed');
+      if (selfManaged && (v['cert-file'] || v['key-file'])) throw new UsageError('--cert-file and --key-file go with --certificates files, not self-managed');
+      const hosts = v['cert-host'] as string[];
+      if (selfManaged && hosts.length === 0) throw new UsageError('--certificates self-managed needs at least one --cert-host (the webhook Service: <svc>.<namespace>.svc)');
+      const [caLifetimeMs, certLifetimeMs, renewBeforeMs] = [v['ca-lifetime'], v['cert-lifetime'], v['renew-before']] as number[];
+      if (selfManaged && !(renewBeforeMs! < certLifetimeMs! && certLifetimeMs! <= caLifetimeMs!)) {
+        throw new UsageError('self-managed certificates need --renew-before < --cert-lifetime <= --ca-lifetime');
+      }
       const config = await loadConfig({ selector: v.selector as string, catalogFile: v.catalog as string | undefined, allowExec: v['allow-exec'] as string[] });
       if (!config.ok) throw new UsageError(config.error);
       const { serve } = await import('./serve.ts');
@@ -55,15 +70,18 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         port: v.port as number,
         metricsPort: v['metrics-port'] as number,
         address: v.address as string,
-        certFile: v['cert-file'] as string,
-        keyFile: v['key-file'] as string,
+        certFile: v['cert-file'] as string | undefined,
+        keyFile: v['key-file'] as string | undefined,
+        kube: { kubeconfig: v.kubeconfig as string | undefined, leaseNamespace: v['lease-namespace'] as string | undefined, leaseName: v['lease-name'] as string },
+        ...(selfManaged
+          ? { selfManaged: { secretName: v['cert-secret'] as string, webhookConfigName: v['webhook-config-name'] as string, policy: { hosts, caLifetimeMs: caLifetimeMs!, certLifetimeMs: certLifetimeMs!, renewBeforeMs: renewBeforeMs! } } }
+          : {}),
         logLevel: v['log-level'] as string,
         drainMs: v['drain-timeout'] as number,
         ...(v['no-controller']
           ? {}
           : {
               controller: {
-                kubeconfig: v.kubeconfig as string | undefined,
                 namespaces: ((v.namespaces as string | undefined) ?? '').split(',').map((n) => n.trim()).filter(Boolean),
                 graceMs: v['shutdown-grace'] as number,
                 stepTimeoutMs: v['step-timeout'] as number,
@@ -71,8 +89,6 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
                 backoffMs: v['retry-backoff'] as number,
                 concurrency: v.concurrency as number,
                 dryRun: v['dry-run'] === true,
-                leaseNamespace: v['lease-namespace'] as string | undefined,
-                leaseName: v['lease-name'] as string,
               },
             }),
       });

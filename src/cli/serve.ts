@@ -1,13 +1,17 @@
-// `hahaha serve`: the process. Loads the certificate, starts the HTTPS admission server, the
-// metrics server and (unless --no-controller) the shutdown controller, swaps in rotated
-// certificates without a restart, and on SIGTERM or SIGINT stops taking work, lets in-flight
-// admission requests and shutdown attempts finish within a bound, releases the lease, and exits.
+// `hahaha serve`: the process. Starts the HTTPS admission server, the metrics server, the shutdown
+// controller (unless --no-controller) and leader election; serves its certificate from files
+// (swapped without a restart when they change) or from self-managed certificates in a Secret; and
+// on SIGTERM or SIGINT stops taking work, lets in-flight admission requests and shutdown attempts
+// finish within a bound, releases the lease, and exits.
 
 import type { Server as HttpsServer } from 'node:https';
 import type { Config } from '../core/analysis.ts';
-import type { ControllerSettings, RunningController } from '../controller/run.ts';
+import type { CertPolicy } from '../certificates/rotation.ts';
+import type { SelfManagedCerts } from '../certificates/selfmanaged.ts';
+import type { ControllerSettings, KubeSettings, RunningController } from '../controller/run.ts';
+import type { LeaderElector } from '../controller/leader.ts';
 import { type AwaitingPods, createMetrics, metricsServer } from '../server/metrics.ts';
-import { CertReloader, readPair } from '../server/tls.ts';
+import { CertReloader, type CertPair, readPair } from '../server/tls.ts';
 import { webhookServer } from '../server/webhook.ts';
 import { UsageError } from './flags.ts';
 
@@ -16,9 +20,14 @@ export interface ServeOptions {
   readonly port: number;
   readonly metricsPort: number;
   readonly address: string;
-  readonly certFile: string;
-  readonly keyFile: string;
+  /** The serving pair on disk; absent with self-managed certificates. */
+  readonly certFile?: string | undefined;
+  readonly keyFile?: string | undefined;
   readonly logLevel: string;
+  /** The Kubernetes side: kubeconfig and leader election, for the controller and self-managed certificates. */
+  readonly kube?: KubeSettings;
+  /** Self-managed certificates kept in a Secret, instead of files. */
+  readonly selfManaged?: { readonly secretName: string; readonly webhookConfigName: string; readonly policy: CertPolicy };
   /** Poll interval of the certificate files; default 10 s. */
   readonly certPollMs?: number;
   /** The shutdown controller; absent with --no-controller. */
@@ -36,45 +45,81 @@ export interface Running {
 }
 
 export async function serve(o: ServeOptions): Promise<Running> {
-  let pair;
-  try {
-    pair = await readPair(o.certFile, o.keyFile);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
+  let pair: Pick<CertPair, 'cert' | 'key' | 'notAfter'>;
+  if (o.selfManaged) {
+    // Something to start TLS with until the Secret's pair is loaded; /readyz says not ready meanwhile.
+    const { createBundle } = await import('../../webhook-certs/certs.ts');
+    const temporary = await createBundle(o.selfManaged.policy.hosts, { servingMs: 3_600_000 });
+    pair = { ...temporary.serving, notAfter: new Date(Date.now() + 3_600_000) };
+  } else {
+    if (!o.certFile || !o.keyFile) throw new UsageError('serve needs --cert-file and --key-file, or --certificates self-managed');
+    try {
+      pair = await readPair(o.certFile, o.keyFile);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
   }
   const awaiting: AwaitingPods = new Map();
   const metrics = createMetrics(awaiting);
   let controller: RunningController | undefined;
+  let certs: SelfManagedCerts | undefined;
+  let elector: LeaderElector | undefined;
   const app = webhookServer({
     config: o.config,
     metrics,
     tls: { cert: pair.cert, key: pair.key },
     logger: { level: o.logLevel, base: { component: 'hahaha' } },
-    readiness: () => controller?.readiness(),
+    readiness: () => certs?.readiness() ?? controller?.readiness(),
   });
   const log = app.log;
-  if (o.controller) {
-    const { startController } = await import('../controller/run.ts');
+  const secure = (p: { cert: string; key: string }): void => (app.server as unknown as HttpsServer).setSecureContext({ cert: p.cert, key: p.key, minVersion: 'TLSv1.2' });
+
+  if (o.kube && (o.controller || o.selfManaged)) {
+    const run = await import('../controller/run.ts');
+    let kc;
     try {
-      controller = startController(o.controller, o.config, metrics, awaiting, log);
+      kc = run.loadKubeConfig(o.kube.kubeconfig);
     } catch (e) {
-      throw new UsageError(`cannot start the controller: ${(e as Error).message}`);
+      throw new UsageError(`cannot load the kubeconfig: ${(e as Error).message}`);
     }
+    const followers: { startLeading(): void; stopLeading(why: string): void }[] = [];
+    if (o.controller) {
+      controller = run.startController(kc, run.identityOf(o.kube), o.controller, o.config, metrics, awaiting, log);
+      followers.push(controller);
+    }
+    if (o.selfManaged) {
+      const { SelfManagedCerts } = await import('../certificates/selfmanaged.ts');
+      certs = new SelfManagedCerts(kc, {
+        ...o.selfManaged,
+        namespace: run.ownNamespace(o.kube.leaseNamespace),
+        log,
+        onPair: (p) => {
+          secure(p);
+          log.info({ secret: o.selfManaged?.secretName }, 'serving the certificate from the Secret');
+        },
+      });
+      certs.start();
+      followers.push(certs);
+    }
+    elector = run.startLeaderElection(kc, o.kube, followers, log);
   }
-  const reloader = new CertReloader(pair, {
-    certFile: o.certFile,
-    keyFile: o.keyFile,
-    ...(o.certPollMs ? { pollMs: o.certPollMs } : {}),
-    onChange: (p) => {
-      (app.server as unknown as HttpsServer).setSecureContext({ cert: p.cert, key: p.key, minVersion: 'TLSv1.2' });
-      log.info({ notAfter: p.notAfter.toISOString(), fingerprint: p.fingerprint }, 'serving a new certificate');
-    },
-    onError: (e) => log.warn({ reason: e.message }, 'certificate files not usable yet; still serving the previous certificate'),
-  });
+  const reloader =
+    o.certFile && o.keyFile && !o.selfManaged
+      ? new CertReloader(pair as CertPair, {
+          certFile: o.certFile,
+          keyFile: o.keyFile,
+          ...(o.certPollMs ? { pollMs: o.certPollMs } : {}),
+          onChange: (p) => {
+            secure(p);
+            log.info({ notAfter: p.notAfter.toISOString(), fingerprint: p.fingerprint }, 'serving a new certificate');
+          },
+          onError: (e) => log.warn({ reason: e.message }, 'certificate files not usable yet; still serving the previous certificate'),
+        })
+      : undefined;
   const metricsApp = metricsServer(metrics);
   await app.listen({ port: o.port, host: o.address });
   await metricsApp.listen({ port: o.metricsPort, host: o.address });
-  reloader.start();
+  reloader?.start();
   const port = (app.server.address() as { port: number }).port;
   const metricsPort = (metricsApp.server.address() as { port: number }).port;
   log.info({ port, metricsPort, notAfter: pair.notAfter.toISOString(), selector: o.config.selector.text, catalogEntries: o.config.catalog.length }, 'serving admission webhooks');
@@ -86,9 +131,11 @@ export async function serve(o: ServeOptions): Promise<Running> {
     (stopping ??= (async () => {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
-      reloader.stop();
+      reloader?.stop();
       // The controller first: finish or abort its attempts and release the lease while the webhooks still answer.
       await controller?.stop(o.drainMs ?? 20_000);
+      await certs?.stop();
+      await elector?.stop();
       await Promise.all([app.close(), metricsApp.close()]);
       log.info('stopped');
       resolveClosed();

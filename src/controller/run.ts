@@ -1,5 +1,6 @@
-// Assembles the controller half of the process: the kube client, the pod watch, leader election,
-// events, step execution and the reconciler, and stops them in the right order on shutdown.
+// Assembles the controller half of the process: the pod watch, events, step execution and the
+// reconciler; and the pieces serve shares with self-managed certificates: the kube client, hahaha's
+// own namespace and identity, and leader election.
 
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -13,17 +14,20 @@ import { LeaderElector } from './leader.ts';
 import { StepRunner } from './steps.ts';
 import { PodWatcher } from './watch.ts';
 
-export interface ControllerSettings {
+export interface KubeSettings {
   readonly kubeconfig?: string | undefined;
+  readonly leaseNamespace?: string | undefined;
+  readonly leaseName: string;
+  readonly identity?: string | undefined;
+}
+
+export interface ControllerSettings {
   readonly namespaces: readonly string[];
   readonly graceMs: number;
   readonly stepTimeoutMs: number;
   readonly maxAttempts: number;
   readonly concurrency: number;
   readonly dryRun: boolean;
-  readonly leaseNamespace?: string | undefined;
-  readonly leaseName: string;
-  readonly identity?: string | undefined;
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
 }
@@ -31,6 +35,8 @@ export interface ControllerSettings {
 export interface RunningController {
   /** Undefined when the pod cache is synced, else why not (for /readyz). */
   readiness(): string | undefined;
+  startLeading(): void;
+  stopLeading(why: string): void;
   stop(drainMs: number): Promise<void>;
 }
 
@@ -44,8 +50,10 @@ export function loadKubeConfig(path?: string): KubeConfig {
   return kc;
 }
 
+export const identityOf = (s: KubeSettings): string => s.identity ?? process.env.POD_NAME ?? hostname();
+
 /** hahaha's own namespace: the flag, else POD_NAMESPACE, else the service account's, else "default". */
-function ownNamespace(flag?: string): string {
+export function ownNamespace(flag?: string): string {
   if (flag) return flag;
   if (process.env.POD_NAMESPACE) return process.env.POD_NAMESPACE;
   try {
@@ -55,9 +63,7 @@ function ownNamespace(flag?: string): string {
   }
 }
 
-export function startController(s: ControllerSettings, config: Config, metrics: Metrics, awaiting: AwaitingPods, log: FastifyBaseLogger): RunningController {
-  const kc = loadKubeConfig(s.kubeconfig);
-  const identity = s.identity ?? process.env.POD_NAME ?? hostname();
+export function startController(kc: KubeConfig, identity: string, s: ControllerSettings, config: Config, metrics: Metrics, awaiting: AwaitingPods, log: FastifyBaseLogger): RunningController {
   const events = new EventRecorder(
     kc,
     (err, spec) => {
@@ -92,24 +98,31 @@ export function startController(s: ControllerSettings, config: Config, metrics: 
     },
   });
   metrics.leader.set(0);
-  const leaseNamespace = ownNamespace(s.leaseNamespace);
-  const elector = new LeaderElector(kc, {
-    namespace: leaseNamespace,
-    name: s.leaseName,
-    identity,
-    onStartedLeading: () => controller.startLeading(),
-    onStoppedLeading: (why) => controller.stopLeading(why),
-    onError: (err) => log.debug({ err }, 'lease request failed'),
-  });
-  log.info({ identity, lease: `${leaseNamespace}/${s.leaseName}`, namespaces: s.namespaces.length ? s.namespaces : 'all', dryRun: s.dryRun }, 'starting the shutdown controller');
+  log.info({ identity, namespaces: s.namespaces.length ? s.namespaces : 'all', dryRun: s.dryRun }, 'starting the shutdown controller');
   void watcher.start().then(() => log.info({ pods: watcher.list().length }, 'pod cache synced'));
-  elector.start();
   return {
     readiness: () => (watcher.synced ? undefined : 'the pod cache is not synced yet'),
+    startLeading: () => controller.startLeading(),
+    stopLeading: (why) => controller.stopLeading(why),
     async stop(drainMs) {
       await controller.drain(drainMs);
-      await elector.stop();
       await watcher.stop();
     },
   };
+}
+
+/** Leader election on hahaha's Lease, telling every follower (controller, certificates) when it leads. */
+export function startLeaderElection(kc: KubeConfig, s: KubeSettings, followers: readonly { startLeading(): void; stopLeading(why: string): void }[], log: FastifyBaseLogger): LeaderElector {
+  const namespace = ownNamespace(s.leaseNamespace);
+  const elector = new LeaderElector(kc, {
+    namespace,
+    name: s.leaseName,
+    identity: identityOf(s),
+    onStartedLeading: () => followers.forEach((f) => f.startLeading()),
+    onStoppedLeading: (why) => followers.forEach((f) => f.stopLeading(why)),
+    onError: (err) => log.debug({ err }, 'lease request failed'),
+  });
+  log.info({ identity: identityOf(s), lease: `${namespace}/${s.leaseName}` }, 'electing a leader');
+  elector.start();
+  return elector;
 }

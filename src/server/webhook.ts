@@ -29,6 +29,9 @@ export function webhookServer(opts: WebhookOptions): FastifyInstance {
     logger: opts.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
+    // A "__proto__" or "constructor.prototype" key is dropped, not an error: the pod is still answered.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
     return503OnClosing: true,
     ...(opts.tls ? { https: { ...opts.tls, minVersion: 'TLSv1.2' as const } } : {}),
   });

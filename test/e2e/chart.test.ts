@@ -284,3 +284,46 @@ t.test('selfManaged: hahaha as the chart\'s ServiceAccount fills both caBundles 
   t.ok(Object.keys(secret.data ?? {}).length > 0, 'hahaha stored its certificates in the chart\'s Secret');
   await naisjobCompletes(t, selectorValue);
 });
+
+t.test('selfManaged: short lifetimes rotate the serving certificate and the CA while admission requests keep succeeding', { skip: SELF_MANAGED ? false : 'no --certificates yet' }, async (t) => {
+  const port = await freePort();
+  const selectorValue = suffix();
+  // The validating webhook fails closed here, so a request the apiserver could not verify would fail loudly.
+  const r = await install(t, 'rotate', { selector: `${SELECTOR_LABEL}=${selectorValue}`, webhook: { url: `https://127.0.0.1:${port}`, validatingFailurePolicy: 'Fail' } });
+  const dir = await mkdtemp(join(tmpdir(), 'hahaha-chart-rotate-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const kubeconfig = await serviceAccountKubeconfig(r, dir);
+  await runAsChart(t, r, { port, kubeconfig, extra: ['--cert-host', '127.0.0.1', '--ca-lifetime', '36s', '--cert-lifetime', '12s', '--renew-before', '5s'] });
+  const api = kc().makeApiClient(AdmissionregistrationV1Api);
+  const bundle = async (): Promise<string | undefined> => (await api.readValidatingWebhookConfiguration({ name: r.name })).webhooks?.[0]?.clientConfig.caBundle;
+  await waitFor('the first caBundle', bundle, 30_000);
+  const ns = await namespace(t, 'rotate');
+  const seenLeaves = new Set<string>();
+  const seenBundles = new Set<string>();
+  let ok = 0;
+  const failures: string[] = [];
+  const until = Date.now() + 45_000;
+  let i = 0;
+  while (Date.now() < until) {
+    const secret = await core().readNamespacedSecret({ name: `${r.name}-tls`, namespace: r.namespace });
+    if (secret.data?.['tls.crt']) seenLeaves.add(secret.data['tls.crt']);
+    const b = await bundle();
+    if (b) seenBundles.add(b);
+    // A server-side dry-run create goes through both webhooks and stores nothing.
+    try {
+      const pod = await core().createNamespacedPod({
+        namespace: ns,
+        dryRun: 'All',
+        body: { metadata: { name: `probe-${i++}`, labels: { [SELECTOR_LABEL]: selectorValue } }, spec: { containers: [{ name: 'main', image: 'x' }, { name: 'vks-sidecar', image: 'y' }] } },
+      });
+      if (pod.metadata?.annotations?.['shutdown.hahaha.nais.io/vks-sidecar'] === 'exec /bin/kill -s INT 1') ok++;
+      else failures.push(`probe-${i - 1}: not mutated (the mutating webhook fails open: it was not reached)`);
+    } catch (e) {
+      failures.push(`probe-${i - 1}: ${(e as Error).message.slice(0, 200)}`);
+    }
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  t.ok(seenLeaves.size >= 3, `the serving certificate changed: ${seenLeaves.size} different ones in 45 s`);
+  t.ok(seenBundles.size >= 2, `the caBundle changed with the CA: ${seenBundles.size} different bundles`);
+  t.same(failures, [], `every admission request succeeded and was mutated (${ok} of ${i})`);
+});

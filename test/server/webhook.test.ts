@@ -134,3 +134,12 @@ t.test('the mutating webhook never denies and never crashes, whatever the pod', 
   t.equal(answered, 500, 'every request was answered with allowed: true');
   t.notMatch(await metrics.registry.metrics(), 'result="error"', 'and none of them through the fail-open path');
 });
+
+t.test('a "__proto__" key in the pod is dropped, not an error (found by the property test above)', async (t) => {
+  const { app } = setup(t);
+  const body = JSON.stringify(review(pod('naisjob'))).replace('"annotations":{', '"annotations":{"__proto__":{"polluted":"yes"},');
+  const res = await post(app, '/mutate', body);
+  t.equal(res.statusCode, 200);
+  t.equal(res.json<{ response: { allowed: boolean } }>().response.allowed, true);
+  t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was polluted');
+});

@@ -1,0 +1,175 @@
+// Self-managed webhook certificates, the shell: every replica reads the serving pair from its
+// Secret and serves it; the leader also makes the CA and serving certificate when missing, renews
+// them before they expire, and keeps both webhook configurations' caBundle in step (the new CA is
+// trusted before anything signed by it is served). The Secret is created by the chart, so hahaha
+// needs no create permission; every write uses the object's resourceVersion, so two writers
+// cannot both win.
+
+import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import type { FastifyBaseLogger } from 'fastify';
+import { createCA, issueServing } from '../../webhook-certs/certs.ts';
+import { type CertPolicy, KEYS, type StoredCerts, caBundle, decideCerts, nextCheckMs } from './rotation.ts';
+
+export interface SelfManagedOptions {
+  readonly namespace: string;
+  readonly secretName: string;
+  readonly webhookConfigName: string;
+  readonly policy: CertPolicy;
+  readonly log: FastifyBaseLogger;
+  /** A new serving pair to serve. */
+  readonly onPair: (pair: { cert: string; key: string }) => void;
+}
+
+const statusOf = (e: unknown): number | undefined =>
+  typeof e === 'object' && e !== null && 'code' in e && typeof (e).code === 'number' ? (e as { code: number }).code : undefined;
+
+const decode = (s: V1Secret | undefined): StoredCerts => {
+  const d = s?.data ?? {};
+  const get = (k: string): string | undefined => (d[k] ? Buffer.from(d[k], 'base64').toString('utf8') : undefined);
+  return {
+    ...(get(KEYS.caCert) ? { caCert: get(KEYS.caCert) } : {}),
+    ...(get(KEYS.caKey) ? { caKey: get(KEYS.caKey) } : {}),
+    ...(get(KEYS.cert) ? { cert: get(KEYS.cert) } : {}),
+    ...(get(KEYS.key) ? { key: get(KEYS.key) } : {}),
+    ...(get(KEYS.previousCa) ? { previousCa: get(KEYS.previousCa) } : {}),
+  };
+};
+
+const encode = (s: StoredCerts): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [field, key] of Object.entries(KEYS)) {
+    const v = s[field as keyof StoredCerts];
+    if (v) out[key] = Buffer.from(v).toString('base64');
+  }
+  return out;
+};
+
+export class SelfManagedCerts {
+  private readonly core: CoreV1Api;
+  private readonly hooks: AdmissionregistrationV1Api;
+  private readonly o: SelfManagedOptions;
+  private leading = false;
+  private served?: string;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private running?: Promise<void>;
+
+  constructor(kc: KubeConfig, o: SelfManagedOptions) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.hooks = kc.makeApiClient(AdmissionregistrationV1Api);
+    this.o = o;
+  }
+
+  /** Undefined once a pair from the Secret is served, else why not (for /readyz). */
+  readiness(): string | undefined {
+    return this.served ? undefined : `waiting for the serving certificate in Secret ${this.o.namespace}/${this.o.secretName}`;
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  startLeading(): void {
+    this.leading = true;
+    this.schedule(0);
+  }
+
+  stopLeading(): void {
+    this.leading = false;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.tick()
+        .catch((err: unknown) => {
+          this.o.log.warn({ err, secret: this.o.secretName }, 'self-managed certificates: will try again');
+          return 5000;
+        })
+        .then((next) => this.schedule(next));
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** One look: renew if leading and due, sync the caBundle, serve what the Secret holds. Returns when to look again. */
+  private async tick(): Promise<number> {
+    const { namespace, secretName, policy, log } = this.o;
+    let secret: V1Secret;
+    try {
+      secret = await this.core.readNamespacedSecret({ name: secretName, namespace });
+    } catch (e) {
+      if (statusOf(e) === 404) {
+        log.error({ secret: `${namespace}/${secretName}` }, 'self-managed certificates: the Secret does not exist (the Helm chart creates it)');
+        return 10_000;
+      }
+      throw e;
+    }
+    let stored = decode(secret);
+    const now = new Date();
+    if (this.leading) {
+      const d = decideCerts(stored, policy, now);
+      if (d.ca !== 'keep' || d.leaf !== 'keep') {
+        const ca = d.ca === 'keep' ? { cert: stored.caCert as string, key: stored.caKey as string } : await createCA(undefined, { caMs: policy.caLifetimeMs });
+        const leaf = await issueServing(ca, policy.hosts, { servingMs: policy.certLifetimeMs });
+        const next: StoredCerts = {
+          caCert: ca.cert,
+          caKey: ca.key,
+          cert: leaf.cert,
+          key: leaf.key,
+          ...(d.ca === 'rotate' && stored.caCert ? { previousCa: stored.caCert } : d.ca === 'keep' && stored.previousCa ? { previousCa: stored.previousCa } : {}),
+        };
+        // Trust first: the bundle carries the new CA before a certificate signed by it is served.
+        await this.syncBundle(caBundle(next, now));
+        try {
+          secret = await this.core.replaceNamespacedSecret({ name: secretName, namespace, body: { ...secret, data: { ...secret.data, ...encode(next) } } });
+        } catch (e) {
+          if (statusOf(e) === 409) return 1000; // someone else wrote it: read it again
+          throw e;
+        }
+        stored = next;
+        log.info({ ca: d.ca, reasons: d.reasons, hosts: policy.hosts }, 'self-managed certificates renewed');
+      }
+      await this.syncBundle(caBundle(stored, now));
+    }
+    if (stored.cert && stored.key && stored.cert !== this.served) {
+      try {
+        this.o.onPair({ cert: stored.cert, key: stored.key });
+        this.served = stored.cert;
+      } catch (err) {
+        log.warn({ err }, 'self-managed certificates: the pair in the Secret is not usable yet');
+      }
+    }
+    return this.served ? nextCheckMs(stored, policy, now) : 2000;
+  }
+
+  /** Make every webhook of both configurations carry this caBundle. */
+  private async syncBundle(pem: string): Promise<void> {
+    const want = Buffer.from(pem).toString('base64');
+    const name = this.o.webhookConfigName;
+    const update = async <T extends { webhooks?: { clientConfig: { caBundle?: string } }[] }>(kind: string, read: () => Promise<T>, write: (body: T) => Promise<unknown>): Promise<void> => {
+      let obj: T;
+      try {
+        obj = await read();
+      } catch (e) {
+        if (statusOf(e) === 404) {
+          this.o.log.warn({ kind, name }, 'self-managed certificates: webhook configuration not found');
+          return;
+        }
+        throw e;
+      }
+      if ((obj.webhooks ?? []).every((w) => w.clientConfig.caBundle === want)) return;
+      for (const w of obj.webhooks ?? []) w.clientConfig.caBundle = want;
+      await write(obj);
+      this.o.log.info({ kind, name }, 'caBundle updated');
+    };
+    await update('MutatingWebhookConfiguration', () => this.hooks.readMutatingWebhookConfiguration({ name }), (body) => this.hooks.replaceMutatingWebhookConfiguration({ name, body }));
+    await update('ValidatingWebhookConfiguration', () => this.hooks.readValidatingWebhookConfiguration({ name }), (body) => this.hooks.replaceValidatingWebhookConfiguration({ name, body }));
+  }
+}
