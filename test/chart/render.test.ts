@@ -327,11 +327,11 @@ t.test('selfManaged adds Secret and webhook configuration access, each limited b
   t.same(extraRoles.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [`ClusterRole/${FULLNAME}-webhook-ca`, `Role/${FULLNAME}-certificates`]);
   const secretRole = find(objs, 'Role', `${FULLNAME}-certificates`);
   t.equal(secretRole.metadata.namespace, NAMESPACE);
-  t.same(rules(secretRole), [{ apiGroups: [''], resources: ['secrets'], resourceNames: [SECRET], verbs: ['get', 'list', 'watch', 'update', 'patch'] }]);
+  t.same(rules(secretRole), [{ apiGroups: [''], resources: ['secrets'], resourceNames: [SECRET], verbs: ['get', 'update'] }]);
   const webhookRole = find(objs, 'ClusterRole', `${FULLNAME}-webhook-ca`);
   t.same(rules(webhookRole), [{
     apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'],
-    resourceNames: [FULLNAME], verbs: ['get', 'list', 'watch', 'update', 'patch'],
+    resourceNames: [FULLNAME], verbs: ['get', 'update'],
   }]);
   t.equal(find(objs, 'MutatingWebhookConfiguration').metadata.name, FULLNAME, 'the resourceName is the configurations\' name');
   for (const [kind, roleKind, roleName] of [['RoleBinding', 'Role', `${FULLNAME}-certificates`], ['ClusterRoleBinding', 'ClusterRole', `${FULLNAME}-webhook-ca`]] as const) {

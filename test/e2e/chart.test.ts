@@ -242,9 +242,9 @@ t.test('selfManaged: helm install, and the documented permissions plus the Secre
   const api = kc().makeApiClient(AdmissionregistrationV1Api);
   t.notOk((await api.readMutatingWebhookConfiguration({ name: r.name })).webhooks?.[0]?.clientConfig.caBundle, 'no caBundle until hahaha writes it');
   const extra = [
-    `mutatingwebhookconfigurations.admissionregistration.k8s.io [${r.name}] [get list watch update patch]`,
-    `secrets [${r.name}-tls] [get list watch update patch]`,
-    `validatingwebhookconfigurations.admissionregistration.k8s.io [${r.name}] [get list watch update patch]`,
+    `mutatingwebhookconfigurations.admissionregistration.k8s.io [${r.name}] [get update]`,
+    `secrets [${r.name}-tls] [get update]`,
+    `validatingwebhookconfigurations.admissionregistration.k8s.io [${r.name}] [get update]`,
   ];
   t.same(await permissions(r, r.namespace), [...(await documented(true)), ...extra].sort(), 'in the release namespace');
   const elsewhere = await namespace(t, 'cani');

@@ -44,7 +44,7 @@ rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
     resourceNames: ["hahaha"]
-    verbs: ["get", "list", "watch", "update", "patch"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -373,7 +373,7 @@ rules:
   - apiGroups: [""]
     resources: ["secrets"]
     resourceNames: ["hahaha-tls"]
-    verbs: ["get", "list", "watch", "update", "patch"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -1580,7 +1580,7 @@ rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
     resourceNames: ["hahaha"]
-    verbs: ["get", "list", "watch", "update", "patch"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -1889,7 +1889,7 @@ rules:
   - apiGroups: [""]
     resources: ["secrets"]
     resourceNames: ["hahaha-tls"]
-    verbs: ["get", "list", "watch", "update", "patch"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -2131,7 +2131,7 @@ rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
     resourceNames: ["hahaha"]
-    verbs: ["get", "list", "watch", "update", "patch"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -2425,7 +2425,7 @@ rules:
   - apiGroups: [""]
     resources: ["secrets"]
     resourceNames: ["hahaha-tls"]
-    verbs: ["get", "list", "watch", "update", "patch"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -2654,7 +2654,7 @@ rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
     resourceNames: ["hahaha"]
-    verbs: ["get", "list", "watch", "update", "patch"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -2949,7 +2949,7 @@ rules:
   - apiGroups: [""]
     resources: ["secrets"]
     resourceNames: ["hahaha-tls"]
-    verbs: ["get", "list", "watch", "update", "patch"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -3603,7 +3603,7 @@ rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
     resourceNames: ["hahaha"]
-    verbs: ["get", "list", "watch", "update", "patch"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -4716,7 +4716,7 @@ rules:
   - apiGroups: [""]
     resources: ["secrets"]
     resourceNames: ["hahaha-tls"]
-    verbs: ["get", "list", "watch", "update", "patch"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -4975,7 +4975,7 @@ rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
     resourceNames: ["hahaha"]
-    verbs: ["get", "list", "watch", "update", "patch"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -5273,7 +5273,7 @@ rules:
   - apiGroups: [""]
     resources: ["secrets"]
     resourceNames: ["hahaha-tls"]
-    verbs: ["get", "list", "watch", "update", "patch"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
