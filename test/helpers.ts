@@ -23,3 +23,13 @@ export function config(opts: { selector?: string; catalog?: Catalog; allowExec?:
   if (!policy.ok) throw new Error(policy.error);
   return { selector: selector.value, catalog, policy: policy.value };
 }
+
+/** Exactly the annotations the mutating webhook adds to the naisjob fixture: DESIGN.md's catalog actions and the linkerd prerequisite. */
+export const NAISJOB_ANNOTATIONS: Readonly<Record<string, string>> = {
+  'hahaha.nais.io/main-container': 'dataloader',
+  'config.linkerd.io/proxy-admin-shutdown': 'enabled',
+  'shutdown.hahaha.nais.io/cloudsql-proxy': 'POST :9091/quitquitquit',
+  'shutdown.hahaha.nais.io/secure-logs-fluentd': 'GET :24444/api/processes.killWorkers',
+  'shutdown.hahaha.nais.io/secure-logs-configmap-reload': 'exec /bin/killall configmap-reload',
+  'shutdown.hahaha.nais.io/vks-sidecar': 'exec /bin/kill -s INT 1',
+};

@@ -77,31 +77,13 @@ export async function createCA(commonName = 'hahaha webhook CA', life: Lifetimes
 /** A serving certificate signed by `ca` for `hosts` (DNS names and IP addresses). */
 export async function issueServing(ca: KeyPairPem, hosts: readonly string[], life: Lifetimes = {}): Promise<KeyPairPem> {
   if (hosts.length === 0) throw new Error('a serving certificate needs at least one host (DNS name or IP address)');
-  const now = life.now ?? new Date();
-  const caCert = new x509.X509Certificate(ca.cert);
-  const caKey = await pemToKey(ca.key);
-  const keys = (await subtle.generateKey(ALG, true, ['sign', 'verify']));
-  const lifetime = life.servingMs ?? (life.servingDays ?? 365) * DAY;
-  const dns = hosts.find((h) => isIP(h) === 0);
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: `CN=${dns ?? hosts[0]}`,
-    issuer: caCert.subject,
-    notBefore: new Date(now.getTime() - BACKDATE),
-    notAfter: new Date(Math.min(now.getTime() + lifetime, caCert.notAfter.getTime())),
-    publicKey: keys.publicKey,
-    signingKey: caKey,
-    signingAlgorithm: ALG,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(hosts.map((h) => ({ type: isIP(h) ? ('ip' as const) : ('dns' as const), value: h }))),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert),
-    ],
+  return issueCert(ca, {
+    commonName: hosts.find((h) => isIP(h) === 0) ?? (hosts[0] as string),
+    hosts,
+    usages: ['server'],
+    lifetimeMs: life.servingMs ?? (life.servingDays ?? 365) * DAY,
+    ...(life.now ? { now: life.now } : {}),
   });
-  return { cert: cert.toString('pem'), key: await keyToPem(keys.privateKey) };
 }
 
 export async function createBundle(hosts: readonly string[], life: Lifetimes = {}): Promise<Bundle> {
@@ -148,6 +130,8 @@ export interface IssueOptions {
   readonly usages: readonly Usage[];
   /** Default 365. */
   readonly days?: number;
+  /** Overrides days. */
+  readonly lifetimeMs?: number;
   readonly now?: Date;
 }
 
@@ -173,7 +157,7 @@ export async function issueCert(ca: KeyPairPem, o: IssueOptions): Promise<KeyPai
     subject,
     issuer: caCert.subject,
     notBefore: new Date(now.getTime() - BACKDATE),
-    notAfter: new Date(Math.min(now.getTime() + (o.days ?? 365) * DAY, caCert.notAfter.getTime())),
+    notAfter: new Date(Math.min(now.getTime() + (o.lifetimeMs ?? (o.days ?? 365) * DAY), caCert.notAfter.getTime())),
     publicKey: keys.publicKey,
     signingKey: caKey,
     signingAlgorithm: ALG,

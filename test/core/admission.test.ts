@@ -5,7 +5,7 @@ import fastJsonPatch from 'fast-json-patch';
 import t from 'tap';
 import { type Answer, mutate, parseReview, validate } from '../../src/core/admission.ts';
 import { review } from '../admission.ts';
-import { config, pod } from '../helpers.ts';
+import { NAISJOB_ANNOTATIONS, config, pod } from '../helpers.ts';
 
 const request = (r: Record<string, unknown>) => {
   const p = parseReview(r);
@@ -26,14 +26,7 @@ t.test('a Naisjob pod gets the catalog annotations in one add of the map, and no
   const after = apply(p, a);
   t.same(after.spec, p.spec, 'spec untouched');
   t.same(after.metadata.labels, p.metadata.labels, 'labels untouched');
-  t.same(after.metadata.annotations, {
-    'hahaha.nais.io/main-container': 'dataloader',
-    'config.linkerd.io/proxy-admin-shutdown': 'enabled',
-    'shutdown.hahaha.nais.io/cloudsql-proxy': 'POST :9091/quitquitquit',
-    'shutdown.hahaha.nais.io/secure-logs-fluentd': 'GET :24444/api/processes.killWorkers',
-    'shutdown.hahaha.nais.io/secure-logs-configmap-reload': 'exec /bin/killall configmap-reload',
-    'shutdown.hahaha.nais.io/vks-sidecar': 'exec /bin/kill -s INT 1',
-  });
+  t.same(after.metadata.annotations, NAISJOB_ANNOTATIONS);
   const again = mutate(request(review(after)), config());
   t.equal(again.result, 'allowed');
   t.equal(again.review.response.patch, undefined, 'a second call on the patched pod gives no patch');

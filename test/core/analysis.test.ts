@@ -5,7 +5,7 @@ import t from 'tap';
 import { formatAction } from '../../src/core/action.ts';
 import { type Analysis, analyze, denialMessage } from '../../src/core/analysis.ts';
 import { podView } from '../../src/core/pod.ts';
-import { config, pod } from '../helpers.ts';
+import { NAISJOB_ANNOTATIONS, config, pod } from '../helpers.ts';
 
 const analyse = (p: unknown, c = config()): Analysis => analyze(podView(p), c);
 const actions = (a: Analysis): Record<string, string> =>
@@ -22,14 +22,7 @@ t.test('a Naisjob pod gets exactly the catalog actions of DESIGN.md', async (t) 
     'secure-logs-configmap-reload': 'exec /bin/killall configmap-reload (catalog)',
     'vks-sidecar': 'exec /bin/kill -s INT 1 (catalog)',
   });
-  t.same(a.additions, {
-    'hahaha.nais.io/main-container': 'dataloader',
-    'config.linkerd.io/proxy-admin-shutdown': 'enabled',
-    'shutdown.hahaha.nais.io/cloudsql-proxy': 'POST :9091/quitquitquit',
-    'shutdown.hahaha.nais.io/secure-logs-fluentd': 'GET :24444/api/processes.killWorkers',
-    'shutdown.hahaha.nais.io/secure-logs-configmap-reload': 'exec /bin/killall configmap-reload',
-    'shutdown.hahaha.nais.io/vks-sidecar': 'exec /bin/kill -s INT 1',
-  });
+  t.same(a.additions, NAISJOB_ANNOTATIONS);
   t.same(a.warnings, []);
   t.same(a.problems, []);
 });

@@ -14,7 +14,7 @@ import t, { type Test } from 'tap';
 import { createBundle, createCA, issueServing, writeBundle, type KeyPairPem } from '../../webhook-certs/certs.ts';
 import { serve } from '../../src/cli/serve.ts';
 import { review, uidOf } from '../admission.ts';
-import { config, pod } from '../helpers.ts';
+import { NAISJOB_ANNOTATIONS, config, pod } from '../helpers.ts';
 
 interface Reply { status: number; body: string; fingerprint: string; protocol: string | null }
 
@@ -77,15 +77,7 @@ t.test('done-when: a naiserator pod with five sidecars comes back with exactly t
   t.equal(first.response.patchType, 'JSONPatch');
   t.equal(first.response.warnings, undefined, 'every sidecar is known');
   const after = fastJsonPatch.applyPatch(structuredClone(p), JSON.parse(Buffer.from(first.response.patch, 'base64').toString()) as fastJsonPatch.Operation[]).newDocument;
-  t.same(after.metadata.annotations, {
-    'hahaha.nais.io/main-container': 'dataloader',
-    'config.linkerd.io/proxy-admin-shutdown': 'enabled',
-    'shutdown.hahaha.nais.io/cloudsql-proxy': 'POST :9091/quitquitquit',
-    'shutdown.hahaha.nais.io/secure-logs-fluentd': 'GET :24444/api/processes.killWorkers',
-    'shutdown.hahaha.nais.io/secure-logs-configmap-reload': 'exec /bin/killall configmap-reload',
-    'shutdown.hahaha.nais.io/vks-sidecar': 'exec /bin/kill -s INT 1',
-    'shutdown.hahaha.nais.io/linkerd-proxy': 'POST :4191/shutdown',
-  });
+  t.same(after.metadata.annotations, { ...NAISJOB_ANNOTATIONS, 'shutdown.hahaha.nais.io/linkerd-proxy': 'POST :4191/shutdown' });
   t.same({ ...after, metadata: { ...after.metadata, annotations: undefined } }, { ...p, metadata: { ...p.metadata, annotations: undefined } }, 'nothing but annotations changed');
   const second = JSON.parse((await call(server.port, bundle.ca.cert, '/mutate', review(after))).body) as { response: { allowed: boolean; patch?: string } };
   t.same([second.response.allowed, second.response.patch], [true, undefined]);
