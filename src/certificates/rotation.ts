@@ -51,6 +51,9 @@ function matchesKey(cert: X509Certificate, keyPem: string | undefined): boolean 
   }
 }
 
+/** Is this text a PEM certificate? */
+export const isCertificate = (pem: string | undefined): boolean => parse(pem) !== undefined;
+
 /** The hosts a certificate is for (DNS names and IP addresses of its SAN). */
 export function certHosts(cert: X509Certificate): string[] {
   return (cert.subjectAltName ?? '')

@@ -8,7 +8,7 @@
 import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { createCA, issueServing } from '../../webhook-certs/certs.ts';
-import { type CertPolicy, KEYS, type StoredCerts, caBundle, decideCerts, nextCheckMs } from './rotation.ts';
+import { type CertPolicy, KEYS, type StoredCerts, caBundle, decideCerts, isCertificate, nextCheckMs } from './rotation.ts';
 
 export interface SelfManagedOptions {
   readonly namespace: string;
@@ -53,6 +53,8 @@ export class SelfManagedCerts {
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private running?: Promise<void>;
+  private ticking = false;
+  private leadPending = false;
 
   constructor(kc: KubeConfig, o: SelfManagedOptions) {
     this.core = kc.makeApiClient(CoreV1Api);
@@ -77,7 +79,8 @@ export class SelfManagedCerts {
 
   startLeading(): void {
     this.leading = true;
-    this.schedule(0);
+    if (this.ticking) this.leadPending = true;
+    else this.schedule(0);
   }
 
   stopLeading(): void {
@@ -88,12 +91,19 @@ export class SelfManagedCerts {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      // One look at a time: a look in progress schedules the next one when it ends.
+      if (this.ticking) return;
+      this.ticking = true;
       this.running = this.tick()
         .catch((err: unknown) => {
           this.o.log.warn({ err, secret: this.o.secretName }, 'self-managed certificates: will try again');
           return 5000;
         })
-        .then((next) => this.schedule(next));
+        .then((next) => {
+          this.ticking = false;
+          this.schedule(this.leading && this.leadPending ? 0 : next);
+          this.leadPending = false;
+        });
     }, ms);
     this.timer.unref();
   }
@@ -125,10 +135,13 @@ export class SelfManagedCerts {
           key: leaf.key,
           ...(d.ca === 'rotate' && stored.caCert ? { previousCa: stored.caCert } : d.ca === 'keep' && stored.previousCa ? { previousCa: stored.previousCa } : {}),
         };
-        // Trust first: the bundle carries the new CA before a certificate signed by it is served.
-        await this.syncBundle(caBundle(next, now));
+        // Trust first: the bundle carries the new CA before a certificate signed by it is served, and
+        // still the stored one, which replicas serve until they read the new pair (or if this write loses).
+        await this.syncBundle(caBundle(next, now) + (isCertificate(stored.caCert) && stored.caCert !== next.caCert && stored.caCert !== next.previousCa ? stored.caCert : ''));
         try {
-          secret = await this.core.replaceNamespacedSecret({ name: secretName, namespace, body: { ...secret, data: { ...secret.data, ...encode(next) } } });
+          const data = { ...secret.data, ...encode(next) };
+          if (!next.previousCa) delete data[KEYS.previousCa];
+          secret = await this.core.replaceNamespacedSecret({ name: secretName, namespace, body: { ...secret, data } });
         } catch (e) {
           if (statusOf(e) === 409) return 1000; // someone else wrote it: read it again
           throw e;

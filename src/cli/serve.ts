@@ -117,8 +117,17 @@ export async function serve(o: ServeOptions): Promise<Running> {
         })
       : undefined;
   const metricsApp = metricsServer(metrics);
-  await app.listen({ port: o.port, host: o.address });
-  await metricsApp.listen({ port: o.metricsPort, host: o.address });
+  try {
+    await app.listen({ port: o.port, host: o.address });
+    await metricsApp.listen({ port: o.metricsPort, host: o.address });
+  } catch (e) {
+    // Nothing may keep leading or acting for a process that serves nothing.
+    await controller?.stop(0);
+    await certs?.stop();
+    await elector?.stop();
+    await Promise.all([app.close(), metricsApp.close()]);
+    throw new UsageError(`cannot listen on ${o.address}: ${(e as Error).message}`);
+  }
   reloader?.start();
   const port = (app.server.address() as { port: number }).port;
   const metricsPort = (metricsApp.server.address() as { port: number }).port;

@@ -5,6 +5,7 @@
 // twice for one container instance (pod UID, container, restart count) while an attempt is in
 // flight, and the Killing event doubles as a claim that survives restarts of hahaha.
 
+import { setTimeout as delay } from 'node:timers/promises';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Step, formatStep } from '../core/action.ts';
@@ -55,14 +56,8 @@ interface InstanceState {
 }
 
 const podRef = (p: PodView): PodRef => ({ name: p.name, namespace: p.namespace, uid: p.uid });
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
+/** Resolves after ms, or at once when the signal aborts (no listener is left behind). */
+const sleep = (ms: number, signal: AbortSignal): Promise<void> => delay(ms, undefined, { signal }).catch(() => undefined);
 
 export class Controller {
   private readonly o: Required<Omit<ControllerOptions, 'dryRun'>> & { dryRun: boolean };
@@ -74,6 +69,8 @@ export class Controller {
   private readonly acted = new Map<string, string>();
   private flushing = false;
   private leading = false;
+  /** Shutting down: never lead again. */
+  private draining = false;
   private abort = new AbortController();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
@@ -97,6 +94,7 @@ export class Controller {
   }
 
   startLeading(): void {
+    if (this.draining) return;
     this.leading = true;
     this.abort = new AbortController();
     this.o.metrics.leader.set(1);
@@ -108,10 +106,11 @@ export class Controller {
 
   /** Stop acting at once: abort every attempt in flight (another replica now leads). */
   stopLeading(why: string): void {
+    // Always abort: attempts may still run after drain() stopped taking work.
+    this.abort.abort(new Error(`no longer the leader: ${why}`));
     if (!this.leading) return;
     this.leading = false;
     this.o.metrics.leader.set(0);
-    this.abort.abort(new Error(`no longer the leader: ${why}`));
     clearInterval(this.resync);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
@@ -124,8 +123,10 @@ export class Controller {
   async drain(drainMs: number): Promise<void> {
     const wasLeading = this.leading;
     this.leading = false;
+    this.draining = true;
     clearInterval(this.resync);
     for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
     const all = Promise.all([...this.inflight]);
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), drainMs).unref())]);
     if (timedOut) this.abort.abort(new Error('shutting down'));
@@ -245,6 +246,7 @@ export class Controller {
     }
     if (this.o.dryRun) {
       s.done = true;
+      this.acted.set(key, pod.uid);
       this.event({
         pod: podRef(pod), container: target.container, type: 'Normal', reason: 'WouldShutDown', action: 'Shutdown', key: target.instance,
         note: `Dry run: would shut down container ${target.container} (${target.action.map(formatStep).join(' || ')})${target.note ? `; ${target.note}` : ''}`,
@@ -307,6 +309,14 @@ export class Controller {
       const result: StepResult =
         step.kind === 'http' ? await this.o.steps.http(where, step, signal) : step.kind === 'exec' ? await this.o.steps.exec(where, step, signal) : { ok: true, detail: 'none' };
       if (signal.aborted) return;
+      // A step can fail because it worked: a sidecar that dies before the exit status or the answer is sent.
+      if (!result.ok && (await this.waitTerminated(key, pod.uid, target, signal, Math.min(this.o.graceMs, 3000)))) {
+        this.o.metrics.sidecarShutdowns.inc({ ...labels, step: step.kind, result: 'success' });
+        this.o.log.info({ pod: key, container: target.container, step: text, detail: result.detail }, 'sidecar shut down (the step reported an error, but the container terminated)');
+        s.done = true;
+        return;
+      }
+      if (signal.aborted) return;
       if (!result.ok) {
         this.o.metrics.sidecarShutdowns.inc({ ...labels, step: step.kind, result: 'failed' });
         this.o.log.warn({ pod: key, container: target.container, step: text, detail: result.detail }, 'shutdown step failed');
@@ -350,8 +360,8 @@ export class Controller {
     return !st || st.state === 'terminated' || st.restartCount !== target.restartCount;
   }
 
-  private async waitTerminated(key: string, uid: string, target: Target, signal: AbortSignal): Promise<boolean> {
-    const deadline = Date.now() + this.o.graceMs;
+  private async waitTerminated(key: string, uid: string, target: Target, signal: AbortSignal, withinMs = this.o.graceMs): Promise<boolean> {
+    const deadline = Date.now() + withinMs;
     while (!signal.aborted) {
       if (this.terminated(key, uid, target)) return true;
       if (Date.now() >= deadline) return false;

@@ -36,6 +36,17 @@ export interface EventSink {
   record(e: EventSpec): Promise<Recorded>;
 }
 
+/** At most 1024 bytes of UTF-8, the apiserver's limit on a note (cut on a character boundary). */
+export function noteOf(text: string): string {
+  if (Buffer.byteLength(text) <= 1024) return text;
+  let out = '';
+  for (const ch of text) {
+    if (Buffer.byteLength(out + ch) > 1021) break;
+    out += ch;
+  }
+  return `${out}…`;
+}
+
 /** RFC 3339 with microseconds, as metav1.MicroTime is written. */
 export const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
@@ -79,7 +90,7 @@ export class EventRecorder implements EventSink {
               reportingInstance: this.instance,
               action: e.action,
               reason: e.reason,
-              note: e.note.slice(0, 1024),
+              note: noteOf(e.note),
               type: e.type,
               regarding: {
                 apiVersion: 'v1',
@@ -101,7 +112,7 @@ export class EventRecorder implements EventSink {
       }
       const next = (this.known.get(name) ?? 1) + 1;
       await this.api.patchNamespacedEvent(
-        { name, namespace: e.pod.namespace, body: { series: { count: next, lastObservedTime: microTime(now) }, note: e.note.slice(0, 1024) } },
+        { name, namespace: e.pod.namespace, body: { series: { count: next, lastObservedTime: microTime(now) }, note: noteOf(e.note) } },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
       this.remember(name, next);

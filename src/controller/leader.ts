@@ -47,7 +47,7 @@ export class LeaderElector {
     // Independent of the renew loop, which may hang on a slow apiserver: a leader that has not
     // renewed within the deadline stops acting.
     this.deadline = setInterval(() => {
-      if (this.leading && Date.now() - this.lastRenew > this.o.renewDeadlineMs) this.setLeading(false, 'could not renew the lease in time');
+      if (this.leading && performance.now() - this.lastRenew > this.o.renewDeadlineMs) this.setLeading(false, 'could not renew the lease in time');
     }, Math.min(1000, this.o.retryPeriodMs));
     this.deadline.unref();
     const tick = (): void => {
@@ -107,15 +107,15 @@ export class LeaderElector {
           namespace: this.o.namespace,
           body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace }, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } },
         });
-        this.lastRenew = now;
+        this.lastRenew = performance.now();
         this.setLeading(true, '');
         return;
       }
       const holder = lease.spec?.holderIdentity ?? '';
       const record = JSON.stringify([holder, lease.spec?.renewTime, lease.spec?.leaseDurationSeconds]);
-      if (this.observed?.record !== record) this.observed = { record, at: now };
+      if (this.observed?.record !== record) this.observed = { record, at: performance.now() };
       const duration = (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
-      const expired = holder === '' || this.observed.at + duration < now;
+      const expired = holder === '' || this.observed.at + duration < performance.now();
       if (holder !== this.o.identity && !expired) {
         this.setLeading(false, `the lease is held by ${holder}`);
         return;
@@ -127,12 +127,12 @@ export class LeaderElector {
         ...(taking ? { acquireTime: spec.renewTime, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 } : {}),
       };
       await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
-      this.lastRenew = now;
+      this.lastRenew = performance.now();
       this.setLeading(true, '');
     } catch (e) {
       this.o.onError?.(e);
       // A conflict means another replica wrote first; any other failure counts against the renew deadline.
-      if (this.leading && (statusOf(e) === 409 || Date.now() - this.lastRenew > this.o.renewDeadlineMs)) {
+      if (this.leading && (statusOf(e) === 409 || performance.now() - this.lastRenew > this.o.renewDeadlineMs)) {
         this.setLeading(false, statusOf(e) === 409 ? 'another replica took the lease' : 'could not renew the lease in time');
       }
     }

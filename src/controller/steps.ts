@@ -88,9 +88,19 @@ export class StepRunner {
       },
     });
     let ws;
+    const opening = new PortForward(this.kc, true).portForward(t.namespace, t.pod, [step.port], output, errStream, input);
     try {
-      ws = await new PortForward(this.kc, true).portForward(t.namespace, t.pod, [step.port], output, errStream, input);
+      // The WebSocket upgrade has no timeout of its own: bound it by the step's.
+      ws = await Promise.race([
+        opening,
+        new Promise<never>((_, reject) => {
+          if (signal.aborted) reject(new Error('timed out or aborted'));
+          signal.addEventListener('abort', () => reject(new Error(abort.aborted ? `aborted: ${String(abort.reason)}` : `no connection within ${this.timeoutMs / 1000}s`)), { once: true });
+        }),
+      ]);
     } catch (e) {
+      // A connection that opens after all is closed at once.
+      void opening.then((late) => (typeof late === 'function' ? late() : late)?.close(), () => undefined);
       return { ok: false, detail: `port-forward to :${step.port} failed: ${describe(e)}` };
     }
     const socket = typeof ws === 'function' ? ws() : ws;
@@ -115,6 +125,8 @@ export class StepRunner {
           cb();
         },
       });
+      // client-node ends the streams when the status arrives; a late frame must not crash the process.
+      sink.on('error', () => undefined);
       let status: V1Status | undefined;
       let socket: { close(): void } | undefined;
       let settled = false;

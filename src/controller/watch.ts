@@ -29,6 +29,14 @@ interface Watch {
   started: number;
   failures: number;
   restarting?: NodeJS.Timeout;
+  /** A (re)start in progress: one at a time per watch. */
+  running?: boolean;
+}
+
+interface Built {
+  informer: Informer<V1Pod> & ObjectCache<V1Pod>;
+  /** The first error this informer reported, live or not (its start() resolves even when its list fails). */
+  failed: () => unknown;
 }
 
 export class PodWatcher {
@@ -80,7 +88,7 @@ export class PodWatcher {
     await Promise.all(this.watches.map((w) => w.informer?.stop() ?? Promise.resolve()));
   }
 
-  private build(w: Watch): Informer<V1Pod> & ObjectCache<V1Pod> {
+  private build(w: Watch): Built {
     const { namespace } = w;
     const selector = this.o.selector;
     const path = namespace ? `/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods';
@@ -98,14 +106,18 @@ export class PodWatcher {
     informer.on('update', seen);
     informer.on('delete', seen);
     informer.on('connect', () => (w.lastEvent = Date.now()));
+    let error: unknown;
     informer.on('error', (err: unknown) => {
+      error ??= err ?? new Error('watch ended');
       if (live()) this.restart(w, `watch failed: ${describe(err)}`, true);
     });
-    return informer;
+    return { informer, failed: () => error };
   }
 
   private async run(w: Watch): Promise<void> {
-    const next = this.build(w);
+    if (w.running) return;
+    w.running = true;
+    const { informer: next, failed } = this.build(w);
     const previous = w.informer;
     try {
       w.started = Date.now();
@@ -113,19 +125,29 @@ export class PodWatcher {
       // Until the new informer has listed, reads keep going to the previous cache.
       if (!previous) w.informer = next;
       await next.start();
+      // client-node's start() resolves even when its list or watch failed: never serve from such a cache.
+      const error = failed();
+      if (error !== undefined) throw error instanceof Error ? error : new Error(describe(error));
+      if (this.stopped) {
+        await next.stop();
+        return;
+      }
+      const replaced = w.informer !== next ? w.informer : undefined;
       w.informer = next;
       w.synced = true;
       w.failures = 0;
-      if (previous) await previous.stop();
-      // A (re)list may have changed anything: look at every pod again.
-      for (const pod of next.list()) this.o.onChange(keyOf(pod));
+      if (replaced) await replaced.stop();
+      // A (re)list may have changed anything, deletions included: look again at every pod either cache knows.
+      const keys = new Set([...next.list(), ...(replaced?.list() ?? [])].map(keyOf));
+      for (const key of keys) this.o.onChange(key);
     } catch (err) {
-      if (previous) {
-        await next.stop();
-        w.informer = previous;
-      }
+      await next.stop();
+      if (previous) w.informer = previous;
+      w.running = false;
       this.restart(w, `list failed: ${describe(err)}`, true);
+      return;
     }
+    w.running = false;
   }
 
   private restart(w: Watch, why: string, failed: boolean): void {
