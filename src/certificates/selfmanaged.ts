@@ -9,6 +9,7 @@ import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig, type V1Secret }
 import type { FastifyBaseLogger } from 'fastify';
 import { createCA, issueServing } from '../../webhook-certs/certs.ts';
 import { type CertPolicy, KEYS, type StoredCerts, caBundle, decideCerts, isCertificate, nextCheckMs } from './rotation.ts';
+import { statusOf } from '../controller/api-errors.ts';
 
 export interface SelfManagedOptions {
   readonly namespace: string;
@@ -19,9 +20,6 @@ export interface SelfManagedOptions {
   /** A new serving pair to serve. */
   readonly onPair: (pair: { cert: string; key: string }) => void;
 }
-
-const statusOf = (e: unknown): number | undefined =>
-  typeof e === 'object' && e !== null && 'code' in e && typeof (e).code === 'number' ? (e as { code: number }).code : undefined;
 
 const decode = (s: V1Secret | undefined): StoredCerts => {
   const d = s?.data ?? {};

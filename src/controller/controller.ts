@@ -81,10 +81,6 @@ export class Controller {
     this.o = { graceMs: 30_000, backoffMs: 5_000, maxBackoffMs: 300_000, maxAttempts: 6, concurrency: 20, ...o, dryRun: o.dryRun ?? false };
   }
 
-  get isLeading(): boolean {
-    return this.leading;
-  }
-
   /** The informer saw a change: look at the pod again (only the leader does anything). */
   enqueue(key: string): void {
     this.dirty.add(key);

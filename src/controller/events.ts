@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EventsV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { statusOf } from './api-errors.ts';
 
 export const REPORTING_CONTROLLER = 'hahaha';
 
@@ -54,9 +55,6 @@ export function eventName(e: Pick<EventSpec, 'pod' | 'reason' | 'key'>): string 
   const hash = createHash('sha256').update(`${e.pod.uid}\n${e.reason}\n${e.key}`).digest('hex').slice(0, 16);
   return `${e.pod.name.slice(0, 200)}.hahaha.${hash}`;
 }
-
-const statusOf = (e: unknown): number | undefined =>
-  typeof e === 'object' && e !== null && 'code' in e && typeof (e).code === 'number' ? (e as { code: number }).code : undefined;
 
 export class EventRecorder implements EventSink {
   private readonly api: EventsV1Api;

@@ -7,6 +7,7 @@
 
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { microTime } from './events.ts';
+import { statusOf } from './api-errors.ts';
 
 export interface LeaderOptions {
   readonly namespace: string;
@@ -19,9 +20,6 @@ export interface LeaderOptions {
   readonly onStoppedLeading: (why: string) => void;
   readonly onError?: (e: unknown) => void;
 }
-
-const statusOf = (e: unknown): number | undefined =>
-  typeof e === 'object' && e !== null && 'code' in e && typeof (e).code === 'number' ? (e as { code: number }).code : undefined;
 
 export class LeaderElector {
   private readonly api: CoordinationV1Api;
@@ -37,10 +35,6 @@ export class LeaderElector {
   constructor(kc: KubeConfig, o: LeaderOptions) {
     this.api = kc.makeApiClient(CoordinationV1Api);
     this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...o };
-  }
-
-  get isLeader(): boolean {
-    return this.leading;
   }
 
   start(): void {

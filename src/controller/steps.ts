@@ -9,6 +9,7 @@ import { request } from 'node:http';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import { Exec, type KubeConfig, PortForward, type V1Status } from '@kubernetes/client-node';
 import type { ExecStep, HttpStep } from '../core/action.ts';
+import { describeError } from './api-errors.ts';
 
 export interface StepResult {
   readonly ok: boolean;
@@ -167,8 +168,4 @@ export function fromStatus(s: V1Status, output = ''): StepResult {
   return { ok: false, detail: `${clip(s.message ?? s.reason ?? 'exec failed')}${tail}` };
 }
 
-function describe(e: unknown): string {
-  if (e instanceof Error) return clip(e.message);
-  if (typeof e === 'object' && e !== null && 'message' in e) return clip(String((e).message));
-  return clip(String(e));
-}
+const describe = (e: unknown): string => clip(describeError(e));

@@ -5,6 +5,7 @@
 // relists), and so is every watch now and then, so a lost event is never lost for long.
 
 import { CoreV1Api, type KubeConfig, type V1Pod, makeInformer, type Informer, type ObjectCache } from '@kubernetes/client-node';
+import { describeError } from './api-errors.ts';
 
 export interface WatchOptions {
   readonly selector: string;
@@ -109,7 +110,7 @@ export class PodWatcher {
     let error: unknown;
     informer.on('error', (err: unknown) => {
       error ??= err ?? new Error('watch ended');
-      if (live()) this.restart(w, `watch failed: ${describe(err)}`, true);
+      if (live()) this.restart(w, `watch failed: ${describeError(err)}`, true);
     });
     return { informer, failed: () => error };
   }
@@ -127,7 +128,7 @@ export class PodWatcher {
       await next.start();
       // client-node's start() resolves even when its list or watch failed: never serve from such a cache.
       const error = failed();
-      if (error !== undefined) throw error instanceof Error ? error : new Error(describe(error));
+      if (error !== undefined) throw error instanceof Error ? error : new Error(describeError(error));
       if (this.stopped) {
         await next.stop();
         return;
@@ -144,7 +145,7 @@ export class PodWatcher {
       await next.stop();
       if (previous) w.informer = previous;
       w.running = false;
-      this.restart(w, `list failed: ${describe(err)}`, true);
+      this.restart(w, `list failed: ${describeError(err)}`, true);
       return;
     }
     w.running = false;
@@ -171,8 +172,3 @@ export class PodWatcher {
   }
 }
 
-function describe(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  if (typeof e === 'object' && e !== null && 'code' in e) return `HTTP ${String((e).code)}`;
-  return String(e);
-}

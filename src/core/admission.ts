@@ -6,6 +6,7 @@ import fastJsonPatch from 'fast-json-patch';
 import { type Analysis, type Config, analyze, denialMessage } from './analysis.ts';
 import { isHahahaKey } from './annotations.ts';
 import { podView } from './pod.ts';
+import { isObj } from './json.ts';
 
 export type Webhook = 'mutate' | 'validate';
 export type Result = 'patched' | 'allowed' | 'denied' | 'skipped';
@@ -48,8 +49,6 @@ export interface Answer {
 
 export type Parsed = { ok: true; request: AdmissionRequest } | { ok: false; error: string };
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Check that a body is an AdmissionReview v1 with a request; say what is wrong otherwise. */
 export function parseReview(body: unknown): Parsed {

@@ -6,6 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import { type Action, type HttpStep, parseAction, mustParseAction } from './action.ts';
 import type { ContainerView } from './pod.ts';
+import { type Obj, isObj } from './json.ts';
 
 /** Something the sidecar needs before its shutdown endpoint answers. */
 export type Prerequisite =
@@ -197,8 +198,6 @@ export function catalogAction(
 
 export type CatalogResult = { ok: true; value: Catalog } | { ok: false; error: string };
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 class CatalogError extends Error {}
 

@@ -2,6 +2,8 @@
 // JSON (an AdmissionReview, a file, a watch event) without ever throwing. Missing or mistyped
 // fields become empty values; `problems` says what was malformed so callers can report it.
 
+import { isObj } from './json.ts';
+
 export interface EnvVar {
   readonly name: string;
   readonly value?: string;
@@ -44,8 +46,6 @@ export interface PodView {
   readonly problems: readonly string[];
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 function stringMap(v: unknown, where: string, problems: string[]): Record<string, string> {
