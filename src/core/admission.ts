@@ -5,6 +5,7 @@
 import fastJsonPatch from 'fast-json-patch';
 import { type Analysis, type Config, analyze, denialMessage } from './analysis.ts';
 import { isHahahaKey } from './annotations.ts';
+import { type NativeDecision, NOT_CONVERTING, movePatch } from './native.ts';
 import { podView } from './pod.ts';
 import { isObj } from './json.ts';
 
@@ -91,20 +92,25 @@ const MAX_WARNING = 240;
 const warningsOf = (ws: readonly string[]): string[] =>
   [...new Set(ws)].map((w) => `hahaha: ${w}`).map((w) => (w.length > MAX_WARNING ? `${w.slice(0, MAX_WARNING - 1)}…` : w));
 
-/** The mutating webhook: add missing annotations on CREATE of managed pods. Never denies. */
-export function mutate(request: AdmissionRequest, config: Config): Answer {
+/**
+ * The mutating webhook, on CREATE of managed pods: add the missing annotations and, when the pod is
+ * converted (`native`, the cluster's current decision, or the pod's own annotation), move its known
+ * sidecars to native. Only add and remove operations; never denies.
+ */
+export function mutate(request: AdmissionRequest, config: Config, native: NativeDecision = NOT_CONVERTING): Answer {
   const { uid, operation } = request;
   if (!isPod(request) || operation !== 'CREATE') return { review: review({ uid, allowed: true }), result: 'skipped', operation };
   const pod = podView(request.object);
-  const analysis = analyze(pod, config);
+  const analysis = analyze(pod, config, native);
   if (!analysis.managed) return { review: review({ uid, allowed: true }), result: 'skipped', operation, analysis };
   const warnings = warningsOf(analysis.warnings);
   const base = { uid, allowed: true, ...(warnings.length ? { warnings } : {}) };
-  if (Object.keys(analysis.additions).length === 0) return { review: review(base), result: 'allowed', operation, analysis };
+  const moves = analysis.conversion?.moves ?? [];
+  if (Object.keys(analysis.additions).length === 0 && moves.length === 0) return { review: review(base), result: 'allowed', operation, analysis };
   // Diff only the annotations: an `add` per key where the map exists, one `add` of the map where it does not.
   const before = { metadata: pod.hasAnnotations ? { annotations: pod.annotations } : {} };
   const after = { metadata: { annotations: { ...pod.annotations, ...analysis.additions } } };
-  const patch = fastJsonPatch.compare(before, after);
+  const patch = [...fastJsonPatch.compare(before, after), ...movePatch(request.object, moves)];
   return {
     review: review({ ...base, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') }),
     result: 'patched',

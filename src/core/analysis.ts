@@ -10,12 +10,14 @@ import {
   ENABLED,
   KNOWN_KEYS,
   MAIN_CONTAINER,
+  NATIVE_SIDECARS,
   isHahahaKey,
   shutdownContainer,
   shutdownKey,
 } from './annotations.ts';
 import { type Catalog, type CatalogEntry, catalogAction, matchCatalog, unmetPrerequisites } from './catalog.ts';
-import type { PodView } from './pod.ts';
+import { type Conversion, type NativeDecision, NOT_CONVERTING, convertPod, injectorSwitches } from './native.ts';
+import type { ContainerView, PodView } from './pod.ts';
 import { type ExecPolicy, describeRefusal, refusedStep } from './policy.ts';
 import { type Selector, matches } from './selector.ts';
 
@@ -53,6 +55,10 @@ export interface Analysis {
   readonly sidecars: readonly SidecarPlan[];
   /** Init containers with restartPolicy Always: the kubelet stops them itself. */
   readonly nativeSidecars: readonly string[];
+  /** Each native sidecar's fallback action, for when the kubelet fails to stop it (managed pods only). */
+  readonly natives: readonly SidecarPlan[];
+  /** What the mutating webhook makes native (absent when the pod is not converted, or not managed). */
+  readonly conversion?: Conversion;
   readonly warnings: readonly string[];
   readonly problems: readonly Problem[];
   /** Annotations the mutating webhook adds; never a key the pod already has. */
@@ -73,12 +79,17 @@ export function isManaged(pod: PodView, selector: Selector): { managed: boolean;
   return { managed: true, reason: `labels match the selector ${selector.text}` };
 }
 
-export function analyze(pod: PodView, config: Config): Analysis {
+/**
+ * Analyse a pod. `cluster` says whether the cluster converts pods to native sidecars now (the
+ * mutating webhook and `explain` pass it; it only changes `conversion` and `additions`).
+ */
+export function analyze(pod: PodView, config: Config, cluster: NativeDecision = NOT_CONVERTING): Analysis {
   const { managed, reason } = isManaged(pod, config.selector);
   const problems: Problem[] = pod.problems.map((detail) => ({ key: 'pod', detail }));
   const warnings: string[] = [];
-  const nativeSidecars = pod.initContainers.filter((c) => c.restartPolicy === 'Always').map((c) => c.name);
-  const base = { managed, reason, nativeSidecars, mains: [], sidecars: [], additions: {} };
+  const nativeContainers = pod.initContainers.filter((c) => c.restartPolicy === 'Always');
+  const nativeSidecars = nativeContainers.map((c) => c.name);
+  const base = { managed, reason, nativeSidecars, natives: [], mains: [], sidecars: [], additions: {} };
 
   const enabled = pod.annotations[ENABLED];
   if (matches(config.selector, pod.labels) && enabled !== undefined && enabled !== 'true' && enabled !== 'false') {
@@ -92,10 +103,15 @@ export function analyze(pod: PodView, config: Config): Analysis {
     }
   }
   if (pod.containers.length === 0) problems.push({ key: 'pod', detail: 'the pod has no containers' });
+  const nativeText = pod.annotations[NATIVE_SIDECARS];
+  if (nativeText !== undefined && nativeText !== 'true' && nativeText !== 'false') {
+    problems.push({ key: NATIVE_SIDECARS, detail: `expected "true" or "false", got ${JSON.stringify(nativeText)}` });
+  }
 
   const main = resolveMains(pod);
   if ('problem' in main) problems.push(main.problem);
   const mains = 'names' in main ? main.names : [];
+  const mainSet = new Set(mains);
   const podLevelOk = problems.length === 0;
 
   const additions: Record<string, string> = {};
@@ -111,49 +127,79 @@ export function analyze(pod: PodView, config: Config): Analysis {
 
   const containers = new Set(pod.containers.map((c) => c.name));
   const inits = new Set(pod.initContainers.map((c) => c.name));
+  const natives = new Set(nativeSidecars);
   for (const key of Object.keys(pod.annotations)) {
     const name = shutdownContainer(key);
     if (name === undefined) continue;
+    if (natives.has(name) && !containers.has(name)) continue; // the fallback action of a native sidecar
     if (inits.has(name) && !containers.has(name)) {
-      problems.push({ key, detail: `${JSON.stringify(name)} is an init container: init containers are never sidecars (native sidecars are stopped by the kubelet)` });
+      problems.push({ key, detail: `${JSON.stringify(name)} is an init container that runs to completion: only regular containers and native sidecars (restartPolicy: Always) have shutdown actions` });
     } else if (!containers.has(name)) {
       problems.push({ key, detail: `${JSON.stringify(name)} is not a container in this pod (containers: ${list([...containers])})` });
-    } else if (mains.includes(name)) {
+    } else if (mainSet.has(name)) {
       problems.push({ key, detail: `${JSON.stringify(name)} is a main container, not a sidecar (main: ${list(mains)})` });
     }
   }
 
   const sidecars: SidecarPlan[] = [];
+  const ctx = { config, annotations, problems, warnings };
   for (const c of pod.containers) {
-    if (mains.includes(c.name) || !podLevelOk) continue;
-    const key = shutdownKey(c.name);
-    const entry = matchCatalog(config.catalog, c);
-    const fromCatalog = entry ? catalogAction(entry, c, annotations) : undefined;
-    const text = pod.annotations[key];
-    if (text !== undefined) {
-      const parsed = parseAction(text);
-      if (!parsed.ok) {
-        problems.push({ key, detail: parsed.error.message });
-        sidecars.push({ name: c.name, source: 'annotation' });
-        continue;
-      }
-      const refused = refusedStep(config.policy, parsed.value);
-      if (refused) problems.push({ key, detail: describeRefusal(refused.step) });
-      sidecars.push({ name: c.name, source: 'annotation', action: parsed.value, ...(entry ? { entry } : {}) });
-      if (entry && fromCatalog && formatAction(fromCatalog.action) === formatAction(parsed.value)) {
-        warnings.push(...unmetPrerequisites(entry, c, annotations));
-      }
-    } else if (entry && fromCatalog) {
-      sidecars.push({ name: c.name, source: 'catalog', action: fromCatalog.action, entry });
-      additions[key] = formatAction(fromCatalog.action);
-      warnings.push(...fromCatalog.warnings, ...unmetPrerequisites(entry, c, annotations));
-    } else {
-      sidecars.push({ name: c.name, source: 'none' });
-      warnings.push(`unknown sidecar ${JSON.stringify(c.name)}: no shutdown action in the catalog; set ${key}`);
+    if (mainSet.has(c.name) || !podLevelOk) continue;
+    const plan = sidecarPlan(c, ctx, true);
+    sidecars.push(plan);
+    if (plan.source === 'catalog' && plan.action) additions[shutdownKey(c.name)] = formatAction(plan.action);
+  }
+  const nativePlans = podLevelOk ? nativeContainers.map((c) => sidecarPlan(c, ctx, false)) : [];
+
+  let conversion: Conversion | undefined;
+  if (podLevelOk) {
+    conversion = convertPod(pod, sidecars, cluster);
+    if (conversion.convert) {
+      // A sidecar that becomes native needs no shutdown annotation: the kubelet stops it, and its
+      // fallback action comes from the catalog. Its injector's switch asks for native injection.
+      for (const m of conversion.moves) delete additions[shutdownKey(m.name)];
+      for (const [k, v] of Object.entries(injectorSwitches(config.catalog, annotations))) if (additions[k] === undefined) additions[k] = v;
     }
   }
   problems.sort((x, y) => rank(x.key) - rank(y.key) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-  return { managed, reason, mains, ...(main.source ? { mainSource: main.source } : {}), sidecars, nativeSidecars, warnings, problems, additions };
+  return {
+    managed, reason, mains, ...(main.source ? { mainSource: main.source } : {}), sidecars, nativeSidecars, natives: nativePlans, warnings, problems, additions,
+    ...(conversion ? { conversion } : {}),
+  };
+}
+
+interface PlanContext {
+  readonly config: Config;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly problems: Problem[];
+  readonly warnings: string[];
+}
+
+/** How one sidecar (regular, or native when `regular` is false) is shut down, and what is wrong with that. */
+function sidecarPlan(c: ContainerView, { config, annotations, problems, warnings }: PlanContext, regular: boolean): SidecarPlan {
+  const key = shutdownKey(c.name);
+  const entry = matchCatalog(config.catalog, c);
+  const fromCatalog = entry ? catalogAction(entry, c, annotations) : undefined;
+  const text = annotations[key];
+  if (text !== undefined) {
+    const parsed = parseAction(text);
+    if (!parsed.ok) {
+      problems.push({ key, detail: parsed.error.message });
+      return { name: c.name, source: 'annotation' };
+    }
+    const refused = refusedStep(config.policy, parsed.value);
+    if (refused) problems.push({ key, detail: describeRefusal(refused.step) });
+    if (regular && entry && fromCatalog && formatAction(fromCatalog.action) === formatAction(parsed.value)) {
+      warnings.push(...unmetPrerequisites(entry, c, annotations));
+    }
+    return { name: c.name, source: 'annotation', action: parsed.value, ...(entry ? { entry } : {}) };
+  }
+  if (entry && fromCatalog) {
+    if (regular) warnings.push(...fromCatalog.warnings, ...unmetPrerequisites(entry, c, annotations));
+    return { name: c.name, source: 'catalog', action: fromCatalog.action, entry };
+  }
+  if (regular) warnings.push(`unknown sidecar ${JSON.stringify(c.name)}: no shutdown action in the catalog; set ${key}`);
+  return { name: c.name, source: 'none' };
 }
 
 /** Problems read best from the pod down: the pod, its main containers, then sidecars by name. */
@@ -172,7 +218,8 @@ function resolveMains(pod: PodView): MainResult {
     if (empty >= 0) {
       return { problem: { key: MAIN_CONTAINER, detail: `expected comma-separated container names, got ${JSON.stringify(text)} (name ${empty + 1} is empty)` } };
     }
-    const missing = wanted.find((w) => !names.includes(w));
+    const known = new Set(names);
+    const missing = wanted.find((w) => !known.has(w));
     if (missing !== undefined) {
       const init = pod.initContainers.some((c) => c.name === missing);
       return {

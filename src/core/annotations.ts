@@ -5,6 +5,8 @@ export const DOMAIN = 'hahaha.nais.io';
 export const MAIN_CONTAINER = `${DOMAIN}/main-container`;
 /** `"false"` opts a pod out entirely. */
 export const ENABLED = `${DOMAIN}/enabled`;
+/** `"true"` or `"false"`: make this pod's sidecars native or not, whatever the cluster mode says. */
+export const NATIVE_SIDECARS = `${DOMAIN}/native-sidecars`;
 /** Prefix of `shutdown.hahaha.nais.io/<container>`: the shutdown action of one sidecar. */
 export const SHUTDOWN_PREFIX = `shutdown.${DOMAIN}/`;
 
@@ -25,4 +27,4 @@ export function isHahahaKey(key: string): boolean {
   return key.startsWith(`${DOMAIN}/`) || key.startsWith(SHUTDOWN_PREFIX);
 }
 
-export const KNOWN_KEYS: readonly string[] = [MAIN_CONTAINER, ENABLED];
+export const KNOWN_KEYS: readonly string[] = [MAIN_CONTAINER, ENABLED, NATIVE_SIDECARS];

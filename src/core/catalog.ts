@@ -15,6 +15,16 @@ export type Prerequisite =
   /** A command-line flag of the container (or the env variable that sets it) that must be on. */
   | { readonly flag: string; readonly env?: string };
 
+/**
+ * How a sidecar becomes native (an init container with restartPolicy Always) when its pod is
+ * converted: hahaha moves it out of spec.containers; or its injector is asked, through these pod
+ * annotations, to inject it natively (hahaha never moves what an injector made); or never.
+ */
+export type NativeWay =
+  | { readonly kind: 'move' }
+  | { readonly kind: 'injector'; readonly annotations: Readonly<Record<string, string>> }
+  | { readonly kind: 'never'; readonly why?: string };
+
 /** Where the HTTP port of the action is configured, when it can move. */
 export type PortSource = { readonly annotation: string } | { readonly flag: string; readonly env?: string };
 
@@ -28,6 +38,8 @@ export interface CatalogEntry {
   readonly podAnnotations: Readonly<Record<string, string>>;
   readonly requires: readonly Prerequisite[];
   readonly port?: PortSource;
+  /** How the sidecar becomes native when its pod is converted (default: moved). */
+  readonly native: NativeWay;
   /** Where the endpoint comes from, for people. */
   readonly source?: string;
 }
@@ -38,6 +50,7 @@ const entry = (e: Partial<Omit<CatalogEntry, 'action'>> & { names: string[]; act
   images: [],
   podAnnotations: {},
   requires: [],
+  native: { kind: 'move' },
   ...e,
   action: mustParseAction(e.action),
 });
@@ -49,12 +62,26 @@ export const BUILTIN_CATALOG: Catalog = [
     action: 'POST :4191/shutdown',
     podAnnotations: { 'config.linkerd.io/proxy-admin-shutdown': 'enabled' },
     requires: [{ annotation: 'config.linkerd.io/proxy-admin-shutdown', value: 'enabled' }],
+    // linkerd2 pkg/k8s/labels.go and pkg/inject/inject.go: the injector reads the stable key
+    // (edge-26.5.2, 2.20), then beta (2.19), then alpha (2.15), each with strconv.ParseBool; all
+    // three are written so that every Linkerd in the field sees its own.
+    native: {
+      kind: 'injector',
+      annotations: {
+        'config.linkerd.io/proxy-enable-native-sidecar': 'true',
+        'config.beta.linkerd.io/proxy-enable-native-sidecar': 'true',
+        'config.alpha.linkerd.io/proxy-enable-native-sidecar': 'true',
+      },
+    },
     source: 'linkerd2-proxy admin server; off unless the pod has config.linkerd.io/proxy-admin-shutdown: enabled (Linkerd 2.16+)',
   }),
   entry({
     names: ['istio-proxy'],
     images: ['*/proxyv2'],
     action: 'POST :15020/quitquitquit',
+    // istio pkg/kube/inject/inject.go: the pod annotation takes precedence over the mesh's
+    // ENABLE_NATIVE_SIDECARS (pilot/pkg/features/pilot.go; "auto" = every node >= 1.33).
+    native: { kind: 'injector', annotations: { 'sidecar.istio.io/nativeSidecar': 'true' } },
     source: "pilot-agent's status port (Istio 1.3+); quitting envoy alone on :15000 lets pilot-agent restart it",
   }),
   entry({
@@ -71,12 +98,18 @@ export const BUILTIN_CATALOG: Catalog = [
     action: 'POST :8200/agent/v1/quit',
     requires: [{ annotation: 'vault.hashicorp.com/agent-enable-quit', value: 'true' }],
     port: { annotation: 'vault.hashicorp.com/agent-cache-listener-port' },
+    // vault-k8s has no native mode: its container is moved on re-invocation. It never injects twice
+    // (agent-inject/agent/agent.go ShouldInject skips a pod with agent-inject-status: injected), and
+    // its chart leaves reinvocationPolicy at Never.
     source: 'Vault Agent /agent/v1/quit, with vault.hashicorp.com/agent-enable-quit: "true"',
   }),
   entry({
     names: ['daprd'],
     images: ['*/daprd'],
     action: 'POST :3500/v1.0/shutdown',
+    // dapr pkg/injector/annotations/annotations.go KeyEnableNativeSidecar (Dapr 1.18+); the pod's
+    // annotation overrides the injector's NATIVE_SIDECAR_ENABLED (pkg/injector/service/pod_patch.go).
+    native: { kind: 'injector', annotations: { 'dapr.io/enable-native-sidecar': 'true' } },
     source: 'Dapr sidecar HTTP API',
   }),
   entry({
@@ -229,9 +262,26 @@ function flagOrAnnotation(v: unknown, where: string, needsValue: boolean): Prere
   throw new CatalogError(`${where}: expected {annotation: <key>${needsValue ? ', value: <value>' : ''}} or {flag: --<name>, env: <NAME>}`);
 }
 
+/** `native: move | never | {injector: {<annotation>: <value>, ...}}`; absent is move. */
+function nativeWay(v: unknown, where: string): NativeWay {
+  if (v === undefined || v === 'move') return { kind: 'move' };
+  if (v === 'never') return { kind: 'never', why: 'the catalog says never' };
+  if (isObj(v) && isObj(v.injector)) {
+    knownKeys(v, ['injector'], where);
+    const annotations: Record<string, string> = {};
+    for (const [k, val] of Object.entries(v.injector)) {
+      if (typeof val !== 'string') throw new CatalogError(`${where}.injector.${k}: expected a string`);
+      annotations[k] = val;
+    }
+    if (Object.keys(annotations).length === 0) throw new CatalogError(`${where}.injector: expected at least one annotation that asks the injector for a native sidecar`);
+    return { kind: 'injector', annotations };
+  }
+  throw new CatalogError(`${where}: expected "move", "never" or {injector: {<annotation>: <value>}}, got ${JSON.stringify(v)}`);
+}
+
 function fileEntry(v: unknown, where: string): CatalogEntry {
   if (!isObj(v)) throw new CatalogError(`${where}: expected a map`);
-  knownKeys(v, ['name', 'names', 'image', 'images', 'action', 'podAnnotations', 'requires', 'port', 'source'], where);
+  knownKeys(v, ['name', 'names', 'image', 'images', 'action', 'podAnnotations', 'requires', 'port', 'native', 'source'], where);
   const names = [...stringList(v.name, `${where}.name`), ...stringList(v.names, `${where}.names`)];
   const images = [...stringList(v.image, `${where}.image`), ...stringList(v.images, `${where}.images`)];
   if (names.length + images.length === 0) throw new CatalogError(`${where}: needs "name(s)" or "image(s)" to match containers by`);
@@ -257,6 +307,7 @@ function fileEntry(v: unknown, where: string): CatalogEntry {
     podAnnotations,
     requires,
     ...(v.port !== undefined ? { port: flagOrAnnotation(v.port, `${where}.port`, false) } : {}),
+    native: nativeWay(v.native, `${where}.native`),
     ...(typeof v.source === 'string' ? { source: v.source } : {}),
   };
 }

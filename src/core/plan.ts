@@ -3,9 +3,14 @@
 // nothing left to do. Also what must be reported: sidecars that never started, running sidecars
 // with no usable action, sidecars that exited non-zero. Pure, so a restart of hahaha or a missed
 // watch event changes nothing: the next look at the pod decides the same.
+//
+// Native sidecars are the kubelet's job: hahaha leaves them be until the kubelet has had the pod's
+// terminationGracePeriodSeconds plus a margin after the last regular container finished; one still
+// running then is reported and shut down with its fallback action (the kubelet bugs of DESIGN.md).
+// A native sidecar that never starts keeps the main containers from starting: reported once.
 
 import type { Action, Step } from './action.ts';
-import { type Config, analyze, problemMessage } from './analysis.ts';
+import { type Config, type SidecarPlan, analyze, problemMessage } from './analysis.ts';
 import { shutdownKey } from './annotations.ts';
 import { catalogAction, matchCatalog } from './catalog.ts';
 import type { ContainerStateView, PodView } from './pod.ts';
@@ -20,6 +25,8 @@ export interface Target {
   /** One running instance of the container: pod UID, name, restart count. */
   readonly instance: string;
   readonly restartCount: number;
+  /** A native sidecar (an init container), shut down because the kubelet did not. */
+  readonly native?: boolean;
 }
 
 export interface Report {
@@ -51,6 +58,19 @@ export interface Plan {
   readonly mainsFinishedAt?: string;
   /** Problems with the pod's hahaha annotations (the validating webhook would have denied them). */
   readonly problems: readonly string[];
+  /** Native sidecars that never started, so the main containers cannot start (key: once per pod). */
+  readonly nativeNotStarted: readonly Report[];
+  /** Native sidecars still running past the kubelet's deadline: the kubelet failed to stop them. */
+  readonly nativeOverdue: readonly Report[];
+  /** Look at the pod again after this long (the kubelet's deadline for native sidecars). */
+  readonly recheckAfterMs?: number;
+}
+
+export interface DecideOptions {
+  /** The time to decide at (ms since the epoch). */
+  readonly now?: number;
+  /** Added to terminationGracePeriodSeconds before a native sidecar counts as not stopped (default 30 s). */
+  readonly nativeMarginMs?: number;
 }
 
 export const instanceOf = (pod: PodView, container: string, restartCount: number): string => `${pod.uid}/${container}/${restartCount}`;
@@ -64,6 +84,8 @@ const plan = (kind: PlanKind, reason: string, more: Partial<Plan> = {}): Plan =>
   exitedNonZero: [],
   awaiting: false,
   problems: [],
+  nativeNotStarted: [],
+  nativeOverdue: [],
   ...more,
 });
 
@@ -85,7 +107,20 @@ function allowedSteps(config: Config, action: Action): { steps: Step[]; refused:
   return { steps, refused };
 }
 
-export function decide(pod: PodView, config: Config): Plan {
+/** Waiting reasons of a container that is simply on its way. */
+const STARTING = new Set(['', 'PodInitializing', 'ContainerCreating']);
+
+/** Why a native sidecar has not started (and keeps the main containers from starting), if it has not. */
+function notStarted(s: ContainerStateView | undefined): string | undefined {
+  if (!s) return undefined;
+  if (s.state === 'waiting' && !STARTING.has(s.reason ?? '')) return `${s.reason}${s.restartCount ? ` after ${s.restartCount} restart(s)` : ''}`;
+  if (s.state === 'terminated' && s.exitCode !== 0) return `it exited ${s.exitCode}${s.reason ? ` (${s.reason})` : ''} and is restarted`;
+  if (s.state === 'running' && s.started === false && s.restartCount > 0) return `its startupProbe has not passed after ${s.restartCount} restart(s)`;
+  return undefined;
+}
+
+export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): Plan {
+  const now = opts.now ?? Date.now();
   const a = analyze(pod, config);
   const problems = a.problems.map(problemMessage);
   if (!a.managed) return plan('ignore', a.reason);
@@ -93,9 +128,21 @@ export function decide(pod: PodView, config: Config): Plan {
   if (a.mains.length === 0) return plan('ignore', `cannot tell the main containers: ${problems.join('; ') || 'the pod has no containers'}`, { problems });
 
   const status = new Map(pod.containerStatuses.map((s) => [s.name, s]));
+  const initStatus = new Map(pod.initContainerStatuses.map((s) => [s.name, s]));
+  const mainsStarted = a.mains.every((m) => {
+    const st = status.get(m)?.state;
+    return st === 'running' || st === 'terminated';
+  });
+  const nativeNotStarted: Report[] = [];
+  if (!mainsStarted) {
+    for (const n of a.natives) {
+      const why = notStarted(initStatus.get(n.name));
+      if (why) nativeNotStarted.push({ container: n.name, instance: `${pod.uid}/${n.name}/not-started`, detail: why });
+    }
+  }
   for (const m of a.mains) {
     const waitingFor = mainState(pod, m, status.get(m));
-    if (waitingFor) return plan('wait', waitingFor, { problems });
+    if (waitingFor) return plan('wait', waitingFor, { problems, nativeNotStarted });
   }
   const mainsFinishedAt = a.mains
     .map((m) => status.get(m)?.finishedAt ?? '')
@@ -106,52 +153,87 @@ export function decide(pod: PodView, config: Config): Plan {
   const unreachable: Report[] = [];
   const noAction: Report[] = [];
   const exitedNonZero: ExitReport[] = [];
+  const act = (sidecar: SidecarPlan, s: ContainerStateView | undefined, native: boolean): void => {
+    const restartCount = s?.restartCount ?? 0;
+    const report = { container: sidecar.name, instance: instanceOf(pod, sidecar.name, restartCount) };
+    const t = target(pod, config, sidecar, problems, native);
+    if ('detail' in t) noAction.push({ ...report, detail: t.detail });
+    else if (t.target) targets.push({ ...t.target, ...report, restartCount });
+  };
   let stillUp = 0;
   for (const sidecar of a.sidecars) {
     const s = status.get(sidecar.name);
     const restartCount = s?.restartCount ?? 0;
     const instance = instanceOf(pod, sidecar.name, restartCount);
-    const report = { container: sidecar.name, instance };
     if (s?.state === 'terminated') {
-      if (s.exitCode !== 0) exitedNonZero.push({ ...report, exitCode: s.exitCode ?? -1, detail: `exited ${s.exitCode}${s.reason ? ` (${s.reason})` : ''}` });
+      if (s.exitCode !== 0) exitedNonZero.push({ container: sidecar.name, instance, exitCode: s.exitCode ?? -1, detail: `exited ${s.exitCode}${s.reason ? ` (${s.reason})` : ''}` });
       continue;
     }
     stillUp++;
     if (s?.state !== 'running') {
-      unreachable.push({ ...report, detail: `never started: ${s?.reason ?? s?.state ?? 'no status yet'}` });
+      unreachable.push({ container: sidecar.name, instance, detail: `never started: ${s?.reason ?? s?.state ?? 'no status yet'}` });
       continue;
     }
-    let action = sidecar.action;
-    let source: Target['source'] = sidecar.source === 'catalog' ? 'catalog' : 'annotation';
-    let note = sidecar.source === 'catalog' ? `no ${shutdownKey(sidecar.name)} annotation: action from the catalog` : undefined;
-    if (sidecar.source === 'annotation' && !action) {
-      // The annotation is broken (it got in while the validating webhook was down): fall back to the catalog.
-      const container = pod.containers.find((c) => c.name === sidecar.name);
-      const entry = container && matchCatalog(config.catalog, container);
-      const problem = problems.find((p) => p.startsWith(`${shutdownKey(sidecar.name)}:`)) ?? 'invalid annotation';
-      if (!entry || !container) {
-        noAction.push({ ...report, detail: problem });
+    act(sidecar, s, false);
+  }
+
+  // Native sidecars: the kubelet stops them once every regular container has finished. Their exit
+  // codes at that point (137, 143) are normal, never reported.
+  const nativeOverdue: Report[] = [];
+  const kubeletStopping: string[] = [];
+  let recheckAfterMs: number | undefined;
+  const regularDone = pod.containers.every((c) => status.get(c.name)?.state === 'terminated');
+  if (regularDone) {
+    const lastRegular = Math.max(...pod.containers.map((c) => Date.parse(status.get(c.name)?.finishedAt ?? '') || 0));
+    const deadline = lastRegular + pod.terminationGracePeriodSeconds * 1000 + (opts.nativeMarginMs ?? 30_000);
+    for (const n of a.natives) {
+      const s = initStatus.get(n.name);
+      if (!s || s.state === 'terminated') continue;
+      if (now < deadline) {
+        kubeletStopping.push(n.name);
+        recheckAfterMs = Math.max(1, deadline - now);
         continue;
       }
-      action = catalogAction(entry, container, pod.annotations).action;
-      source = 'catalog';
-      note = `${problem}; action from the catalog`;
+      const instance = instanceOf(pod, n.name, s.restartCount);
+      const late = Math.round((now - lastRegular) / 1000);
+      nativeOverdue.push({ container: n.name, instance, detail: `still ${s.state} ${late}s after the last regular container finished (terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds})` });
+      if (s.state === 'running') act(n, s, true);
+      else unreachable.push({ container: n.name, instance, detail: `never started: ${s.reason ?? s.state}` });
     }
-    if (!action) {
-      noAction.push({ ...report, detail: `no ${shutdownKey(sidecar.name)} annotation and no catalog entry` });
-      continue;
-    }
-    if (action.length === 1 && action[0]?.kind === 'none') continue; // exits by itself
-    const { steps, refused } = allowedSteps(config, action);
-    if (steps.length === 0) {
-      noAction.push({ ...report, detail: 'every step is an exec the exec policy does not allow' });
-      continue;
-    }
-    if (refused.length) note = [note, `${refused.length} exec step(s) not allowed by the exec policy were left out`].filter(Boolean).join('; ');
-    targets.push({ container: sidecar.name, action: steps, source, instance, restartCount, ...(note ? { note } : {}) });
   }
-  const more = { unreachable, noAction, exitedNonZero, awaiting: stillUp > 0, problems, ...(mainsFinishedAt ? { mainsFinishedAt } : {}) };
+  const more = {
+    unreachable, noAction, exitedNonZero, awaiting: stillUp > 0 || nativeOverdue.length > 0, problems, nativeNotStarted, nativeOverdue,
+    ...(mainsFinishedAt ? { mainsFinishedAt } : {}),
+    ...(recheckAfterMs !== undefined ? { recheckAfterMs } : {}),
+  };
   if (targets.length) return plan('act', `main containers finished; shutting down ${targets.map((t) => t.container).join(', ')}`, { ...more, targets });
-  if (stillUp > 0) return plan('wait', 'main containers finished; waiting for sidecars that hahaha cannot shut down', more);
+  if (stillUp > 0 || nativeOverdue.length > 0) return plan('wait', 'main containers finished; waiting for sidecars that hahaha cannot shut down', more);
+  if (kubeletStopping.length) return plan('wait', `main containers finished; the kubelet is stopping the native sidecars ${kubeletStopping.join(', ')}`, more);
   return plan('done', 'main containers finished and every sidecar has exited', more);
+}
+
+type TargetResult = { target?: Omit<Target, 'instance' | 'restartCount'> } | { detail: string };
+
+/** The action to carry out for a running sidecar: nothing (it exits by itself), one, or why there is none. */
+function target(pod: PodView, config: Config, sidecar: SidecarPlan, problems: readonly string[], native: boolean): TargetResult {
+  let action = sidecar.action;
+  let source: Target['source'] = sidecar.source === 'catalog' ? 'catalog' : 'annotation';
+  let note = sidecar.source === 'catalog' ? `no ${shutdownKey(sidecar.name)} annotation: action from the catalog` : undefined;
+  if (native) note = [`the kubelet did not stop native sidecar ${sidecar.name}`, note].filter(Boolean).join('; ');
+  if (sidecar.source === 'annotation' && !action) {
+    // The annotation is broken (it got in while the validating webhook was down): fall back to the catalog.
+    const container = (native ? pod.initContainers : pod.containers).find((c) => c.name === sidecar.name);
+    const entry = container && matchCatalog(config.catalog, container);
+    const problem = problems.find((p) => p.startsWith(`${shutdownKey(sidecar.name)}:`)) ?? 'invalid annotation';
+    if (!entry || !container) return { detail: problem };
+    action = catalogAction(entry, container, pod.annotations).action;
+    source = 'catalog';
+    note = `${problem}; action from the catalog`;
+  }
+  if (!action) return { detail: `no ${shutdownKey(sidecar.name)} annotation and no catalog entry` };
+  if (action.length === 1 && action[0]?.kind === 'none') return {}; // exits by itself
+  const { steps, refused } = allowedSteps(config, action);
+  if (steps.length === 0) return { detail: 'every step is an exec the exec policy does not allow' };
+  if (refused.length) note = [note, `${refused.length} exec step(s) not allowed by the exec policy were left out`].filter(Boolean).join('; ');
+  return { target: { container: sidecar.name, action: steps, source, ...(note ? { note } : {}), ...(native ? { native: true } : {}) } };
 }

@@ -27,6 +27,8 @@ export interface ContainerStateView {
   readonly restartCount: number;
   readonly finishedAt?: string;
   readonly containerID?: string;
+  /** The kubelet's `started`: the startupProbe (if any) has passed. */
+  readonly started?: boolean;
 }
 
 export interface PodView {
@@ -39,6 +41,8 @@ export interface PodView {
   readonly containers: readonly ContainerView[];
   readonly initContainers: readonly ContainerView[];
   readonly restartPolicy: string;
+  /** spec.terminationGracePeriodSeconds, 30 when unset. */
+  readonly terminationGracePeriodSeconds: number;
   readonly deleting: boolean;
   readonly phase: string;
   readonly containerStatuses: readonly ContainerStateView[];
@@ -98,7 +102,12 @@ function statuses(v: unknown): ContainerStateView[] {
   return v.filter(isObj).map((s) => {
     const state = isObj(s.state) ? s.state : {};
     const restartCount = typeof s.restartCount === 'number' ? s.restartCount : 0;
-    const base = { name: str(s.name), restartCount, ...(typeof s.containerID === 'string' ? { containerID: s.containerID } : {}) };
+    const base = {
+      name: str(s.name),
+      restartCount,
+      ...(typeof s.containerID === 'string' ? { containerID: s.containerID } : {}),
+      ...(typeof s.started === 'boolean' ? { started: s.started } : {}),
+    };
     if (isObj(state.terminated)) {
       const t = state.terminated;
       return {
@@ -137,6 +146,8 @@ export function podView(obj: unknown): PodView {
     containers: containers(spec.containers, 'spec.containers', problems),
     initContainers: containers(spec.initContainers, 'spec.initContainers', problems),
     restartPolicy: str(spec.restartPolicy) || 'Always',
+    terminationGracePeriodSeconds:
+      typeof spec.terminationGracePeriodSeconds === 'number' && spec.terminationGracePeriodSeconds >= 0 ? spec.terminationGracePeriodSeconds : 30,
     deleting: meta.deletionTimestamp !== undefined && meta.deletionTimestamp !== null,
     phase: str(status.phase),
     containerStatuses: statuses(status.containerStatuses),

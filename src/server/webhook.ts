@@ -7,6 +7,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import type { SecureContextOptions } from 'node:tls';
 import { type AdmissionReview, type Webhook, mutate, parseReview, validate } from '../core/admission.ts';
 import type { Config } from '../core/analysis.ts';
+import { type NativeDecision, NOT_CONVERTING } from '../core/native.ts';
 import type { Metrics } from './metrics.ts';
 
 /** An AdmissionReview carries the object and the old object: 3 MiB is the apiserver's own request limit. */
@@ -20,9 +21,9 @@ export interface WebhookOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Extra readiness checks: each returns undefined when ready, or why not. */
   readonly readiness?: () => string | undefined;
+  /** Does the cluster convert new pods to native sidecars now (default: never). */
+  readonly native?: () => NativeDecision;
 }
-
-const answers = { mutate, validate } as const;
 
 export function webhookServer(opts: WebhookOptions): FastifyInstance {
   const app = Fastify({
@@ -76,11 +77,11 @@ export function webhookServer(opts: WebhookOptions): FastifyInstance {
       const ctx = { webhook, uid: r.uid, operation: r.operation, namespace: r.namespace, name: r.name };
       let body: AdmissionReview;
       try {
-        const answer = answers[webhook](r, opts.config);
+        const answer = webhook === 'mutate' ? mutate(r, opts.config, opts.native?.() ?? NOT_CONVERTING) : validate(r, opts.config);
         body = answer.review;
         opts.metrics.admissionRequests.inc({ webhook, operation: r.operation, result: answer.result });
         if (answer.result === 'denied') req.log.info({ ...ctx, message: answer.review.response.status?.message }, 'denied');
-        else req.log.debug({ ...ctx, result: answer.result, added: answer.patch?.length ?? 0 }, 'answered');
+        else req.log.debug({ ...ctx, result: answer.result, operations: answer.patch?.length ?? 0, native: answer.analysis?.conversion?.moves.length ?? 0 }, 'answered');
       } catch (err) {
         opts.metrics.admissionRequests.inc({ webhook, operation: r.operation, result: 'error' });
         req.log.error({ ...ctx, err }, 'admission failed; allowing the request unchanged');

@@ -104,7 +104,7 @@ t.test('every kind of bad annotation is a problem naming its key', async (t) => 
     'shutdown.hahaha.nais.io/ghost: "ghost" is not a container in this pod (containers: bad, metrics-exporter, log-shipper)',
     'shutdown.hahaha.nais.io/log-shipper: "exec /bin/sh -c \'rm -rf /\'" is not allowed by the exec policy (allowed: the catalog\'s exec steps and --allow-exec patterns)',
     'shutdown.hahaha.nais.io/metrics-exporter: expected "exec <command>", "<METHOD> :<port><path>" or "none" at column 1, got "kill it please"',
-    'shutdown.hahaha.nais.io/setup: "setup" is an init container: init containers are never sidecars (native sidecars are stopped by the kubelet)',
+    'shutdown.hahaha.nais.io/setup: "setup" is an init container that runs to completion: only regular containers and native sidecars (restartPolicy: Always) have shutdown actions',
   ]);
   t.match(a.warnings, [/^hahaha\.nais\.io\/main-containers: unknown hahaha annotation/]);
   t.match(denialMessage(a.problems), /^shutdown\.hahaha\.nais\.io\/bad: .*; shutdown\.hahaha\.nais\.io\/ghost: /, 'sorted by key, joined by "; "');

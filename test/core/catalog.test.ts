@@ -109,7 +109,7 @@ t.test('a bad catalog file gets an error that says where', async (t) => {
     ['sidecars: [{action: none}]', 'c.yaml: sidecars[0]: needs "name(s)" or "image(s)" to match containers by'],
     ['sidecars: [{name: a}]', 'c.yaml: sidecars[0].action: expected the action text, e.g. "POST :8080/quit"'],
     ['sidecars: [{name: a, action: none}, {name: b, action: "kill it"}]', 'c.yaml: sidecars[1].action: expected "exec <command>", "<METHOD> :<port><path>" or "none" at column 1, got "kill it"'],
-    ['sidecars: [{name: a, action: none, acton: x}]', 'c.yaml: sidecars[0]: unknown field "acton" (known: name, names, image, images, action, podAnnotations, requires, port, source)'],
+    ['sidecars: [{name: a, action: none, acton: x}]', 'c.yaml: sidecars[0]: unknown field "acton" (known: name, names, image, images, action, podAnnotations, requires, port, native, source)'],
     ['sidecars: [{name: [1], action: none}]', 'c.yaml: sidecars[0].name: expected a string or a list of strings'],
     ['sidecars: [{name: a, action: none, requires: [{annotation: x}]}]', 'c.yaml: sidecars[0].requires[0].value: expected the annotation\'s required value (a string)'],
     ['sidecars: [{name: a, action: none, port: {flag: x}}]', 'c.yaml: sidecars[0].port: expected {annotation: <key>} or {flag: --<name>, env: <NAME>}'],
