@@ -16,7 +16,7 @@ import { COMPONENT_NAMES, COMPONENT_PORTS, plans, probes, type ComponentName, ty
 import { portFree } from './http.ts';
 import { Kube } from './kube.ts';
 import { NODE_LABEL, NODE_NAMES, REPO, paths, portEnv, portsFromEnv, saveSettings, stateDir, type Paths, type Settings } from './layout.ts';
-import { NODES_PATH, nodeObjects } from './nodes.ts';
+import { NODES_PATH, nodeObjects, nodeStatus } from './nodes.ts';
 import { ensurePki, writeKubeconfigs } from './pki.ts';
 import { alive, fingerprint, killPids, listRecords, ourProcesses, procStat, readRecord, spawnDetached, stopRecord, withLock, type ProcRecord } from './processes.ts';
 import { checkSandboxTools } from './sandbox.ts';
@@ -224,6 +224,8 @@ async function upLocked(p: Paths, o: { ports: Settings['ports']; selector: strin
   if (failed.length) throw failed.length === 1 ? failed[0]?.reason : new UpError(failed.map((f) => (f.reason as Error).message).join('\n\n'));
 
   await waitSchedulable(kube, 60_000);
+  // After kwok's first status: the nodes report the pinned kubelet version from now on.
+  for (const n of NODE_NAMES) await kube.apply(`${NODES_PATH}/${n}/status`, nodeStatus(n));
   if (!withHahaha) say(`hahaha not started (--without-hahaha): the webhooks expect it on https://127.0.0.1:${ports.webhook} with ${join(p.webhookCerts, 'tls.crt')}`);
   if (!simkubelet) say('simkubelet not running: pods get scheduled but no container status');
   const admin = p.kubeconfig('admin');

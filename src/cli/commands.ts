@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { DEFAULT_SELECTOR, loadConfig } from '../config.ts';
 import { type FlagTable, type FlagValues, UsageError } from './flags.ts';
 import type { LivePod } from './live.ts';
+import type { NativeMode } from '../core/native.ts';
 
 const CONFIG_FLAGS: FlagTable = {
   selector: { type: 'string', default: DEFAULT_SELECTOR, metavar: 'SELECTOR', help: 'label selector of managed pods, e.g. "a=b,c in (d,e),f"' },
@@ -38,6 +39,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       'cert-lifetime': { type: 'duration', default: '2160h', help: 'self-managed: lifetime of the serving certificate' },
       'renew-before': { type: 'duration', default: '720h', help: 'self-managed: renew the CA or the certificate this long before it expires' },
       ...CONFIG_FLAGS,
+      'native-sidecars': { type: 'string', default: 'auto', choices: ['auto', 'on', 'off'], metavar: 'MODE', help: "make managed pods' sidecars native: auto (while the apiserver and every Node's kubelet run --native-min-version or later; needs list and watch on nodes), on, or off (shutdown actions only)" },
+      'native-min-version': { type: 'string', default: '1.33', metavar: 'VERSION', help: 'auto: the oldest Kubernetes version (MAJOR.MINOR, 1.29 or later) whose kubelets run native sidecars well enough' },
       'no-controller': { type: 'boolean', help: 'serve the webhooks only, without the shutdown controller' },
       kubeconfig: { type: 'string', metavar: 'FILE', help: 'kubeconfig of the controller (default: in-cluster, else $KUBECONFIG or ~/.kube/config)' },
       namespaces: { type: 'string', metavar: 'NS[,NS...]', help: 'watch managed pods in these namespaces only (default: all)' },
@@ -64,6 +67,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       }
       const config = await loadConfig({ selector: v.selector as string, catalogFile: v.catalog as string | undefined, allowExec: v['allow-exec'] as string[] });
       if (!config.ok) throw new UsageError(config.error);
+      const { parseMinVersion } = await import('../core/native.ts');
+      const min = parseMinVersion(v['native-min-version'] as string);
+      if (!min.ok) throw new UsageError(`--native-min-version: ${min.error}`);
       const { serve } = await import('./serve.ts');
       const server = await serve({
         config: config.value,
@@ -77,6 +83,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
           ? { selfManaged: { secretName: v['cert-secret'] as string, webhookConfigName: v['webhook-config-name'] as string, policy: { hosts, caLifetimeMs: caLifetimeMs!, certLifetimeMs: certLifetimeMs!, renewBeforeMs: renewBeforeMs! } } }
           : {}),
         logLevel: v['log-level'] as string,
+        native: { mode: v['native-sidecars'] as NativeMode, min: min.value },
         drainMs: v['drain-timeout'] as number,
         ...(v['no-controller']
           ? {}
@@ -108,6 +115,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       namespace: { type: 'string', short: 'n', noEnv: true, metavar: 'NAMESPACE', help: "the live pod's namespace (default: the kubeconfig context's, else default)" },
       kubeconfig: { type: 'string', noEnv: true, metavar: 'FILE', help: 'kubeconfig for reading a live pod (default: $KUBECONFIG or ~/.kube/config)' },
       output: { type: 'string', short: 'o', noEnv: true, default: 'text', choices: ['text', 'json'], metavar: 'FORMAT', help: 'text or json' },
+      'native-sidecars': { type: 'string', noEnv: true, default: 'on', choices: ['on', 'off'], metavar: 'MODE', help: 'explain the pod as a cluster that converts to native sidecars (on) or not (off) admits it' },
       ...CONFIG_FLAGS,
     },
     async run(v, positionals) {
@@ -143,7 +151,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         target = podOfManifest(doc);
         if (!target) throw new UsageError(`${name}: expected a Pod, or an object with a pod template (Job, CronJob, Deployment, ...)`);
       }
-      const report = explainReport(target.pod, target.from, config.value, live?.events);
+      const { NOT_CONVERTING } = await import('../core/native.ts');
+      const cluster = v['native-sidecars'] === 'on' ? { convert: true, code: 'mode-on', reason: 'the cluster converts (--native-sidecars on)' } : NOT_CONVERTING;
+      const report = explainReport(target.pod, target.from, config.value, live?.events, cluster);
       process.stdout.write(v.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
       return report.allowed ? 0 : 1;
     },

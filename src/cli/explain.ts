@@ -4,6 +4,7 @@
 
 import { formatAction } from '../core/action.ts';
 import { type Analysis, type Config, analyze, denialMessage, problemMessage } from '../core/analysis.ts';
+import { type NativeDecision, NOT_CONVERTING } from '../core/native.ts';
 import { type Plan, decide } from '../core/plan.ts';
 import { podView } from '../core/pod.ts';
 import type { LiveEvent } from './live.ts';
@@ -21,6 +22,8 @@ export function standing(plan: Plan, events: readonly LiveEvent[] = []): Standin
     ...plan.unreachable.map((r) => `${r.container}: ${r.detail}`),
     ...plan.noAction.map((r) => `${r.container}: ${r.detail}`),
     ...plan.exitedNonZero.map((r) => `${r.container}: ${r.detail}`),
+    ...plan.nativeNotStarted.map((r) => `${r.container}: native sidecar not started: ${r.detail}`),
+    ...plan.nativeOverdue.map((r) => `${r.container}: the kubelet has not stopped it: ${r.detail}`),
     ...abandoned,
   ];
   switch (plan.kind) {
@@ -46,6 +49,12 @@ export interface ExplainReport {
   readonly mainSource: string | null;
   readonly sidecars: readonly { name: string; action: string | null; source: string }[];
   readonly nativeSidecars: readonly string[];
+  /** Per sidecar: native already, made native (moved, or asked of its injector), or staying a regular container; and why. */
+  readonly native: {
+    readonly convert: boolean;
+    readonly reason: string;
+    readonly sidecars: readonly { name: string; native: 'native' | 'moved' | 'injector' | 'stays'; reason: string }[];
+  } | null;
   readonly additions: Readonly<Record<string, string>>;
   readonly warnings: readonly string[];
   readonly problems: readonly string[];
@@ -56,9 +65,24 @@ export interface ExplainReport {
   readonly events?: readonly LiveEvent[];
 }
 
-export function explainReport(obj: unknown, from: string, config: Config, events?: readonly LiveEvent[]): ExplainReport {
+export function explainReport(obj: unknown, from: string, config: Config, events?: readonly LiveEvent[], cluster: NativeDecision = NOT_CONVERTING): ExplainReport {
   const pod = podView(obj);
-  const a: Analysis = analyze(pod, config);
+  const a: Analysis = analyze(pod, config, cluster);
+  const c = a.conversion;
+  const native = c
+    ? {
+        convert: c.convert,
+        reason: c.reason,
+        sidecars: [
+          ...a.nativeSidecars.map((name) => ({ name, native: 'native' as const, reason: 'already a native sidecar: the kubelet stops it; hahaha steps in only if it does not' })),
+          ...c.sidecars.map((s) => ({
+            name: s.name,
+            native: s.verdict === 'move' ? (c.convert ? ('moved' as const) : ('stays' as const)) : s.verdict,
+            reason: s.verdict === 'move' && !c.convert ? `would be moved if the pod were converted (${c.reason})` : s.reason,
+          })),
+        ],
+      }
+    : null;
   return {
     ...(events ? { standing: standing(decide(pod, config), events), events } : {}),
     pod: pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name,
@@ -69,6 +93,7 @@ export function explainReport(obj: unknown, from: string, config: Config, events
     mainSource: a.mainSource ?? null,
     sidecars: a.sidecars.map((s) => ({ name: s.name, action: s.action ? formatAction(s.action) : null, source: s.source })),
     nativeSidecars: a.nativeSidecars,
+    native,
     additions: a.additions,
     warnings: a.warnings,
     problems: a.problems.map(problemMessage),
@@ -100,6 +125,11 @@ export function renderText(r: ExplainReport): string {
       out.push('Sidecars: none');
     }
     if (r.nativeSidecars.length) out.push(`Native sidecars (stopped by the kubelet): ${r.nativeSidecars.join(', ')}`);
+    if (r.native && r.native.sidecars.length) {
+      out.push(`Native: ${r.native.convert ? 'converted' : 'not converted'}: ${r.native.reason}`);
+      const w = Math.max(...r.native.sidecars.map((s) => s.name.length));
+      for (const s of r.native.sidecars) out.push(`  ${s.name.padEnd(w)}  ${s.native.padEnd(8)}  ${s.reason}`);
+    }
     const adds = Object.entries(r.additions);
     if (adds.length) {
       out.push('The mutating webhook adds:');

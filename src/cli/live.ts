@@ -41,7 +41,7 @@ export async function readLivePod(name: string, namespace: string | undefined, k
       .filter((e) => e.reportingController === 'hahaha')
       .map((e) => {
         const t = (e.eventTime as unknown) ?? e.metadata?.creationTimestamp;
-        const container = /spec\.containers\{(.+)\}/.exec(e.regarding?.fieldPath ?? '')?.[1];
+        const container = /spec\.(?:initContainers|containers)\{(.+)\}/.exec(e.regarding?.fieldPath ?? '')?.[1];
         return {
           time: t instanceof Date ? t.toISOString() : typeof t === 'string' ? t : '',
           type: e.type ?? '',

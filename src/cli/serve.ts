@@ -6,6 +6,7 @@
 
 import type { Server as HttpsServer } from 'node:https';
 import type { Config } from '../core/analysis.ts';
+import { type NativeDecision, type NativeMode, type Version, NOT_CONVERTING, clusterDecision } from '../core/native.ts';
 import type { CertPolicy } from '../certificates/rotation.ts';
 import type { SelfManagedCerts } from '../certificates/selfmanaged.ts';
 import type { ControllerSettings, KubeSettings, RunningController } from '../controller/run.ts';
@@ -34,6 +35,8 @@ export interface ServeOptions {
   readonly controller?: ControllerSettings;
   /** On stop, how long shutdown attempts in flight may take (default 20 s). */
   readonly drainMs?: number;
+  /** Native sidecar conversion (default off). */
+  readonly native?: { readonly mode: NativeMode; readonly min: Version };
 }
 
 export interface Running {
@@ -64,9 +67,12 @@ export async function serve(o: ServeOptions): Promise<Running> {
   let controller: RunningController | undefined;
   let certs: SelfManagedCerts | undefined;
   let elector: LeaderElector | undefined;
+  let nativeNow: NativeDecision = NOT_CONVERTING;
+  let nodes: import('../controller/nodes.ts').NodeVersions | undefined;
   const app = webhookServer({
     config: o.config,
     metrics,
+    native: () => nativeNow,
     tls: { cert: pair.cert, key: pair.key },
     logger: { level: o.logLevel, base: { component: 'hahaha' } },
     readiness: () => certs?.readiness() ?? controller?.readiness(),
@@ -74,13 +80,32 @@ export async function serve(o: ServeOptions): Promise<Running> {
   const log = app.log;
   const secure = (p: { cert: string; key: string }): void => (app.server as unknown as HttpsServer).setSecureContext({ cert: p.cert, key: p.key, minVersion: 'TLSv1.2' });
 
-  if (o.kube && (o.controller || o.selfManaged)) {
+  const native = o.native ?? { mode: 'off' as const, min: { major: 1, minor: 33 } };
+  const decideNative = (): void => {
+    const next = clusterDecision(native.mode, native.min, nodes?.apiserver, nodes?.versions);
+    if (next.code === nativeNow.code && next.reason === nativeNow.reason) return;
+    const changed = next.convert !== nativeNow.convert || next.code !== nativeNow.code;
+    nativeNow = next;
+    metrics.nativeConversion.reset();
+    metrics.nativeConversion.set({ reason: next.code }, next.convert ? 1 : 0);
+    if (changed) log.info({ convert: next.convert, reason: next.reason, mode: native.mode }, next.convert ? 'native sidecars: converting new pods' : 'native sidecars: not converting new pods');
+  };
+  nativeNow = { ...NOT_CONVERTING, code: '' };
+  if (native.mode !== 'auto') decideNative();
+
+  if (o.kube && (o.controller || o.selfManaged || native.mode === 'auto')) {
     const run = await import('../controller/run.ts');
     let kc;
     try {
       kc = run.loadKubeConfig(o.kube.kubeconfig);
     } catch (e) {
       throw new UsageError(`cannot load the kubeconfig: ${(e as Error).message}`);
+    }
+    if (native.mode === 'auto') {
+      const { NodeVersions } = await import('../controller/nodes.ts');
+      nodes = new NodeVersions(kc, { onChange: decideNative, onError: (why) => log.warn({ why }, 'native sidecars: cannot read node versions; retrying') });
+      decideNative();
+      nodes.start();
     }
     const followers: { startLeading(): void; stopLeading(why: string): void }[] = [];
     if (o.controller) {
@@ -123,6 +148,7 @@ export async function serve(o: ServeOptions): Promise<Running> {
   } catch (e) {
     // Nothing may keep leading or acting for a process that serves nothing.
     await controller?.stop(0);
+    nodes?.stop();
     await certs?.stop();
     await elector?.stop();
     await Promise.all([app.close(), metricsApp.close()]);
@@ -143,6 +169,7 @@ export async function serve(o: ServeOptions): Promise<Running> {
       reloader?.stop();
       // The controller first: finish or abort its attempts and release the lease while the webhooks still answer.
       await controller?.stop(o.drainMs ?? 20_000);
+      nodes?.stop();
       await certs?.stop();
       await elector?.stop();
       await Promise.all([app.close(), metricsApp.close()]);

@@ -45,6 +45,8 @@ export interface ControllerOptions {
   readonly concurrency?: number;
   /** Decide and report "would shut down", act on nothing. */
   readonly dryRun?: boolean;
+  /** Added to a pod's terminationGracePeriodSeconds before a native sidecar counts as not stopped by the kubelet (default 30 s). */
+  readonly nativeMarginMs?: number;
 }
 
 interface InstanceState {
@@ -78,7 +80,7 @@ export class Controller {
   private resync?: NodeJS.Timeout;
 
   constructor(o: ControllerOptions) {
-    this.o = { graceMs: 30_000, backoffMs: 5_000, maxBackoffMs: 300_000, maxAttempts: 6, concurrency: 20, ...o, dryRun: o.dryRun ?? false };
+    this.o = { graceMs: 30_000, backoffMs: 5_000, maxBackoffMs: 300_000, maxAttempts: 6, concurrency: 20, nativeMarginMs: 30_000, ...o, dryRun: o.dryRun ?? false };
   }
 
   /** The informer saw a change: look at the pod again (only the leader does anything). */
@@ -166,9 +168,11 @@ export class Controller {
     }
     if (!this.leading) return;
     const pod = podView(obj);
-    const plan = decide(pod, this.o.config);
+    const plan = decide(pod, this.o.config, { now: Date.now(), nativeMarginMs: this.o.nativeMarginMs });
     this.trackAwaiting(key, pod, plan);
     this.report(pod, plan);
+    // Native sidecars: look again when the kubelet's time to stop them is up.
+    if (plan.recheckAfterMs !== undefined) this.requeue(key, plan.recheckAfterMs + 100);
     if (plan.kind !== 'act') return;
     for (const target of plan.targets) this.start(key, pod, target);
   }
@@ -217,6 +221,16 @@ export class Controller {
         .record({ pod: ref, container: r.container, type: 'Warning', reason: 'NoShutdownAction', action: 'Report', key: r.instance, note: `No way to shut down container ${r.container}: ${r.detail}` })
         .then((x) => x === 'created' && this.o.metrics.unsupportedSidecars.inc({ namespace: pod.namespace, container: r.container, reason: 'no-action' }));
     }
+    for (const r of plan.nativeNotStarted) {
+      void this.o.events
+        .record({ pod: ref, container: r.container, initContainer: true, type: 'Warning', reason: 'NativeSidecarNotStarted', action: 'Report', key: r.instance, note: `Native sidecar ${r.container} has not started (${r.detail}), so the main containers cannot start` })
+        .then((x) => x === 'created' && this.o.metrics.nativeNotStarted.inc({ namespace: pod.namespace, container: r.container }));
+    }
+    for (const r of plan.nativeOverdue) {
+      void this.o.events
+        .record({ pod: ref, container: r.container, initContainer: true, type: 'Warning', reason: 'NativeSidecarNotStopped', action: 'Report', key: r.instance, note: `The kubelet has not stopped native sidecar ${r.container}: ${r.detail}; hahaha applies its fallback action` })
+        .then((x) => x === 'created' && this.o.metrics.nativeNotStopped.inc({ namespace: pod.namespace, container: r.container }));
+    }
     for (const r of plan.exitedNonZero) {
       const consequence = pod.restartPolicy === 'Never' ? '; under restartPolicy Never the pod is marked Failed and its Job may retry' : '';
       this.event({ pod: ref, container: r.container, type: 'Warning', reason: 'SidecarExitedNonZero', action: 'Report', key: r.instance, note: `Container ${r.container} ${r.detail}${consequence}` });
@@ -244,7 +258,7 @@ export class Controller {
       s.done = true;
       this.acted.set(key, pod.uid);
       this.event({
-        pod: podRef(pod), container: target.container, type: 'Normal', reason: 'WouldShutDown', action: 'Shutdown', key: target.instance,
+        pod: podRef(pod), container: target.container, ...(target.native ? { initContainer: true } : {}), type: 'Normal', reason: 'WouldShutDown', action: 'Shutdown', key: target.instance,
         note: `Dry run: would shut down container ${target.container} (${target.action.map(formatStep).join(' || ')})${target.note ? `; ${target.note}` : ''}`,
       });
       return;
@@ -285,7 +299,7 @@ export class Controller {
       }
       const text = formatStep(step);
       const claim = await this.o.events.record({
-        pod: ref, container: target.container, type: 'Normal', reason: 'Killing', action: 'Shutdown', key: `${target.instance}/${i}`,
+        pod: ref, container: target.container, ...(target.native ? { initContainer: true } : {}), type: 'Normal', reason: 'Killing', action: 'Shutdown', key: `${target.instance}/${i}`,
         note: `Shut down container ${target.container} (${text})${target.note ? `; ${target.note}` : ''}`,
         recurring: s.attempt > 0,
       });
@@ -316,7 +330,7 @@ export class Controller {
       if (!result.ok) {
         this.o.metrics.sidecarShutdowns.inc({ ...labels, step: step.kind, result: 'failed' });
         this.o.log.warn({ pod: key, container: target.container, step: text, detail: result.detail }, 'shutdown step failed');
-        this.event({ pod: ref, container: target.container, type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${i}`, recurring: true, note: `${text} failed: ${result.detail}` });
+        this.event({ pod: ref, container: target.container, ...(target.native ? { initContainer: true } : {}), type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${i}`, recurring: true, note: `${text} failed: ${result.detail}` });
         continue;
       }
       if (await this.waitTerminated(key, pod.uid, target, signal)) {
@@ -328,7 +342,7 @@ export class Controller {
       if (signal.aborted) return;
       this.o.metrics.sidecarShutdowns.inc({ ...labels, step: step.kind, result: 'still-running' });
       this.event({
-        pod: ref, container: target.container, type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${i}`, recurring: true,
+        pod: ref, container: target.container, ...(target.native ? { initContainer: true } : {}), type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${i}`, recurring: true,
         note: `${text} answered (${result.detail}) but container ${target.container} was still running ${this.o.graceMs / 1000}s later`,
       });
     }
@@ -338,7 +352,7 @@ export class Controller {
       s.abandoned = true;
       this.o.log.error({ pod: key, container: target.container, attempts: s.attempt }, 'gave up shutting down the sidecar');
       this.event({
-        pod: ref, container: target.container, type: 'Warning', reason: 'ShutdownAbandoned', action: 'Shutdown', key: target.instance,
+        pod: ref, container: target.container, ...(target.native ? { initContainer: true } : {}), type: 'Warning', reason: 'ShutdownAbandoned', action: 'Shutdown', key: target.instance,
         note: `Gave up shutting down container ${target.container} after ${s.attempt} rounds of ${target.action.map(formatStep).join(' || ')}; the pod keeps running until someone stops it`,
       });
       return;
@@ -352,7 +366,8 @@ export class Controller {
   private terminated(key: string, uid: string, target: Target): boolean {
     const obj = this.o.pods.get(key);
     if (!obj || obj.metadata?.uid !== uid) return true;
-    const st = podView(obj).containerStatuses.find((c) => c.name === target.container);
+    const view = podView(obj);
+    const st = (target.native ? view.initContainerStatuses : view.containerStatuses).find((c) => c.name === target.container);
     return !st || st.state === 'terminated' || st.restartCount !== target.restartCount;
   }
 

@@ -20,6 +20,8 @@ export interface PodRef {
 export interface EventSpec {
   readonly pod: PodRef;
   readonly container?: string;
+  /** The container is an init container (a native sidecar). */
+  readonly initContainer?: boolean;
   readonly type: 'Normal' | 'Warning';
   readonly reason: string;
   /** What hahaha did or tried: Shutdown, Wait, Report. */
@@ -96,7 +98,7 @@ export class EventRecorder implements EventSink {
                 name: e.pod.name,
                 namespace: e.pod.namespace,
                 uid: e.pod.uid,
-                ...(e.container ? { fieldPath: `spec.containers{${e.container}}` } : {}),
+                ...(e.container ? { fieldPath: `spec.${e.initContainer ? 'initContainers' : 'containers'}{${e.container}}` } : {}),
               },
             },
           });

@@ -85,6 +85,8 @@ export function startController(kc: KubeConfig, identity: string, s: ControllerS
     maxAttempts: s.maxAttempts,
     concurrency: s.concurrency,
     dryRun: s.dryRun,
+    // The kubelet gets the pod's grace period plus this margin to stop native sidecars.
+    nativeMarginMs: s.graceMs,
     ...(s.backoffMs ? { backoffMs: s.backoffMs } : {}),
     ...(s.maxBackoffMs ? { maxBackoffMs: s.maxBackoffMs } : {}),
   });

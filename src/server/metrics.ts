@@ -16,6 +16,9 @@ export interface Metrics {
   readonly watchRestarts: Counter<'namespace'>;
   readonly leader: Gauge;
   readonly eventFailures: Counter<'reason'>;
+  readonly nativeConversion: Gauge<'reason'>;
+  readonly nativeNotStopped: Counter<'namespace' | 'container'>;
+  readonly nativeNotStarted: Counter<'namespace' | 'container'>;
 }
 
 /** Pods whose main containers are done while a sidecar still runs: key -> when the mains finished (ms). */
@@ -67,6 +70,24 @@ export function createMetrics(awaiting: AwaitingPods = new Map()): Metrics {
         const oldest = Math.min(...awaiting.values());
         this.set(awaiting.size ? Math.max(0, (Date.now() - oldest) / 1000) : 0);
       },
+    }),
+    nativeConversion: new Gauge({
+      name: 'hahaha_native_conversion',
+      help: 'Whether the mutating webhook makes sidecars native now (1) or not (0), with the reason: mode-on, mode-off, all-current (auto: the apiserver and every node are new enough), kubelet-old, apiserver-old, apiserver-unknown, nodes-not-synced. One series, the current one.',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    nativeNotStopped: new Counter({
+      name: 'hahaha_native_sidecars_not_stopped_total',
+      help: "Native sidecars still running after the pod's terminationGracePeriodSeconds plus a margin once the regular containers had finished: the kubelet failed to stop them, and hahaha applied their fallback action.",
+      labelNames: ['namespace', 'container'],
+      registers: [registry],
+    }),
+    nativeNotStarted: new Counter({
+      name: 'hahaha_native_sidecars_not_started_total',
+      help: 'Native sidecars that never started (image, crash loop, startupProbe), so the main containers of their pod could not start; counted once per pod.',
+      labelNames: ['namespace', 'container'],
+      registers: [registry],
     }),
     unsupportedSidecars: new Counter({
       name: 'hahaha_unsupported_sidecars_total',

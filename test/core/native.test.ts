@@ -119,7 +119,7 @@ t.test('what never moves: main containers, "none" sidecars, unknown sidecars, co
   const after = apply(p, a);
   t.same(specOf(after).containers.map((c) => c.name), ['a', 'linkerd-proxy', 'b', 'exits-alone', 'stranger']);
   t.same(specOf(after).initContainers, [{ name: 'setup', image: 'busybox' }, { name: 'mine', image: 'ghcr.io/x/mine:1', restartPolicy: 'Always' }]);
-  const ann = after.metadata.annotations;
+  const ann: Record<string, string> = after.metadata.annotations;
   t.equal(ann['shutdown.hahaha.nais.io/linkerd-proxy'], 'POST :4191/shutdown', 'an injected regular container keeps its shutdown action');
   t.equal(ann['sidecar.istio.io/nativeSidecar'], 'false', "the pod's own switch is kept");
   t.equal(ann['shutdown.hahaha.nais.io/mine'], 'POST :8080/quit', "the author's annotation stays, as the fallback action");
