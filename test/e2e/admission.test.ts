@@ -9,7 +9,8 @@ import { INJECT_LABEL, linkerdInjector } from './injector.ts';
 const pod = (ns: string, name: string, labels: Record<string, string>, annotations: Record<string, string> = {}) => ({
   namespace: ns,
   body: {
-    metadata: { name, labels: { app: name, 'nais.io/naisjob': 'true', ...labels }, annotations },
+    // Shutdown annotations are what these tests are about: the sidecars stay regular containers.
+    metadata: { name, labels: { app: name, 'nais.io/naisjob': 'true', ...labels }, annotations: { 'hahaha.nais.io/native-sidecars': 'false', ...annotations } },
     spec: {
       restartPolicy: 'Never',
       containers: [

@@ -91,6 +91,11 @@ export interface JobOptions {
   backoffLimit?: number;
   /** Leave out nais.io/naisjob=true, for pods that only a test's own hahaha manages. */
   unmanaged?: boolean;
+  /**
+   * hahaha.nais.io/native-sidecars on the pod: "false" by default, so that the tests of shutdown
+   * actions keep their sidecars regular whatever the cluster's mode; undefined leaves it to the cluster.
+   */
+  native?: 'true' | 'false' | undefined;
 }
 
 /** A Job shaped like a Naisjob: labels app, team and nais.io/naisjob, main container named after the app. */
@@ -104,7 +109,11 @@ export function naisjob(o: JobOptions): V1Job {
       template: {
         metadata: {
           labels: { app: o.name, team: 'e2e', ...(o.unmanaged ? {} : { 'nais.io/naisjob': 'true' }), ...o.labels },
-          annotations: { 'sim.hahaha.nais.io/run': `${o.name}=${o.mainRun ?? '1s:0'}`, ...o.annotations },
+          annotations: {
+            'sim.hahaha.nais.io/run': `${o.name}=${o.mainRun ?? '1s:0'}`,
+            ...('native' in o ? (o.native ? { 'hahaha.nais.io/native-sidecars': o.native } : {}) : { 'hahaha.nais.io/native-sidecars': 'false' }),
+            ...o.annotations,
+          },
         },
         spec: {
           restartPolicy: o.restartPolicy ?? 'Never',
@@ -163,7 +172,7 @@ function when(e: EventsV1Event): string {
   return t instanceof Date ? t.toISOString() : typeof t === 'string' ? t : '';
 }
 
-export const containerOf = (e: EventsV1Event): string | undefined => /spec\.containers\{(.+)\}/.exec(e.regarding?.fieldPath ?? '')?.[1];
+export const containerOf = (e: EventsV1Event): string | undefined => /spec\.(?:initContainers|containers)\{(.+)\}/.exec(e.regarding?.fieldPath ?? '')?.[1];
 
 export interface SimRecord {
   time: string;

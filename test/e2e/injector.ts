@@ -2,6 +2,12 @@
 // linkerd-proxy as linkerd's proxy injector does: an init container and the proxy container. The
 // apiserver then re-invokes hahaha's webhook (reinvocationPolicy IfNeeded), which must annotate
 // the injected sidecar. Served over HTTPS with the local cluster's webhook certificate.
+//
+// Like linkerd2's injector (pkg/inject/inject.go), it reads the native switch from the stable, beta
+// or alpha annotation, in that order, with Go's strconv.ParseBool, and then injects the proxy as a
+// native sidecar (an init container with restartPolicy Always, after linkerd-init); and it sets
+// LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED from config.linkerd.io/proxy-admin-shutdown, as the
+// chart's _proxy.tpl does.
 
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
@@ -14,7 +20,16 @@ import { P, kc } from './cluster.ts';
 export const INJECT_LABEL = 'e2e.hahaha.nais.io/inject';
 
 interface Review {
-  request: { uid: string; object: { spec: { containers: { name: string }[]; initContainers?: unknown[] } } };
+  request: { uid: string; object: { metadata?: { annotations?: Record<string, string> }; spec: { containers: { name: string }[]; initContainers?: { name: string }[] } } };
+}
+
+const NATIVE_KEYS = ['config.linkerd.io/proxy-enable-native-sidecar', 'config.beta.linkerd.io/proxy-enable-native-sidecar', 'config.alpha.linkerd.io/proxy-enable-native-sidecar'];
+const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+
+/** linkerd's switch: the first of the three keys the pod has, parsed as Go's ParseBool parses it. */
+export function wantsNative(annotations: Record<string, string> = {}): boolean {
+  const key = NATIVE_KEYS.find((k) => annotations[k] !== undefined);
+  return key !== undefined && TRUE.has(annotations[key] ?? '');
 }
 
 export async function linkerdInjector(t: Test): Promise<{ calls: () => number }> {
@@ -25,13 +40,23 @@ export async function linkerdInjector(t: Test): Promise<{ calls: () => number }>
     req.on('end', () => {
       calls++;
       const review = JSON.parse(body) as Review;
-      const spec = review.request.object.spec;
-      const patch = spec.containers.some((c) => c.name === 'linkerd-proxy')
+      const { spec, metadata } = review.request.object;
+      const annotations = metadata?.annotations ?? {};
+      const proxy = {
+        name: 'linkerd-proxy',
+        image: 'cr.l5d.io/linkerd/proxy:edge-25.11.1',
+        ports: [{ name: 'linkerd-admin', containerPort: 4191 }],
+        env: [{ name: 'LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED', value: String(annotations['config.linkerd.io/proxy-admin-shutdown'] === 'enabled') }],
+      };
+      const injected = [...spec.containers, ...(spec.initContainers ?? [])].some((c) => c.name === 'linkerd-proxy');
+      const patch = injected
         ? []
         : [
             ...(spec.initContainers ? [] : [{ op: 'add', path: '/spec/initContainers', value: [] }]),
             { op: 'add', path: '/spec/initContainers/-', value: { name: 'linkerd-init', image: 'cr.l5d.io/linkerd/proxy-init:v2.4.1', args: ['--incoming-proxy-port', '4143'] } },
-            { op: 'add', path: '/spec/containers/-', value: { name: 'linkerd-proxy', image: 'cr.l5d.io/linkerd/proxy:edge-25.11.1', ports: [{ name: 'linkerd-admin', containerPort: 4191 }] } },
+            wantsNative(annotations)
+              ? { op: 'add', path: '/spec/initContainers/-', value: { ...proxy, restartPolicy: 'Always' } }
+              : { op: 'add', path: '/spec/containers/-', value: proxy },
           ];
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({
