@@ -44,12 +44,15 @@ export function run(args: string[]): Promise<Run> {
   });
 }
 
-/** Run helm with the values written to a temporary file (-f), as a user's values file would be. */
-async function withValues(args: string[], values: object): Promise<Run> {
+/**
+ * Run helm with the values written to a temporary file (-f), as a user's values file would be: an
+ * object is written as YAML, a string as it is (to see how Helm itself reads a values file's text).
+ */
+async function withValues(args: string[], values: object | string): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'hahaha-chart-'));
   try {
     const file = join(dir, 'values.yaml');
-    writeFileSync(file, stringify(values));
+    writeFileSync(file, typeof values === 'string' ? values : stringify(values));
     return await run([...args, '-f', file]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -60,13 +63,13 @@ export const RELEASE = 'hahaha';
 export const NAMESPACE = 'hahaha-system';
 
 /** `helm template` text (throws with helm's message when the render fails). */
-export async function templateText(values: object = {}, o: { release?: string; namespace?: string } = {}): Promise<string> {
+export async function templateText(values: object | string = {}, o: { release?: string; namespace?: string } = {}): Promise<string> {
   const r = await templateRun(values, o);
   if (r.code !== 0) throw new Error(`helm template failed (${r.code}): ${r.stderr}`);
   return r.stdout;
 }
 
-export function templateRun(values: object = {}, o: { release?: string; namespace?: string } = {}): Promise<Run> {
+export function templateRun(values: object | string = {}, o: { release?: string; namespace?: string } = {}): Promise<Run> {
   return withValues(['template', o.release ?? RELEASE, CHART, '--namespace', o.namespace ?? NAMESPACE], values);
 }
 

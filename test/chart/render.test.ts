@@ -17,7 +17,7 @@ const SECRET = `${FULLNAME}-tls`;
 const HOSTS = [`${FULLNAME}.${NAMESPACE}.svc`, `${FULLNAME}.${NAMESPACE}.svc.cluster.local`];
 const existingSecret = { mode: 'existingSecret', existingSecret: { name: 'my-tls', caBundle: FAKE_CA_BUNDLE } };
 
-/** The matrix: every certificate mode, dry-run, selectors, namespaces, catalog, monitoring, webhook.url. */
+/** The matrix: every certificate mode, dry-run, selectors, namespaces, catalog, monitoring, webhook.url, native sidecar modes and RBAC. */
 const MATRIX: Record<string, object> = {
   'default (selfManaged)': {},
   certManager: { certificates: { mode: 'certManager' } },
@@ -51,6 +51,8 @@ const MATRIX: Record<string, object> = {
     imagePullSecrets: [{ name: 'regcred' }],
     extraArgs: ['--concurrency', '40'],
   },
+  'nativeSidecars on, no shutdown actions': { nativeSidecars: { mode: 'on', minVersion: '1.29' }, rbac: { shutdownActions: false } },
+  'nativeSidecars off': { nativeSidecars: { mode: 'off' } },
 };
 
 const renders = new Map<string, K8sObject[]>();
@@ -130,7 +132,7 @@ interface Rule { apiGroups: string[]; resources: string[]; verbs: string[]; reso
 const rules = (o: K8sObject): Rule[] => (o as K8sObject & { rules: Rule[] }).rules;
 
 /** hahaha's own parse of the rendered args. Flags that hahaha serve does not know yet are taken out first. */
-function parsedArgs(a: string[], unknown: string[] = []): Record<string, unknown> {
+function parsedArgs(a: string[], unknown: string[] = NOT_YET_KNOWN): Record<string, unknown> {
   const rest: string[] = [];
   for (let i = 0; i < a.length; i++) {
     if (unknown.includes(a[i]!)) i++;
@@ -143,7 +145,10 @@ function parsedArgs(a: string[], unknown: string[] = []): Record<string, unknown
 const flag = (a: string[], name: string): string[] => a.flatMap((x, i) => (x === name ? [a[i + 1]!] : []));
 
 const SELF_MANAGED_FLAGS = ['--certificates', '--cert-secret', '--webhook-config-name', '--cert-host', '--ca-lifetime', '--cert-lifetime', '--renew-before'];
+const NATIVE_FLAGS = ['--native-sidecars', '--native-min-version'];
 const serveKnows = (f: string): boolean => Object.hasOwn(COMMANDS.serve!.flags, f.slice(2));
+/** Flags the chart passes that hahaha serve does not know yet (checked literally, not parsed). */
+const NOT_YET_KNOWN = [...SELF_MANAGED_FLAGS, ...NATIVE_FLAGS].filter((f) => !serveKnows(f));
 
 // ---- the Deployment ----
 
@@ -172,7 +177,7 @@ t.test('probes: startup and readiness on https /readyz, liveness on https /healt
   t.same(c.livenessProbe.httpGet, { path: '/healthz', port: 'https', scheme: 'HTTPS' });
   const ports = Object.fromEntries(c.ports.map((p) => [p.name, p.containerPort]));
   t.same(ports, { https: 8443, metrics: 9090 });
-  const parsed = parsedArgs(c.args, SELF_MANAGED_FLAGS.filter((f) => !serveKnows(f)));
+  const parsed = parsedArgs(c.args);
   t.equal(parsed.port, ports.https, 'hahaha listens where the probes and the Service point');
   t.equal(parsed['metrics-port'], ports.metrics);
   t.same(c.resources, { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '384Mi' } });
@@ -223,7 +228,7 @@ t.test('two replicas spread over nodes with a soft anti-affinity and a PodDisrup
 // ---- the arguments of hahaha serve ----
 
 t.test('the args of hahaha serve are what the values say, as hahaha itself parses them', async (t) => {
-  const unknown = SELF_MANAGED_FLAGS.filter((f) => !serveKnows(f));
+  const unknown = NOT_YET_KNOWN;
   if (unknown.length > 0) t.comment(`hahaha serve does not know ${unknown.join(' ')} yet: checked literally, not parsed`);
 
   const def = parsedArgs(args(rendered('default (selfManaged)')), unknown);
@@ -257,6 +262,30 @@ t.test('the args of hahaha serve are what the values say, as hahaha itself parse
 
   const extra = parsedArgs(args(rendered('one replica, pinned image, scheduling')), unknown);
   t.equal(extra.concurrency, 40, 'extraArgs reach hahaha');
+});
+
+t.test('native sidecar args: --native-sidecars and --native-min-version carry nativeSidecars.mode and minVersion', async (t) => {
+  const cases: [string, string, string][] = [
+    ['default (selfManaged)', 'auto', '1.33'],
+    ['nativeSidecars on, no shutdown actions', 'on', '1.29'],
+    ['nativeSidecars off', 'off', '1.33'],
+  ];
+  for (const [name, mode, minVersion] of cases) {
+    const a = args(rendered(name));
+    t.same(flag(a, '--native-sidecars'), [mode], `${name}: --native-sidecars ${mode}`);
+    t.same(flag(a, '--native-min-version'), [minVersion], `${name}: --native-min-version ${minVersion}`);
+    const parsed = parsedArgs(a);
+    if (serveKnows('--native-sidecars')) t.equal(parsed['native-sidecars'], mode, `${name}: hahaha reads --native-sidecars ${mode}`);
+    if (serveKnows('--native-min-version')) t.equal(String(parsed['native-min-version']), minVersion, `${name}: hahaha reads --native-min-version ${minVersion}`);
+  }
+  // The chart's defaults are hahaha's own.
+  const serveFlags = COMMANDS.serve!.flags;
+  if (serveKnows('--native-sidecars')) t.equal(serveFlags['native-sidecars']!.default, 'auto', "serve's --native-sidecars defaults to auto, as the chart does");
+  if (serveKnows('--native-min-version')) t.equal(String(serveFlags['native-min-version']!.default), '1.33', "serve's --native-min-version defaults to 1.33, as the chart does");
+  // An unquoted on or off in a values file is a YAML 1.1 boolean to Helm; it still means on or off.
+  for (const [text, mode] of [['on', 'on'], ['off', 'off'], ['true', 'on'], ['false', 'off']] as const) {
+    t.same(flag(args(parseManifests(await templateText(`nativeSidecars:\n  mode: ${text}\n`))), '--native-sidecars'), [mode], `mode: ${text} (unquoted) is ${mode}`);
+  }
 });
 
 t.test('certificate args: self-managed flags in selfManaged mode, mounted files otherwise', async (t) => {
@@ -298,11 +327,23 @@ t.test('certificate args: self-managed flags in selfManaged mode, mounted files 
 const deployRbac = parseAllDocuments(readFileSync(join(REPO, 'deploy', 'rbac.yaml'), 'utf8')).map((d) => d.toJS() as K8sObject);
 const normalize = (rs: Rule[]): Rule[] => rs.map((r) => ({ ...r, verbs: [...r.verbs].sort(), resources: [...r.resources].sort() }));
 
-t.test('ServiceAccount, ClusterRole and Role grant exactly what deploy/rbac.yaml grants', async (t) => {
+// The two optional rules of the ClusterRole: Nodes (for --native-sidecars auto) and exec/port-forward (rbac.shutdownActions).
+const NODES_RULE: Rule = { apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] };
+const SHUTDOWN_RULE: Rule = { apiGroups: [''], resources: ['pods/exec', 'pods/portforward'], verbs: ['create', 'get'] };
+const sameRule = (a: Rule, b: Rule): boolean => JSON.stringify(normalize([a])) === JSON.stringify(normalize([b]));
+const touches = (r: Rule, resources: string[]): boolean => r.resources.some((x) => resources.includes(x));
+/** The ClusterRole rules a render should have: deploy/rbac.yaml's (the default render), without the optional rules its values turn off. */
+function expectedClusterRules(values: object): Rule[] {
+  const v = values as { nativeSidecars?: { mode?: string }; rbac?: { shutdownActions?: boolean } };
+  return rules(find(deployRbac, 'ClusterRole')).filter((r) =>
+    !(sameRule(r, NODES_RULE) && (v.nativeSidecars?.mode ?? 'auto') !== 'auto') && !(sameRule(r, SHUTDOWN_RULE) && v.rbac?.shutdownActions === false));
+}
+
+t.test('ServiceAccount, ClusterRole and Role grant exactly what deploy/rbac.yaml grants (less the optional rules the values turn off)', async (t) => {
   for (const [name, objs] of renders) {
     const sa = find(objs, 'ServiceAccount');
     t.same([sa.metadata.name, sa.metadata.namespace], [FULLNAME, NAMESPACE], `${name}: ServiceAccount`);
-    t.same(normalize(rules(find(objs, 'ClusterRole', FULLNAME))), normalize(rules(find(deployRbac, 'ClusterRole'))), `${name}: ClusterRole rules`);
+    t.same(normalize(rules(find(objs, 'ClusterRole', FULLNAME))), normalize(expectedClusterRules(MATRIX[name]!)), `${name}: ClusterRole rules`);
     const role = find(objs, 'Role', `${FULLNAME}-leader-election`);
     t.equal(role.metadata.namespace, NAMESPACE);
     t.same(normalize(rules(role)), normalize(rules(find(deployRbac, 'Role'))), `${name}: Role rules`);
@@ -318,6 +359,39 @@ t.test('ServiceAccount, ClusterRole and Role grant exactly what deploy/rbac.yaml
         if (r.resources.includes('secrets')) t.notOk(r.verbs.includes('create'), 'never create on secrets');
       }
     }
+  }
+});
+
+t.test('nodes list and watch only in nativeSidecars.mode auto; pods/exec and pods/portforward only with rbac.shutdownActions', async (t) => {
+  const allRules = (objs: K8sObject[]): Rule[] => objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap(rules);
+  const clusterRole = (objs: K8sObject[]): Rule[] => normalize(rules(find(objs, 'ClusterRole', FULLNAME)));
+
+  const def = rendered('default (selfManaged)');
+  t.same(allRules(def).filter((r) => touches(r, ['nodes'])), [NODES_RULE], 'default (auto): list and watch on nodes, in the core group, nothing more on nodes');
+  t.same(allRules(def).filter((r) => touches(r, ['pods/exec', 'pods/portforward'])), [SHUTDOWN_RULE], 'default: create and get on pods/exec and pods/portforward');
+  t.ok(rules(find(deployRbac, 'ClusterRole')).some((r) => sameRule(r, NODES_RULE)), 'deploy/rbac.yaml (hahaha in auto) has the nodes rule');
+  t.ok(rules(find(deployRbac, 'ClusterRole')).some((r) => sameRule(r, SHUTDOWN_RULE)), 'deploy/rbac.yaml has the exec and port-forward rule');
+
+  const on = rendered('nativeSidecars on, no shutdown actions');
+  const off = rendered('nativeSidecars off');
+  for (const [name, objs] of [['mode on', on], ['mode off', off]] as const) {
+    t.same(allRules(objs).filter((r) => touches(r, ['nodes'])), [], `${name}: no access to nodes`);
+  }
+  t.same(clusterRole(off), normalize(rules(find(deployRbac, 'ClusterRole')).filter((r) => !sameRule(r, NODES_RULE))), 'mode off: the default rules without nodes, with exec and port-forward');
+  t.same(clusterRole(on), normalize([
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  ]), 'mode on without shutdown actions: read pods and write events, nothing else');
+
+  const autoNoActions = await render({ rbac: { shutdownActions: false } });
+  for (const [name, objs] of [['auto, shutdownActions false', autoNoActions], ['on, shutdownActions false', on]] as const) {
+    t.same(allRules(objs).filter((r) => touches(r, ['pods/exec', 'pods/portforward', 'pods/attach'])), [], `${name}: no pods/exec, no pods/portforward`);
+  }
+  t.same(clusterRole(autoNoActions), normalize(rules(find(deployRbac, 'ClusterRole')).filter((r) => !sameRule(r, SHUTDOWN_RULE))), 'auto without shutdown actions: the default rules without exec and port-forward, nodes kept');
+  // The rest of the RBAC does not move with these values.
+  for (const objs of [on, off, autoNoActions]) {
+    t.same(normalize(rules(find(objs, 'Role', `${FULLNAME}-leader-election`))), normalize(rules(find(def, 'Role', `${FULLNAME}-leader-election`))));
+    t.same(normalize(rules(find(objs, 'ClusterRole', `${FULLNAME}-webhook-ca`))), normalize(rules(find(def, 'ClusterRole', `${FULLNAME}-webhook-ca`))));
   }
 });
 

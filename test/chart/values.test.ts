@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
 import { documentedValues, renderReadme } from '../../scripts/chart-readme.ts';
+import { parseMinVersion } from '../../src/core/native.ts';
 import { CHART, FAKE_CA_BUNDLE, installDryRun, lint, templateRun } from './helm.ts';
 
 const MODES: Record<string, object> = {
@@ -22,6 +23,8 @@ const MODES: Record<string, object> = {
     monitoring: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true }, grafanaDashboard: { enabled: true } },
     webhook: { url: 'https://127.0.0.1:9443', excludeNamespaces: ['monitoring'] },
   },
+  'native sidecars on, no shutdown actions': { nativeSidecars: { mode: 'on', minVersion: '1.29' }, rbac: { shutdownActions: false } },
+  'native sidecars off': { nativeSidecars: { mode: 'off', minVersion: '1.40' } },
 };
 
 t.test('helm lint --strict is clean for the default values and each mode', async (t) => {
@@ -82,6 +85,14 @@ const BAD: [string, object, string | RegExp][] = [
   ['a caBundle that is not base64', { certificates: { mode: 'existingSecret', existingSecret: { name: 'my-tls', caBundle: '-----BEGIN CERTIFICATE-----' } } }, /at '\/certificates\/existingSecret\/caBundle': .* does not match pattern/],
   ['a caBundle in another mode', { certificates: { mode: 'selfManaged', existingSecret: { caBundle: FAKE_CA_BUNDLE } } }, 'certificates.existingSecret.caBundle is set but certificates.mode is selfManaged'],
   ['an issuerRef in another mode', { certificates: { mode: 'existingSecret', existingSecret: { name: 'my-tls', caBundle: FAKE_CA_BUNDLE }, certManager: { issuerRef: { name: 'x' } } } }, 'certificates.certManager.issuerRef is set but certificates.mode is existingSecret'],
+  ['an unknown native sidecars mode', { nativeSidecars: { mode: 'maybe' } }, /at '\/nativeSidecars\/mode': value must be one of 'auto', 'on', 'off'/],
+  ['a native min version below 1.29', { nativeSidecars: { minVersion: '1.28' } }, /at '\/nativeSidecars\/minVersion': '1\.28' does not match pattern/],
+  ['a native min version with a patch number', { nativeSidecars: { minVersion: '1.33.1' } }, /at '\/nativeSidecars\/minVersion': '1\.33\.1' does not match pattern/],
+  ['a native min version with a v', { nativeSidecars: { minVersion: 'v1.33' } }, /at '\/nativeSidecars\/minVersion': 'v1\.33' does not match pattern/],
+  ['a native min version as a number (1.30 would read as 1.3)', { nativeSidecars: { minVersion: 1.33 } }, "at '/nativeSidecars/minVersion': got number, want string"],
+  ['an unknown nativeSidecars key', { nativeSidecars: { enabled: true } }, "at '/nativeSidecars': additional properties 'enabled' not allowed"],
+  ['rbac.shutdownActions as a word', { rbac: { shutdownActions: 'never' } }, "at '/rbac/shutdownActions': got string, want boolean"],
+  ['an unknown rbac key', { rbac: { create: false } }, "at '/rbac': additional properties 'create' not allowed"],
   ['an issuerRef of an unknown kind', { certificates: { mode: 'certManager', certManager: { issuerRef: { name: 'x', kind: 'Vault' } } } }, "at '/certificates/certManager/issuerRef/kind': value must be one of 'Issuer', 'ClusterIssuer'"],
 ];
 
@@ -92,6 +103,19 @@ t.test('bad values fail with a message that names the value and what is wrong', 
     t.match(r.stderr, message, `${what}: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
     t.equal(r.stdout, '', 'nothing rendered');
   }));
+});
+
+t.test("nativeSidecars.minVersion: every version the schema takes, hahaha's --native-min-version takes; both refuse below 1.29", async (t) => {
+  const schema = JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')) as { properties: { nativeSidecars: { properties: { minVersion: { pattern: string } } } } };
+  const pattern = new RegExp(schema.properties.nativeSidecars.properties.minVersion.pattern);
+  const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as { nativeSidecars: { minVersion: string } };
+  t.match(values.nativeSidecars.minVersion, pattern, 'the default fits the schema');
+  for (const v of ['1.0', '1.9', '1.2', '1.28', '1.29', '1.30', '1.33', '1.35', '1.99', '1.100', '1.290', '1.1000', 'v1.33', '1.33.0', '1', '1.', '01.33', ' 1.33']) {
+    if (pattern.test(v)) t.ok(parseMinVersion(v).ok, `${v}: the schema takes it, and so does hahaha`);
+    else t.pass(`${v}: the schema refuses it`);
+  }
+  for (const v of ['1.28', '1.2', '1.9']) t.notOk(parseMinVersion(v).ok || pattern.test(v), `${v}: below 1.29, refused by both`);
+  for (const v of ['1.29', '1.33', '1.100']) t.ok(parseMinVersion(v).ok && pattern.test(v), `${v}: taken by both`);
 });
 
 t.test('values.yaml satisfies its own schema and documents every value; values.schema.json knows every key of values.yaml', async (t) => {
@@ -106,7 +130,7 @@ t.test('values.yaml satisfies its own schema and documents every value; values.s
   walk(values, schema, 'values');
   const docs = documentedValues(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
   t.ok(docs.length > 40, `${docs.length} documented values`);
-  for (const key of ['selector', 'namespaces', 'catalog', 'allowExec', 'dryRun', 'shutdownGrace', 'maxAttempts', 'logLevel', 'certificates.mode', 'image.repository', 'image.tag', 'replicaCount', 'webhook.url', 'monitoring.prometheusRule.awaitingShutdownSeconds']) {
+  for (const key of ['selector', 'namespaces', 'catalog', 'allowExec', 'dryRun', 'shutdownGrace', 'maxAttempts', 'logLevel', 'certificates.mode', 'image.repository', 'image.tag', 'replicaCount', 'webhook.url', 'monitoring.prometheusRule.awaitingShutdownSeconds', 'nativeSidecars.mode', 'nativeSidecars.minVersion', 'rbac.shutdownActions']) {
     t.ok(docs.find((d) => d.key === key)?.description, `${key} is documented`);
   }
 });

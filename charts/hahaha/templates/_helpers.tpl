@@ -182,3 +182,10 @@ annotations:
   cert-manager.io/inject-ca-from: {{ printf "%s/%s-tls" .Release.Namespace (include "hahaha.fullname" .) }}
 {{- end }}
 {{- end }}
+
+{{/* nativeSidecars.mode as `hahaha serve --native-sidecars` reads it: auto, on or off. An unquoted
+on or off in a values file is a YAML 1.1 boolean to Helm, so true and false mean on and off. */}}
+{{- define "hahaha.nativeSidecarsMode" -}}
+{{- $m := .Values.nativeSidecars.mode }}
+{{- if kindIs "bool" $m }}{{ ternary "on" "off" $m }}{{ else }}{{ $m }}{{ end }}
+{{- end }}

@@ -28,6 +28,9 @@ rules:
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
     verbs: ["create", "patch"]
+  - apiGroups: [""]
+    resources: ["nodes"]
+    verbs: ["list", "watch"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -182,6 +185,10 @@ spec:
             - "hahaha"
             - --log-level
             - "info"
+            - --native-sidecars
+            - "auto"
+            - --native-min-version
+            - "1.33"
             - --certificates
             - self-managed
             - --cert-secret
@@ -644,6 +651,9 @@ rules:
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
     verbs: ["create", "patch"]
+  - apiGroups: [""]
+    resources: ["nodes"]
+    verbs: ["list", "watch"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -732,6 +742,10 @@ spec:
             - "hahaha"
             - --log-level
             - "info"
+            - --native-sidecars
+            - "auto"
+            - --native-min-version
+            - "1.33"
             - --cert-file
             - /tls/tls.crt
             - --key-file
@@ -1137,6 +1151,9 @@ rules:
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
     verbs: ["create", "patch"]
+  - apiGroups: [""]
+    resources: ["nodes"]
+    verbs: ["list", "watch"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -1225,6 +1242,10 @@ spec:
             - "hahaha"
             - --log-level
             - "info"
+            - --native-sidecars
+            - "auto"
+            - --native-min-version
+            - "1.33"
             - --cert-file
             - /tls/tls.crt
             - --key-file
@@ -1564,6 +1585,9 @@ rules:
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
     verbs: ["create", "patch"]
+  - apiGroups: [""]
+    resources: ["nodes"]
+    verbs: ["list", "watch"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -1691,6 +1715,10 @@ spec:
             - "hahaha"
             - --log-level
             - "info"
+            - --native-sidecars
+            - "auto"
+            - --native-min-version
+            - "1.33"
             - --certificates
             - self-managed
             - --cert-secret
@@ -2115,6 +2143,9 @@ rules:
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
     verbs: ["create", "patch"]
+  - apiGroups: [""]
+    resources: ["nodes"]
+    verbs: ["list", "watch"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -2240,6 +2271,10 @@ spec:
             - "hahaha"
             - --log-level
             - "info"
+            - --native-sidecars
+            - "auto"
+            - --native-min-version
+            - "1.33"
             - --certificates
             - self-managed
             - --cert-secret
@@ -2638,6 +2673,9 @@ rules:
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
     verbs: ["create", "patch"]
+  - apiGroups: [""]
+    resources: ["nodes"]
+    verbs: ["list", "watch"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -2764,6 +2802,10 @@ spec:
             - "hahaha"
             - --log-level
             - "debug"
+            - --native-sidecars
+            - "auto"
+            - --native-min-version
+            - "1.33"
             - --certificates
             - self-managed
             - --cert-secret
@@ -3162,6 +3204,9 @@ rules:
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
     verbs: ["create", "patch"]
+  - apiGroups: [""]
+    resources: ["nodes"]
+    verbs: ["list", "watch"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -3250,6 +3295,10 @@ spec:
             - "hahaha"
             - --log-level
             - "info"
+            - --native-sidecars
+            - "auto"
+            - --native-min-version
+            - "1.33"
             - --cert-file
             - /tls/tls.crt
             - --key-file
@@ -3587,6 +3636,9 @@ rules:
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
     verbs: ["create", "patch"]
+  - apiGroups: [""]
+    resources: ["nodes"]
+    verbs: ["list", "watch"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -4452,6 +4504,10 @@ spec:
             - "hahaha"
             - --log-level
             - "info"
+            - --native-sidecars
+            - "auto"
+            - --native-min-version
+            - "1.33"
             - --certificates
             - self-managed
             - --cert-secret
@@ -4936,6 +4992,1057 @@ webhooks:
 
 `
 
+exports[`test/chart/render.test.ts > TAP > snapshots of every render in the matrix > nativeSidecars off 1`] = `
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: [""]
+    resources: ["pods"]
+    verbs: ["get", "list", "watch"]
+  - apiGroups: [""]
+    resources: ["pods/exec", "pods/portforward"]
+    verbs: ["create", "get"]
+  - apiGroups: ["events.k8s.io"]
+    resources: ["events"]
+    verbs: ["create", "patch"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-webhook-ca
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: ["admissionregistration.k8s.io"]
+    resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha-webhook-ca
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha-webhook-ca
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hahaha
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  replicas: 2
+  revisionHistoryLimit: 5
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      # Keep every serving replica until its replacement is ready: the webhooks stay answered.
+      maxUnavailable: 0
+      maxSurge: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: hahaha
+      app.kubernetes.io/instance: hahaha
+  template:
+    metadata:
+      labels:
+        helm.sh/chart: hahaha-0.1.0
+        app.kubernetes.io/name: hahaha
+        app.kubernetes.io/instance: hahaha
+        app.kubernetes.io/version: "0.1.0"
+        app.kubernetes.io/managed-by: Helm
+    spec:
+      serviceAccountName: hahaha
+      automountServiceAccountToken: true
+      enableServiceLinks: false
+      terminationGracePeriodSeconds: 40
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 65532
+        runAsGroup: 65532
+        fsGroup: 65532
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: hahaha
+          image: "ghcr.io/nais/hahaha:0.1.0"
+          imagePullPolicy: IfNotPresent
+          args:
+            - serve
+            - --port
+            - "8443"
+            - --metrics-port
+            - "9090"
+            - --selector
+            - "nais.io/naisjob=true"
+            - --shutdown-grace
+            - "30s"
+            - --max-attempts
+            - "6"
+            - --drain-timeout
+            - "20s"
+            - --lease-name
+            - "hahaha"
+            - --log-level
+            - "info"
+            - --native-sidecars
+            - "off"
+            - --native-min-version
+            - "1.33"
+            - --certificates
+            - self-managed
+            - --cert-secret
+            - "hahaha-tls"
+            - --webhook-config-name
+            - "hahaha"
+            - --cert-host
+            - "hahaha.hahaha-system.svc"
+            - --cert-host
+            - "hahaha.hahaha-system.svc.cluster.local"
+            - --ca-lifetime
+            - "87600h"
+            - --cert-lifetime
+            - "2160h"
+            - --renew-before
+            - "720h"
+          env:
+            # hahaha's Lease identity and the namespace of its Lease.
+            - name: POD_NAME
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.name
+            - name: POD_NAMESPACE
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.namespace
+          ports:
+            - name: https
+              containerPort: 8443
+              protocol: TCP
+            - name: metrics
+              containerPort: 9090
+              protocol: TCP
+          startupProbe:
+            httpGet:
+              path: /readyz
+              port: https
+              scheme: HTTPS
+            periodSeconds: 2
+            timeoutSeconds: 2
+            failureThreshold: 60
+          readinessProbe:
+            httpGet:
+              path: /readyz
+              port: https
+              scheme: HTTPS
+            periodSeconds: 5
+            timeoutSeconds: 2
+            failureThreshold: 3
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: https
+              scheme: HTTPS
+            periodSeconds: 10
+            timeoutSeconds: 3
+            failureThreshold: 3
+          resources:
+            limits:
+              memory: 384Mi
+            requests:
+              cpu: 50m
+              memory: 128Mi
+          securityContext:
+            runAsNonRoot: true
+            runAsUser: 65532
+            runAsGroup: 65532
+            readOnlyRootFilesystem: true
+            allowPrivilegeEscalation: false
+            privileged: false
+            capabilities:
+              drop: ["ALL"]
+            seccompProfile:
+              type: RuntimeDefault
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir:
+            sizeLimit: 64Mi
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - weight: 100
+              podAffinityTerm:
+                topologyKey: kubernetes.io/hostname
+                labelSelector:
+                  matchLabels:
+                    app.kubernetes.io/name: hahaha
+                    app.kubernetes.io/instance: hahaha
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: kubernetes.io/hostname
+          whenUnsatisfiable: ScheduleAnyway
+          matchLabelKeys: [pod-template-hash]
+          labelSelector:
+            matchLabels:
+              app.kubernetes.io/name: hahaha
+              app.kubernetes.io/instance: hahaha
+---
+# Source: hahaha/templates/webhooks.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata:
+  name: hahaha
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+  
+webhooks:
+  # Writes each sidecar's shutdown action into managed pods at creation. Fails open: a down
+  # hahaha never stops pod creation (the controller then falls back to the catalog).
+  - name: mutate.hahaha.nais.io
+    admissionReviewVersions: ["v1"]
+    sideEffects: None
+    failurePolicy: Ignore
+    reinvocationPolicy: IfNeeded
+    matchPolicy: Equivalent
+    timeoutSeconds: 5
+    clientConfig:
+      
+      service:
+        name: hahaha
+        namespace: hahaha-system
+        path: /mutate
+        port: 443
+    rules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE"]
+        resources: ["pods"]
+        scope: Namespaced
+    objectSelector:
+      matchExpressions:
+      - key: nais.io/naisjob
+        operator: In
+        values:
+        - "true"
+    namespaceSelector:
+      matchExpressions:
+      - key: kubernetes.io/metadata.name
+        operator: NotIn
+        values:
+        - kube-system
+        - hahaha-system
+---
+# Source: hahaha/templates/pdb.yaml
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: hahaha
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: hahaha
+      app.kubernetes.io/instance: hahaha
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: hahaha-certificates
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: [""]
+    resources: ["secrets"]
+    resourceNames: ["hahaha-tls"]
+    verbs: ["get", "update"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: hahaha-leader-election
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    verbs: ["get", "create", "update"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: hahaha-certificates
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: hahaha-certificates
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: hahaha-leader-election
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: hahaha-leader-election
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/certificates.yaml
+# hahaha keeps its CA and serving certificate here and renews them itself. The chart creates the
+# Secret empty (no certificate is ever rendered, so renders are stable) and keeps it on uninstall.
+apiVersion: v1
+kind: Secret
+type: Opaque
+metadata:
+  name: hahaha-tls
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+  annotations:
+    helm.sh/resource-policy: keep
+---
+# Source: hahaha/templates/service.yaml
+# The webhooks: the apiserver calls https://hahaha.hahaha-system.svc:443.
+apiVersion: v1
+kind: Service
+metadata:
+  name: hahaha
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  type: ClusterIP
+  selector:
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+  ports:
+    - name: https
+      port: 443
+      targetPort: https
+      protocol: TCP
+---
+# Source: hahaha/templates/service.yaml
+# Prometheus metrics (plain HTTP), for scraping.
+apiVersion: v1
+kind: Service
+metadata:
+  name: hahaha-metrics
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+    app.kubernetes.io/component: metrics
+spec:
+  type: ClusterIP
+  selector:
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+  ports:
+    - name: metrics
+      port: 9090
+      targetPort: metrics
+      protocol: TCP
+---
+# Source: hahaha/templates/serviceaccount.yaml
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: hahaha
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+---
+# Source: hahaha/templates/webhooks.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: hahaha
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+  
+webhooks:
+  # Denies managed pods whose shutdown annotations are malformed or not allowed.
+  - name: validate.hahaha.nais.io
+    admissionReviewVersions: ["v1"]
+    sideEffects: None
+    failurePolicy: Ignore
+    matchPolicy: Equivalent
+    timeoutSeconds: 5
+    clientConfig:
+      
+      service:
+        name: hahaha
+        namespace: hahaha-system
+        path: /validate
+        port: 443
+    rules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+        scope: Namespaced
+    objectSelector:
+      matchExpressions:
+      - key: nais.io/naisjob
+        operator: In
+        values:
+        - "true"
+    namespaceSelector:
+      matchExpressions:
+      - key: kubernetes.io/metadata.name
+        operator: NotIn
+        values:
+        - kube-system
+        - hahaha-system
+
+`
+
+exports[`test/chart/render.test.ts > TAP > snapshots of every render in the matrix > nativeSidecars on, no shutdown actions 1`] = `
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: [""]
+    resources: ["pods"]
+    verbs: ["get", "list", "watch"]
+  - apiGroups: ["events.k8s.io"]
+    resources: ["events"]
+    verbs: ["create", "patch"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-webhook-ca
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: ["admissionregistration.k8s.io"]
+    resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha-webhook-ca
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha-webhook-ca
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hahaha
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  replicas: 2
+  revisionHistoryLimit: 5
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      # Keep every serving replica until its replacement is ready: the webhooks stay answered.
+      maxUnavailable: 0
+      maxSurge: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: hahaha
+      app.kubernetes.io/instance: hahaha
+  template:
+    metadata:
+      labels:
+        helm.sh/chart: hahaha-0.1.0
+        app.kubernetes.io/name: hahaha
+        app.kubernetes.io/instance: hahaha
+        app.kubernetes.io/version: "0.1.0"
+        app.kubernetes.io/managed-by: Helm
+    spec:
+      serviceAccountName: hahaha
+      automountServiceAccountToken: true
+      enableServiceLinks: false
+      terminationGracePeriodSeconds: 40
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 65532
+        runAsGroup: 65532
+        fsGroup: 65532
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: hahaha
+          image: "ghcr.io/nais/hahaha:0.1.0"
+          imagePullPolicy: IfNotPresent
+          args:
+            - serve
+            - --port
+            - "8443"
+            - --metrics-port
+            - "9090"
+            - --selector
+            - "nais.io/naisjob=true"
+            - --shutdown-grace
+            - "30s"
+            - --max-attempts
+            - "6"
+            - --drain-timeout
+            - "20s"
+            - --lease-name
+            - "hahaha"
+            - --log-level
+            - "info"
+            - --native-sidecars
+            - "on"
+            - --native-min-version
+            - "1.29"
+            - --certificates
+            - self-managed
+            - --cert-secret
+            - "hahaha-tls"
+            - --webhook-config-name
+            - "hahaha"
+            - --cert-host
+            - "hahaha.hahaha-system.svc"
+            - --cert-host
+            - "hahaha.hahaha-system.svc.cluster.local"
+            - --ca-lifetime
+            - "87600h"
+            - --cert-lifetime
+            - "2160h"
+            - --renew-before
+            - "720h"
+          env:
+            # hahaha's Lease identity and the namespace of its Lease.
+            - name: POD_NAME
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.name
+            - name: POD_NAMESPACE
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.namespace
+          ports:
+            - name: https
+              containerPort: 8443
+              protocol: TCP
+            - name: metrics
+              containerPort: 9090
+              protocol: TCP
+          startupProbe:
+            httpGet:
+              path: /readyz
+              port: https
+              scheme: HTTPS
+            periodSeconds: 2
+            timeoutSeconds: 2
+            failureThreshold: 60
+          readinessProbe:
+            httpGet:
+              path: /readyz
+              port: https
+              scheme: HTTPS
+            periodSeconds: 5
+            timeoutSeconds: 2
+            failureThreshold: 3
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: https
+              scheme: HTTPS
+            periodSeconds: 10
+            timeoutSeconds: 3
+            failureThreshold: 3
+          resources:
+            limits:
+              memory: 384Mi
+            requests:
+              cpu: 50m
+              memory: 128Mi
+          securityContext:
+            runAsNonRoot: true
+            runAsUser: 65532
+            runAsGroup: 65532
+            readOnlyRootFilesystem: true
+            allowPrivilegeEscalation: false
+            privileged: false
+            capabilities:
+              drop: ["ALL"]
+            seccompProfile:
+              type: RuntimeDefault
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir:
+            sizeLimit: 64Mi
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - weight: 100
+              podAffinityTerm:
+                topologyKey: kubernetes.io/hostname
+                labelSelector:
+                  matchLabels:
+                    app.kubernetes.io/name: hahaha
+                    app.kubernetes.io/instance: hahaha
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: kubernetes.io/hostname
+          whenUnsatisfiable: ScheduleAnyway
+          matchLabelKeys: [pod-template-hash]
+          labelSelector:
+            matchLabels:
+              app.kubernetes.io/name: hahaha
+              app.kubernetes.io/instance: hahaha
+---
+# Source: hahaha/templates/webhooks.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata:
+  name: hahaha
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+  
+webhooks:
+  # Writes each sidecar's shutdown action into managed pods at creation. Fails open: a down
+  # hahaha never stops pod creation (the controller then falls back to the catalog).
+  - name: mutate.hahaha.nais.io
+    admissionReviewVersions: ["v1"]
+    sideEffects: None
+    failurePolicy: Ignore
+    reinvocationPolicy: IfNeeded
+    matchPolicy: Equivalent
+    timeoutSeconds: 5
+    clientConfig:
+      
+      service:
+        name: hahaha
+        namespace: hahaha-system
+        path: /mutate
+        port: 443
+    rules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE"]
+        resources: ["pods"]
+        scope: Namespaced
+    objectSelector:
+      matchExpressions:
+      - key: nais.io/naisjob
+        operator: In
+        values:
+        - "true"
+    namespaceSelector:
+      matchExpressions:
+      - key: kubernetes.io/metadata.name
+        operator: NotIn
+        values:
+        - kube-system
+        - hahaha-system
+---
+# Source: hahaha/templates/pdb.yaml
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: hahaha
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: hahaha
+      app.kubernetes.io/instance: hahaha
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: hahaha-certificates
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: [""]
+    resources: ["secrets"]
+    resourceNames: ["hahaha-tls"]
+    verbs: ["get", "update"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: hahaha-leader-election
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    verbs: ["get", "create", "update"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: hahaha-certificates
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: hahaha-certificates
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: hahaha-leader-election
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: hahaha-leader-election
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/certificates.yaml
+# hahaha keeps its CA and serving certificate here and renews them itself. The chart creates the
+# Secret empty (no certificate is ever rendered, so renders are stable) and keeps it on uninstall.
+apiVersion: v1
+kind: Secret
+type: Opaque
+metadata:
+  name: hahaha-tls
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+  annotations:
+    helm.sh/resource-policy: keep
+---
+# Source: hahaha/templates/service.yaml
+# The webhooks: the apiserver calls https://hahaha.hahaha-system.svc:443.
+apiVersion: v1
+kind: Service
+metadata:
+  name: hahaha
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  type: ClusterIP
+  selector:
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+  ports:
+    - name: https
+      port: 443
+      targetPort: https
+      protocol: TCP
+---
+# Source: hahaha/templates/service.yaml
+# Prometheus metrics (plain HTTP), for scraping.
+apiVersion: v1
+kind: Service
+metadata:
+  name: hahaha-metrics
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+    app.kubernetes.io/component: metrics
+spec:
+  type: ClusterIP
+  selector:
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+  ports:
+    - name: metrics
+      port: 9090
+      targetPort: metrics
+      protocol: TCP
+---
+# Source: hahaha/templates/serviceaccount.yaml
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: hahaha
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+---
+# Source: hahaha/templates/webhooks.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: hahaha
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+  
+webhooks:
+  # Denies managed pods whose shutdown annotations are malformed or not allowed.
+  - name: validate.hahaha.nais.io
+    admissionReviewVersions: ["v1"]
+    sideEffects: None
+    failurePolicy: Ignore
+    matchPolicy: Equivalent
+    timeoutSeconds: 5
+    clientConfig:
+      
+      service:
+        name: hahaha
+        namespace: hahaha-system
+        path: /validate
+        port: 443
+    rules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+        scope: Namespaced
+    objectSelector:
+      matchExpressions:
+      - key: nais.io/naisjob
+        operator: In
+        values:
+        - "true"
+    namespaceSelector:
+      matchExpressions:
+      - key: kubernetes.io/metadata.name
+        operator: NotIn
+        values:
+        - kube-system
+        - hahaha-system
+
+`
+
 exports[`test/chart/render.test.ts > TAP > snapshots of every render in the matrix > one replica, pinned image, scheduling 1`] = `
 ---
 # Source: hahaha/templates/rbac.yaml
@@ -4959,6 +6066,9 @@ rules:
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
     verbs: ["create", "patch"]
+  - apiGroups: [""]
+    resources: ["nodes"]
+    verbs: ["list", "watch"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -5090,6 +6200,10 @@ spec:
             - "hahaha"
             - --log-level
             - "info"
+            - --native-sidecars
+            - "auto"
+            - --native-min-version
+            - "1.33"
             - --certificates
             - self-managed
             - --cert-secret
@@ -5486,6 +6600,9 @@ rules:
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
     verbs: ["create", "patch"]
+  - apiGroups: [""]
+    resources: ["nodes"]
+    verbs: ["list", "watch"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -5574,6 +6691,10 @@ spec:
             - "hahaha"
             - --log-level
             - "info"
+            - --native-sidecars
+            - "auto"
+            - --native-min-version
+            - "1.33"
             - --cert-file
             - /tls/tls.crt
             - --key-file
