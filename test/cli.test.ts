@@ -171,3 +171,43 @@ t.test('serve --no-controller serves HTTPS and stops cleanly on SIGTERM', async 
   t.match(logs, '"msg":"shutting down"');
   t.match(logs, '"msg":"stopped"');
 });
+
+t.test('convert prints manifests with native sidecars, from files or standard input, and never writes a file', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hahaha-convert-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const job = join(dir, 'job.yaml');
+  const original = await readFile(fixture('manifests/job.yaml'));
+  await writeFile(job, original);
+  const mtime = (await stat(job)).mtimeMs;
+
+  const r = await hahaha(['convert', '-f', job, '-f', fixture('manifests/multi.yaml')]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /initContainers:\n {8}- name: migrate # runs to completion first\n[^]*- name: cloudsql-proxy # moved by convert\n[^]* {10}restartPolicy: Always\n/);
+  const { parseAllDocuments } = await import('yaml');
+  t.same(parseAllDocuments(r.stdout).map((d) => (d.toJS() as { kind?: string } | null)?.kind ?? null), ['Job', 'ConfigMap', 'Job', null, 'Pod'], 'both files, in order');
+  t.match(r.stderr, `${job}: document 1 (Job dataloader): cloudsql-proxy: moved to initContainers (restartPolicy: Always)\n`);
+  t.match(r.stderr, /multi\.yaml: document 4 \(Pod opted-out\): not converted: the pod opts out/);
+  t.notMatch(r.stdout, 'moved to initContainers', 'notes go to standard error only');
+  t.same(await readFile(job), original, 'the input file is not written');
+  t.equal((await stat(job)).mtimeMs, mtime);
+
+  const once = await hahaha(['convert', '-f', job]);
+  const again = await hahaha(['convert', '-f', '-'], { input: once.stdout });
+  t.equal(again.code, 0, again.stderr);
+  t.equal(again.stdout, once.stdout, 'converting the output again changes nothing');
+  t.match(again.stderr, 'standard input: document 1 (Job dataloader): metrics-exporter: stays in containers: unknown sidecar');
+  const json = await hahaha(['convert', '-f', '-'], { input: await readFile(fixture('manifests/job.json'), 'utf8') });
+  t.match(JSON.parse(json.stdout), { spec: { template: { spec: { initContainers: [{ name: 'vks-sidecar', restartPolicy: 'Always' }] } } } });
+
+  const bad = await hahaha(['convert', '-f', job, '-f', fixture('manifests/bad.yaml')]);
+  t.equal(bad.code, 1);
+  t.equal(bad.stdout, '', 'nothing is printed when any manifest is bad');
+  t.match(bad.stderr, /bad\.yaml: document 2: spec\.template\.spec\.containers\[1\]: has no name\n.*bad\.yaml: document 3: spec\.jobTemplate\.spec\.template\.spec\.containers: is not a list\n/);
+  for (const [args, message] of [[[], /convert needs -f FILE/], [['-f', '/nonexistent.yaml'], /cannot read \/nonexistent\.yaml: ENOENT/]] as const) {
+    const usage = await hahaha(['convert', ...args]);
+    t.equal(usage.code, 2);
+    t.match(usage.stderr, message);
+  }
+  const help = await hahaha(['convert', '--help']);
+  for (const flag of ['-f, --filename FILE', '--catalog FILE', '--allow-exec COMMAND']) t.match(help.stdout, flag);
+});

@@ -1,9 +1,10 @@
-// The three commands of the `hahaha` binary and their flags: serve, explain, certs.
+// The commands of the `hahaha` binary and their flags: serve, explain, convert, certs.
 // Each command imports what it needs when it runs, so `--help` and `explain` do not load fastify,
 // prom-client or the X.509 library.
 
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_SELECTOR, loadConfig } from '../config.ts';
+import { convertCommand } from './convert.ts';
 import { type FlagTable, type FlagValues, UsageError } from './flags.ts';
 import type { LivePod } from './live.ts';
 import type { NativeMode } from '../core/native.ts';
@@ -158,6 +159,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       return report.allowed ? 0 : 1;
     },
   },
+  convert: convertCommand,
   certs: {
     usage: 'hahaha certs --host NAME [--host NAME ...] --out DIR',
     summary: 'Make a CA and a serving certificate for the given DNS names and IP addresses, and write ca.crt, ca.key, tls.crt and tls.key to DIR.',

@@ -13,6 +13,7 @@ shutdown action into the pod, and its controller carries it out once the main co
 Commands:
   serve     serve the admission webhooks (and the shutdown controller)
   explain   show what hahaha makes of a pod manifest
+  convert   print manifests with their sidecars made native
   certs     make a CA and a serving certificate for the webhook
 
 Run 'hahaha <command> --help' for the flags of a command.

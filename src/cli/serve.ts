@@ -11,6 +11,7 @@ import type { CertPolicy } from '../certificates/rotation.ts';
 import type { SelfManagedCerts } from '../certificates/selfmanaged.ts';
 import type { ControllerSettings, KubeSettings, RunningController } from '../controller/run.ts';
 import type { LeaderElector } from '../controller/leader.ts';
+import type { NodeVersions } from '../controller/nodes.ts';
 import { type AwaitingPods, createMetrics, metricsServer } from '../server/metrics.ts';
 import { CertReloader, type CertPair, readPair } from '../server/tls.ts';
 import { webhookServer } from '../server/webhook.ts';
@@ -68,7 +69,7 @@ export async function serve(o: ServeOptions): Promise<Running> {
   let certs: SelfManagedCerts | undefined;
   let elector: LeaderElector | undefined;
   let nativeNow: NativeDecision = NOT_CONVERTING;
-  let nodes: import('../controller/nodes.ts').NodeVersions | undefined;
+  let nodes: NodeVersions | undefined;
   const app = webhookServer({
     config: o.config,
     metrics,
