@@ -15,6 +15,10 @@ const (
 	AnnStubborn = "sim.hahaha.nais.io/stubborn"
 	AnnListen   = "sim.hahaha.nais.io/listen"
 	AnnWaiting  = "sim.hahaha.nais.io/waiting"
+	// AnnKubeletMisses names native sidecars that the kubelet fails to stop once
+	// the regular containers have finished (as in kubernetes#125880): they keep
+	// running until something else stops them.
+	AnnKubeletMisses = "sim.hahaha.nais.io/kubelet-misses"
 )
 
 // RunSpec is one run of a container: it exits with Code After it started.
@@ -37,19 +41,22 @@ func (l ListenSpec) String() string { return fmt.Sprintf("%s :%d%s", l.Method, l
 type SimAnnotations struct {
 	Runs     map[string][]RunSpec
 	Stubborn map[string]bool
-	Listen   map[string][]ListenSpec
-	Waiting  map[string]string // container -> waiting reason
-	Errors   []string          // problems found while parsing (logged, the rest still applies)
+	// KubeletMisses: native sidecars the simulated kubelet does not stop.
+	KubeletMisses map[string]bool
+	Listen        map[string][]ListenSpec
+	Waiting       map[string]string // container -> waiting reason
+	Errors        []string          // problems found while parsing (logged, the rest still applies)
 }
 
 // ParseSimAnnotations parses the simulation annotations of a pod. Malformed
 // entries are reported in Errors and skipped; well-formed ones still apply.
 func ParseSimAnnotations(ann map[string]string) SimAnnotations {
 	s := SimAnnotations{
-		Runs:     map[string][]RunSpec{},
-		Stubborn: map[string]bool{},
-		Listen:   map[string][]ListenSpec{},
-		Waiting:  map[string]string{},
+		Runs:          map[string][]RunSpec{},
+		Stubborn:      map[string]bool{},
+		KubeletMisses: map[string]bool{},
+		Listen:        map[string][]ListenSpec{},
+		Waiting:       map[string]string{},
 	}
 	if v, ok := ann[AnnRun]; ok {
 		runs, errs := ParseRunAnnotation(v)
@@ -59,6 +66,11 @@ func ParseSimAnnotations(ann map[string]string) SimAnnotations {
 	if v, ok := ann[AnnStubborn]; ok {
 		for _, n := range splitList(v) {
 			s.Stubborn[n] = true
+		}
+	}
+	if v, ok := ann[AnnKubeletMisses]; ok {
+		for _, n := range splitList(v) {
+			s.KubeletMisses[n] = true
 		}
 	}
 	if v, ok := ann[AnnListen]; ok {
@@ -209,6 +221,9 @@ func (s SimAnnotations) String() string {
 	}
 	if len(s.Stubborn) > 0 {
 		parts = append(parts, fmt.Sprintf("stubborn=%v", names(s.Stubborn)))
+	}
+	if len(s.KubeletMisses) > 0 {
+		parts = append(parts, fmt.Sprintf("kubelet-misses=%v", names(s.KubeletMisses)))
 	}
 	if len(s.Listen) > 0 {
 		parts = append(parts, fmt.Sprintf("listen=%v", s.Listen))

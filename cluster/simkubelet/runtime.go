@@ -57,7 +57,10 @@ type simContainer struct {
 	Profile     Profile
 	Runs        []RunSpec
 	Stubborn    bool
-	NeverStart  string // waiting reason from sim.hahaha.nais.io/waiting
+	// KubeletMisses: a native sidecar that the kubelet does not stop at the end of the pod.
+	KubeletMisses bool
+	missLogged    bool
+	NeverStart    string // waiting reason from sim.hahaha.nais.io/waiting
 
 	State        cState
 	Attempted    bool // the kubelet tried to start it (a NeverStart container shows its reason)
@@ -139,13 +142,14 @@ func NewPodSim(pod *v1.Pod, hostIP string, now time.Time) *PodSim {
 	}
 	mk := func(c *v1.Container, kind cKind) *simContainer {
 		return &simContainer{
-			Name:       c.Name,
-			Image:      c.Image,
-			Kind:       kind,
-			Profile:    BuildProfile(pod, c, p.Ann),
-			Runs:       p.Ann.Runs[c.Name],
-			Stubborn:   p.Ann.Stubborn[c.Name],
-			NeverStart: p.Ann.Waiting[c.Name],
+			Name:          c.Name,
+			Image:         c.Image,
+			Kind:          kind,
+			Profile:       BuildProfile(pod, c, p.Ann),
+			Runs:          p.Ann.Runs[c.Name],
+			Stubborn:      p.Ann.Stubborn[c.Name],
+			KubeletMisses: kind == kNative && p.Ann.KubeletMisses[c.Name],
+			NeverStart:    p.Ann.Waiting[c.Name],
 		}
 	}
 	for i := range pod.Spec.InitContainers {
@@ -467,14 +471,28 @@ func (p *PodSim) step(now time.Time) bool {
 	// all regular containers done for good (or initialisation failed): the kubelet
 	// stops the native sidecars and the pod is finished
 	if p.InitFailed || (p.Initialized && p.allRegularFinal()) {
+		missed := false
 		for i := len(p.Init) - 1; i >= 0; i-- {
 			c := p.Init[i]
 			switch c.State {
 			case sRunning:
+				if c.KubeletMisses {
+					// The pod is not finished while this sidecar runs: it stays until
+					// something else stops it, and is not restarted after that.
+					missed = true
+					if !c.missLogged {
+						c.missLogged = true
+						c.logf(now, "the kubelet did not stop this native sidecar (%s)", AnnKubeletMisses)
+					}
+					continue
+				}
 				p.exitContainer(c, now, 0, "all regular containers have exited: the kubelet stops the sidecar", false)
 			case sTerminated, sBackoff:
 				c.cancelRestart()
 			}
+		}
+		if missed {
+			return changed
 		}
 		p.Terminal = true
 		changed = true

@@ -19,7 +19,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { REPO } from '../../cluster/layout.ts';
 import { COMMANDS } from '../../src/cli/commands.ts';
 import { CHART, run as helm } from '../chart/helm.ts';
-import { NAISJOB_SIDECARS, P, cluster, containerOf, core, createJob, kc, naisjob, namespace, onlyPod, podEvents, suffix, waitFor, waitJob } from './cluster.ts';
+import { NAISJOB_SIDECARS, P, cluster, containerOf, core, createJob, kc, naisjob, namespace, onlyPod, podEvents, records, suffix, waitFor, waitJob } from './cluster.ts';
 
 const NODE = process.execPath;
 const MAIN = join(REPO, 'src', 'cli', 'main.ts');
@@ -232,6 +232,38 @@ t.test('existingSecret: helm install, exactly the documented permissions, and a 
   await naisjobCompletes(t, selectorValue);
 });
 
+t.test('native only: nativeSidecars.mode on, rbac.shutdownActions false: no exec, port-forward or nodes in the role, and a Naisjob completes natively', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hahaha-chart-native-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const certs = await exec(NODE, [MAIN, 'certs', '--host', '127.0.0.1', '--host', 'localhost', '--out', dir]);
+  t.equal(certs.code, 0, certs.stderr);
+  const port = await freePort();
+  const selectorValue = suffix();
+  const ca = await readFile(join(dir, 'ca.crt'));
+  const r = await install(t, 'native', {
+    selector: `${SELECTOR_LABEL}=${selectorValue}`,
+    nativeSidecars: { mode: 'on' },
+    rbac: { shutdownActions: false },
+    webhook: { url: `https://127.0.0.1:${port}`, validatingFailurePolicy: 'Fail' },
+    certificates: { mode: 'existingSecret', existingSecret: { name: 'webhook-tls', caBundle: ca.toString('base64') } },
+  });
+  t.ok(r.args.includes('--native-sidecars') && r.args[r.args.indexOf('--native-sidecars') + 1] === 'on', 'the chart passes --native-sidecars on');
+  const rows = await permissions(r, r.namespace);
+  t.notOk(rows.some((row) => row.startsWith('pods/exec') || row.startsWith('pods/portforward')), `no exec and no port-forward: ${rows.join('; ')}`);
+  t.notOk(rows.some((row) => row.startsWith('nodes')), 'no nodes: mode on needs no versions');
+  t.ok(rows.some((row) => row.startsWith('pods ')), 'still reads pods');
+  const kubeconfig = await serviceAccountKubeconfig(r, dir);
+  const local = await runAsChart(t, r, { port, kubeconfig, extra: ['--cert-file', join(dir, 'tls.crt'), '--key-file', join(dir, 'tls.key')] });
+  const ns = await namespace(t, 'chartnative');
+  await createJob(naisjob({ name: 'dataloader', namespace: ns, sidecars: NAISJOB_SIDECARS, unmanaged: true, native: undefined, labels: { [SELECTOR_LABEL]: selectorValue }, mainRun: '2s:0' }));
+  const pod = await onlyPod(ns, 'dataloader');
+  t.same(pod.spec?.containers.map((c) => c.name), ['dataloader'], 'every sidecar became native');
+  t.same(pod.spec?.initContainers?.map((c) => c.restartPolicy), ['Always', 'Always', 'Always', 'Always']);
+  await waitJob(ns, 'dataloader', 'complete', 60_000);
+  t.same(records(ns), [], 'no exec and no port-forward reached the pod');
+  t.notMatch(local.logs, /forbidden/i, 'hahaha never needed what it was not granted');
+});
+
 t.test('selfManaged: helm install, and the documented permissions plus the Secret and webhook configurations by name', async (t) => {
   const selectorValue = suffix();
   const r = await install(t, 'self', { selector: `${SELECTOR_LABEL}=${selectorValue}` });
@@ -314,7 +346,7 @@ t.test('selfManaged: short lifetimes rotate the serving certificate and the CA w
       const pod = await core().createNamespacedPod({
         namespace: ns,
         dryRun: 'All',
-        body: { metadata: { name: `probe-${i++}`, labels: { [SELECTOR_LABEL]: selectorValue } }, spec: { containers: [{ name: 'main', image: 'x' }, { name: 'vks-sidecar', image: 'y' }] } },
+        body: { metadata: { name: `probe-${i++}`, labels: { [SELECTOR_LABEL]: selectorValue }, annotations: { 'hahaha.nais.io/native-sidecars': 'false' } }, spec: { containers: [{ name: 'main', image: 'x' }, { name: 'vks-sidecar', image: 'y' }] } },
       });
       if (pod.metadata?.annotations?.['shutdown.hahaha.nais.io/vks-sidecar'] === 'exec /bin/kill -s INT 1') ok++;
       else failures.push(`probe-${i - 1}: not mutated (the mutating webhook fails open: it was not reached)`);

@@ -46,7 +46,8 @@ t.test('the test injector honours linkerd\'s native switch, which hahaha writes 
   await createJob(naisjob({ name: 'meshed', namespace: ns, sidecars: SIDECARS, native: undefined, labels: { [INJECT_LABEL]: 'linkerd' }, mainRun: '2s:0' }));
   const pod = await onlyPod(ns, 'meshed');
   t.equal(pod.metadata?.annotations?.['config.linkerd.io/proxy-enable-native-sidecar'], 'true');
-  t.same(names(pod.spec?.initContainers), ['linkerd-init', 'linkerd-proxy:Always', 'cloudsql-proxy:Always', 'vks-sidecar:Always'], 'linkerd injected its proxy natively; hahaha moved its own after');
+  // hahaha's webhook runs first (name order), so its moved sidecars come before what linkerd appends.
+  t.same(names(pod.spec?.initContainers), ['cloudsql-proxy:Always', 'vks-sidecar:Always', 'linkerd-init', 'linkerd-proxy:Always'], 'hahaha moved its sidecars; linkerd then injected its proxy natively');
   t.same(names(pod.spec?.containers), ['meshed']);
   await waitJob(ns, 'meshed', 'complete', 30_000);
   t.same(records(ns), [], 'no exec and no port-forward');
@@ -72,8 +73,13 @@ t.test('a node with an older kubelet switches conversion off for new pods: the s
     await core().deleteNode({ name: node }).catch(() => undefined);
     await waitFor('conversion to come back after the old node left', async () => (await conversion()) === 'all-current', 30_000);
   });
-  const created = await core().readNode({ name: node });
-  await core().replaceNodeStatus({ name: node, body: { ...created, status: { ...created.status, nodeInfo: { kubeletVersion: 'v1.28.15', kubeProxyVersion: '', architecture: 'amd64', bootID: '', containerRuntimeVersion: '', kernelVersion: '', machineID: '', operatingSystem: 'linux', osImage: '', systemUUID: '' } } } });
+  // The node controllers update a new Node too: read and replace its status until no conflict.
+  await waitFor('the old node to report kubelet v1.28.15', async () => {
+    const n = await core().readNode({ name: node });
+    const nodeInfo = { kubeletVersion: 'v1.28.15', kubeProxyVersion: '', architecture: 'amd64', bootID: '', containerRuntimeVersion: '', kernelVersion: '', machineID: '', operatingSystem: 'linux', osImage: '', systemUUID: '' };
+    await core().replaceNodeStatus({ name: node, body: { ...n, status: { ...n.status, nodeInfo } } });
+    return true;
+  }, 15_000);
   await waitFor('hahaha to stop converting', async () => (await conversion()) === 'off:kubelet-old', 30_000);
   await createJob(naisjob({ name: 'oldnodes', namespace: ns, sidecars: SIDECARS, native: undefined, mainRun: '2s:0' }));
   const pod = await onlyPod(ns, 'oldnodes');
@@ -97,6 +103,29 @@ t.test('the apiserver rejects a move that drops restartPolicy (as old-typed webh
   t.equal(moved?.name, 'cloudsql-proxy');
   t.equal(moved?.restartPolicy, 'Always');
   t.match(moved, { readinessProbe: probe, startupProbe: probe, livenessProbe: probe }, 'the probes survived the move');
+});
+
+t.test('a native sidecar the kubelet does not stop (kubernetes#125880) is reported, then shut down with its fallback action', async (t) => {
+  const ns = await namespace(t, 'native-missed');
+  const job = naisjob({ name: 'missed', namespace: ns, sidecars: SIDECARS, native: undefined, mainRun: '1s:0', annotations: { 'sim.hahaha.nais.io/kubelet-misses': 'vks-sidecar' } });
+  job.spec!.template.spec!.terminationGracePeriodSeconds = 2;
+  await createJob(job);
+  const pod = await onlyPod(ns, 'missed');
+  const name = pod.metadata!.name!;
+  t.same(names(pod.spec?.initContainers), ['cloudsql-proxy:Always', 'vks-sidecar:Always']);
+  const warning = await waitFor('NativeSidecarNotStopped', async () => (await podEvents(ns, name, 'NativeSidecarNotStopped'))[0], 30_000);
+  t.equal(warning.type, 'Warning');
+  t.equal(containerOf(warning), 'vks-sidecar');
+  t.equal(warning.regarding?.fieldPath, 'spec.initContainers{vks-sidecar}');
+  t.match(warning.note, /^The kubelet has not stopped native sidecar vks-sidecar: still running \d+s after the last regular container finished \(terminationGracePeriodSeconds 2\)/);
+  await waitJob(ns, 'missed', 'complete', 30_000);
+  const killing = await podEvents(ns, name, 'Killing');
+  t.same(killing.map(containerOf), ['vks-sidecar'], 'only the sidecar the kubelet missed');
+  t.match(killing[0]?.note, 'Shut down container vks-sidecar (exec /bin/kill -s INT 1); the kubelet did not stop native sidecar vks-sidecar');
+  t.same(records(ns).map((r) => [r.kind, r.container, r.argv?.join(' ')]), [['exec', 'vks-sidecar', '/bin/kill -s INT 1']], 'one exec, into the native sidecar');
+  const finishedAt = (await core().readNamespacedPod({ name, namespace: ns })).status?.containerStatuses?.[0]?.state?.terminated?.finishedAt;
+  t.ok(Date.parse(records(ns)[0]!.time) - Date.parse(String(finishedAt)) >= 5000, 'not before the grace period (2 s) plus the margin (3 s)');
+  t.ok((metricValue(await scrape(ports().metrics), 'hahaha_native_sidecars_not_stopped_total') ?? 0) >= 1, 'counted');
 });
 
 t.test('the conversion gauge and log say which way hahaha decides, and why', async (t) => {
