@@ -1,7 +1,9 @@
 // `npm run demo`: hahaha at work on the local control plane. Brings the cluster up (hahaha
 // included), runs a Naisjob-like CronJob every minute, and prints each Job going from active to
 // complete with the events on its pod, as `kubectl describe pod` shows them. Next to it, the same
-// Job with hahaha opted out shows the problem hahaha solves: it never completes.
+// Job with hahaha opted out shows the problem hahaha solves: it never completes. The cluster's nodes
+// run the pinned kubelet, so hahaha (--native-sidecars auto) makes the known sidecars native; the
+// linkerd-proxy written into the pod is an injector's container, so it keeps its shutdown action.
 //
 //   npm run demo                 three runs (DEMO_RUNS=5 for more)
 
@@ -104,7 +106,13 @@ while (completed < RUNS && Date.now() - started < (RUNS + 2) * 70_000) {
       const took = (Date.parse(String(j.status?.completionTime)) - Date.parse(String(j.status?.startTime))) / 1000;
       say(`Job ${name}: ${bold('complete')} in ${took}s`);
       const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: `batch.kubernetes.io/job-name=${name}` });
-      for (const p of pods.items) await describeEvents(p.metadata?.name ?? '');
+      for (const p of pods.items) {
+        const native = (p.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name);
+        const byAction = Object.keys(p.metadata?.annotations ?? {}).filter((k) => k.startsWith('shutdown.hahaha.nais.io/')).map((k) => k.slice('shutdown.hahaha.nais.io/'.length));
+        console.log(`            made native by hahaha's webhook, stopped by the kubelet: ${native.join(', ') || 'none'}`);
+        console.log(`            shut down by hahaha's action: ${byAction.join(', ') || 'none'}`);
+        await describeEvents(p.metadata?.name ?? '');
+      }
     }
   }
   await sleep(1000);

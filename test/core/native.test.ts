@@ -9,8 +9,10 @@ import t from 'tap';
 import { type Answer, mutate, parseReview, validate } from '../../src/core/admission.ts';
 import { analyze } from '../../src/core/analysis.ts';
 import { loadCatalog } from '../../src/core/catalog.ts';
+import { formatAction } from '../../src/core/action.ts';
 import { type NativeDecision, clusterDecision, parseMinVersion, parseVersion } from '../../src/core/native.ts';
 import { podView } from '../../src/core/pod.ts';
+import { explainReport } from '../../src/cli/explain.ts';
 import { review } from '../admission.ts';
 import { config, pod } from '../helpers.ts';
 
@@ -25,6 +27,7 @@ const patchOf = (a: Answer): fastJsonPatch.Operation[] =>
   a.review.response.patch ? (JSON.parse(Buffer.from(a.review.response.patch, 'base64').toString()) as fastJsonPatch.Operation[]) : [];
 const apply = <T>(obj: T, a: Answer): T => fastJsonPatch.applyPatch(structuredClone(obj), patchOf(a), true, false).newDocument;
 type Spec = { containers: { name: string; restartPolicy?: string }[]; initContainers?: { name: string; restartPolicy?: string }[] };
+const names = (cs?: { name: string; restartPolicy?: string }[]) => (cs ?? []).map((c) => (c.restartPolicy ? `${c.name}:${c.restartPolicy}` : c.name));
 const specOf = (p: unknown): Spec => (p as { spec: Spec }).spec;
 
 t.test('versions: parsed from what kubelets and apiservers report; the minimum is 1.29 or later', async (t) => {
@@ -130,6 +133,28 @@ t.test('what never moves: main containers, "none" sidecars, unknown sidecars, co
   t.same(patchOf(mutate(request(after), config(), ON)), [], 'idempotent');
 });
 
+t.test('vault-agent, whose injector has no native mode, is moved on re-invocation, after vault-agent-init; its fallback follows the listener port', async (t) => {
+  const p = pod('vault');
+  const a = mutate(request(p), config(), ON);
+  const after = apply(p, a);
+  t.same(names(specOf(after).initContainers), ['vault-agent-init', 'vault-agent:Always']);
+  t.same(names(specOf(after).containers), ['main']);
+  const natives = analyze(podView(after), config()).natives;
+  t.same(natives.map((n) => [n.name, n.source, n.action && formatAction(n.action)]), [['vault-agent', 'catalog', 'POST :8100/agent/v1/quit']]);
+});
+
+t.test('explain says per sidecar whether it is native, moved, left to its injector, or stays, and why', async (t) => {
+  const p = pod('naisjob');
+  p.spec = { ...(p.spec as object), containers: [...specOf(p).containers, { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.27.0' }], initContainers: [{ name: 'texas', image: 'x', restartPolicy: 'Always' }] };
+  const r = explainReport(p, 'Pod', config(), undefined, ON);
+  t.match(r.native, { convert: true, reason: 'test: on' });
+  t.same(r.native?.sidecars.map((s) => [s.name, s.native]), [
+    ['texas', 'native'], ['cloudsql-proxy', 'moved'], ['secure-logs-fluentd', 'moved'], ['secure-logs-configmap-reload', 'moved'], ['vks-sidecar', 'moved'], ['istio-proxy', 'injector'],
+  ]);
+  const off = explainReport(p, 'Pod', config(), undefined, OFF);
+  t.match(off.native?.sidecars.find((s) => s.name === 'vks-sidecar'), { native: 'stays', reason: /^would be moved if the pod were converted/ });
+});
+
 t.test('a catalog file says how a sidecar becomes native; bad values are named', async (t) => {
   const c = loadCatalog('sidecars:\n  - name: mesh\n    action: POST :1/q\n    native: {injector: {mesh.io/native: "yes"}}\n  - name: old\n    action: POST :2/q\n    native: never\n', 'c.yaml');
   t.ok(c.ok);
@@ -200,6 +225,7 @@ const arbPod = fc
 
 t.test('property: every moved sidecar appears once, after the original init containers; nothing else changes; a second call is empty', async (t) => {
   let moved = 0;
+  let valid = 0;
   fc.assert(
     fc.property(arbPod, fc.boolean(), (p, clusterOn) => {
       const native = clusterOn ? ON : OFF;
@@ -225,10 +251,16 @@ t.test('property: every moved sidecar appears once, after the original init cont
       if (JSON.stringify(rest1) !== JSON.stringify(rest0) || s1.restartPolicy !== s0.restartPolicy || m1.name !== m0.name) return false;
       // Existing annotations are never changed.
       for (const [k, v] of Object.entries(p.metadata.annotations ?? {})) if (after.metadata.annotations?.[k] !== v) return false;
+      // The validating webhook accepts what the mutating one wrote from a pod it accepts.
+      if (validate(request(p), config()).result !== 'denied') {
+        valid++;
+        if (validate(request(after), config()).result === 'denied') return false;
+      }
       const again = mutate(request(after), config(), native);
       return patchOf(again).length === 0;
     }),
     { numRuns: 1500 },
   );
   t.ok(moved > 500, `the random pods moved ${moved} sidecars in all`);
+  t.ok(valid > 1000, `${valid} of the random pods were valid, and stayed valid after the patch`);
 });
