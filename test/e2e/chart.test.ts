@@ -196,14 +196,17 @@ async function documented(inReleaseNamespace: boolean): Promise<string[]> {
 
 // ---- the tests ----
 
-t.test('existingSecret: helm install, exactly the documented permissions, and a Naisjob-like Job completes through the installed configuration', async (t) => {
+/** For a hahaha run locally with files: a CA and serving pair in a temp folder, a free port for its webhooks, a selector of its own. */
+async function localWebhook(t: Test): Promise<{ dir: string; port: number; selectorValue: string; ca: Buffer }> {
   const dir = await mkdtemp(join(tmpdir(), 'hahaha-chart-certs-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const certs = await exec(NODE, [MAIN, 'certs', '--host', '127.0.0.1', '--host', 'localhost', '--out', dir]);
   t.equal(certs.code, 0, certs.stderr);
-  const port = await freePort();
-  const selectorValue = suffix();
-  const ca = await readFile(join(dir, 'ca.crt'));
+  return { dir, port: await freePort(), selectorValue: suffix(), ca: await readFile(join(dir, 'ca.crt')) };
+}
+
+t.test('existingSecret: helm install, exactly the documented permissions, and a Naisjob-like Job completes through the installed configuration', async (t) => {
+  const { dir, port, selectorValue, ca } = await localWebhook(t);
   const secretName = 'webhook-tls';
   const values = {
     selector: `${SELECTOR_LABEL}=${selectorValue}`,
@@ -233,13 +236,7 @@ t.test('existingSecret: helm install, exactly the documented permissions, and a 
 });
 
 t.test('native only: nativeSidecars.mode on, rbac.shutdownActions false: no exec, port-forward or nodes in the role, and a Naisjob completes natively', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'hahaha-chart-native-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const certs = await exec(NODE, [MAIN, 'certs', '--host', '127.0.0.1', '--host', 'localhost', '--out', dir]);
-  t.equal(certs.code, 0, certs.stderr);
-  const port = await freePort();
-  const selectorValue = suffix();
-  const ca = await readFile(join(dir, 'ca.crt'));
+  const { dir, port, selectorValue, ca } = await localWebhook(t);
   const r = await install(t, 'native', {
     selector: `${SELECTOR_LABEL}=${selectorValue}`,
     nativeSidecars: { mode: 'on' },
