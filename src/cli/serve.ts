@@ -127,7 +127,8 @@ export async function serve(o: ServeOptions): Promise<Running> {
       certs.start();
       followers.push(certs);
     }
-    elector = run.startLeaderElection(kc, o.kube, followers, log);
+    // Webhooks only, with --native-sidecars auto: the node cache needs no leader.
+    if (followers.length) elector = run.startLeaderElection(kc, o.kube, followers, log);
   }
   const reloader =
     o.certFile && o.keyFile && !o.selfManaged

@@ -172,7 +172,8 @@ export class Controller {
     this.trackAwaiting(key, pod, plan);
     this.report(pod, plan);
     // Native sidecars: look again when the kubelet's time to stop them is up.
-    if (plan.recheckAfterMs !== undefined) this.requeue(key, plan.recheckAfterMs + 100);
+    // Capped: a huge terminationGracePeriodSeconds must not overflow the timer (the resync covers the rest).
+    if (plan.recheckAfterMs !== undefined) this.requeue(key, Math.min(plan.recheckAfterMs + 100, 60_000));
     if (plan.kind !== 'act') return;
     for (const target of plan.targets) this.start(key, pod, target);
   }
@@ -213,12 +214,12 @@ export class Controller {
     }
     for (const r of plan.unreachable) {
       void this.o.events
-        .record({ pod: ref, container: r.container, type: 'Warning', reason: 'SidecarNotStarted', action: 'Report', key: r.instance, note: `Cannot shut down container ${r.container}: it ${r.detail}` })
+        .record({ pod: ref, container: r.container, ...(r.native ? { initContainer: true } : {}), type: 'Warning', reason: 'SidecarNotStarted', action: 'Report', key: r.instance, note: `Cannot shut down container ${r.container}: it ${r.detail}` })
         .then((x) => x === 'created' && this.o.metrics.unsupportedSidecars.inc({ namespace: pod.namespace, container: r.container, reason: 'not-started' }));
     }
     for (const r of plan.noAction) {
       void this.o.events
-        .record({ pod: ref, container: r.container, type: 'Warning', reason: 'NoShutdownAction', action: 'Report', key: r.instance, note: `No way to shut down container ${r.container}: ${r.detail}` })
+        .record({ pod: ref, container: r.container, ...(r.native ? { initContainer: true } : {}), type: 'Warning', reason: 'NoShutdownAction', action: 'Report', key: r.instance, note: `No way to shut down container ${r.container}: ${r.detail}` })
         .then((x) => x === 'created' && this.o.metrics.unsupportedSidecars.inc({ namespace: pod.namespace, container: r.container, reason: 'no-action' }));
     }
     for (const r of plan.nativeNotStarted) {
@@ -228,7 +229,7 @@ export class Controller {
     }
     for (const r of plan.nativeOverdue) {
       void this.o.events
-        .record({ pod: ref, container: r.container, initContainer: true, type: 'Warning', reason: 'NativeSidecarNotStopped', action: 'Report', key: r.instance, note: `The kubelet has not stopped native sidecar ${r.container}: ${r.detail}; hahaha applies its fallback action` })
+        .record({ pod: ref, container: r.container, initContainer: true, type: 'Warning', reason: 'NativeSidecarNotStopped', action: 'Report', key: r.instance, note: `The kubelet has not stopped native sidecar ${r.container}: ${r.detail}; its shutdown action is the fallback` })
         .then((x) => x === 'created' && this.o.metrics.nativeNotStopped.inc({ namespace: pod.namespace, container: r.container }));
     }
     for (const r of plan.exitedNonZero) {

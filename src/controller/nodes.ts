@@ -1,8 +1,10 @@
 // The kubelet versions of every Node, and the apiserver's version, for `--native-sidecars auto`.
-// Keeps a name -> kubeletVersion map and nothing else of a Node (a Node's status is large): a list,
-// then a watch from its resourceVersion; any end of the watch relists after a jittered backoff,
-// and a relist happens every 10 minutes anyway, so a lost event is not lost for long. Until the
-// first list has succeeded `versions` is undefined, and the caller does not convert.
+// Keeps a name -> kubeletVersion map and nothing else of a Node (a Node's status is large): a list
+// (with the apiserver's version, read again each time), then a watch from its resourceVersion with
+// bookmarks. A watch that ends cleanly or goes quiet is resumed from the last resourceVersion seen;
+// 410 Gone, an error, or the 10-minute timer relists (after a jittered backoff when something
+// failed), so a lost event is not lost for long. Until the first list has succeeded `versions` is
+// undefined, and the caller does not convert.
 
 import { CoreV1Api, type KubeConfig, VersionApi, Watch } from '@kubernetes/client-node';
 import { describeError } from './api-errors.ts';
@@ -25,8 +27,12 @@ interface NodeLike {
 const within = <T>(ms: number, what: string, p: Promise<T>): Promise<T> =>
   new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000}s`)), ms);
+    timer.unref();
     p.then(resolve, reject).finally(() => clearTimeout(timer));
   });
+
+/** Ends of a watch that are no failure: the server closed it, or it was quiet longer than the client waits. */
+const quietEnd = (err: unknown): boolean => !err || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
 
 export class NodeVersions {
   private readonly core: CoreV1Api;
@@ -35,14 +41,19 @@ export class NodeVersions {
   private readonly o: NodeVersionOptions;
   private map?: Map<string, string>;
   private api?: string;
-  private request?: { abort(): void };
+  private request?: AbortController;
   private timer?: NodeJS.Timeout;
+  private relistAt = 0;
+  private resourceVersion?: string;
+  /** A 410 or an ERROR event arrived: the next start is a list. */
+  private gone = false;
   private failures = 0;
   private stopped = false;
 
   constructor(kc: KubeConfig, o: NodeVersionOptions) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.version = kc.makeApiClient(VersionApi);
+    // client-node ends a watch quiet for 30 s (bookmarks come about once a minute): it is resumed, not counted as failed.
     this.watcher = new Watch(kc);
     this.o = o;
   }
@@ -58,7 +69,7 @@ export class NodeVersions {
   }
 
   start(): void {
-    void this.cycle();
+    void this.list();
   }
 
   stop(): void {
@@ -67,40 +78,60 @@ export class NodeVersions {
     this.request?.abort();
   }
 
-  private async cycle(): Promise<void> {
+  private async list(): Promise<void> {
     if (this.stopped) return;
     const timeout = this.o.requestTimeoutMs ?? 10_000;
     try {
-      if (this.api === undefined) {
-        this.api = (await within(timeout, 'reading the apiserver version', this.version.getCode())).gitVersion;
-        this.o.onChange();
-      }
+      const api = (await within(timeout, 'reading the apiserver version', this.version.getCode())).gitVersion;
       const list = await within(timeout, 'listing nodes', this.core.listNode());
       const map = new Map<string, string>();
       for (const n of list.items as NodeLike[]) if (n.metadata?.name) map.set(n.metadata.name, n.status?.nodeInfo?.kubeletVersion ?? '');
+      this.api = api;
       this.map = map;
-      this.failures = 0;
+      this.resourceVersion = list.metadata?.resourceVersion;
+      this.gone = false;
+      this.relistAt = Date.now() + (this.o.relistMs ?? 600_000);
       this.o.onChange();
-      if (this.stopped) return;
-      const relist = setTimeout(() => this.request?.abort(), this.o.relistMs ?? 600_000);
-      relist.unref();
-      this.request = await this.watcher.watch(
+    } catch (err) {
+      this.again(describeError(err));
+      return;
+    }
+    await this.watch();
+  }
+
+  private async watch(): Promise<void> {
+    if (this.stopped) return;
+    let request: AbortController | undefined;
+    try {
+      request = await this.watcher.watch(
         '/api/v1/nodes',
-        { resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
-        (type: string, obj: NodeLike) => this.event(type, obj),
+        // The server ends it after 5 minutes at most, so the relist timer is looked at that often.
+        { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
+        (type: string, obj: NodeLike & { code?: number }) => this.event(type, obj),
         (err: unknown) => {
-          clearTimeout(relist);
-          this.again(err ? `node watch ended: ${describeError(err)}` : undefined);
+          if (this.stopped) return;
+          if ((err as { statusCode?: number } | null)?.statusCode === 410) this.gone = true;
+          this.again(quietEnd(err) && !this.gone ? undefined : `node watch ended: ${err ? describeError(err) : 'the resourceVersion is too old'}`);
         },
       );
     } catch (err) {
       this.again(describeError(err));
+      return;
     }
+    this.request = request;
+    if (this.stopped) request.abort();
   }
 
-  private event(type: string, n: NodeLike): void {
+  private event(type: string, n: NodeLike & { code?: number }): void {
+    if (type === 'ERROR') {
+      // 410 Gone (or any Status): the watch cannot go on from here; the watch then ends.
+      this.gone = true;
+      return;
+    }
+    this.failures = 0;
+    if (n.metadata?.resourceVersion) this.resourceVersion = n.metadata.resourceVersion;
     const name = n.metadata?.name;
-    if (!name || !this.map) return;
+    if (type === 'BOOKMARK' || !name || !this.map) return;
     if (type === 'DELETED') this.map.delete(name);
     else if (type === 'ADDED' || type === 'MODIFIED') {
       const v = n.status?.nodeInfo?.kubeletVersion ?? '';
@@ -110,15 +141,17 @@ export class NodeVersions {
     this.o.onChange();
   }
 
-  /** Relist: at once after a clean end, after a jittered backoff after a failure. */
+  /** Go on: resume the watch after a quiet end, else relist (after a jittered backoff when `why` says what failed). */
   private again(why: string | undefined): void {
     if (this.stopped) return;
     if (why) {
       this.failures++;
       this.o.onError(why);
     }
+    const relist = why !== undefined || this.gone || Date.now() >= this.relistAt;
     const backoff = why ? Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6)) * (0.5 + Math.random()) : 0;
-    this.timer = setTimeout(() => void this.cycle(), backoff);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void (relist ? this.list() : this.watch()), backoff);
     this.timer.unref();
   }
 }

@@ -103,16 +103,17 @@ export function analyze(pod: PodView, config: Config, cluster: NativeDecision = 
     }
   }
   if (pod.containers.length === 0) problems.push({ key: 'pod', detail: 'the pod has no containers' });
-  const nativeText = pod.annotations[NATIVE_SIDECARS];
-  if (nativeText !== undefined && nativeText !== 'true' && nativeText !== 'false') {
-    problems.push({ key: NATIVE_SIDECARS, detail: `expected "true" or "false", got ${JSON.stringify(nativeText)}` });
-  }
 
   const main = resolveMains(pod);
   if ('problem' in main) problems.push(main.problem);
   const mains = 'names' in main ? main.names : [];
   const mainSet = new Set(mains);
   const podLevelOk = problems.length === 0;
+  // Only the conversion depends on it (an invalid value converts nothing): the sidecars are still planned.
+  const nativeText = pod.annotations[NATIVE_SIDECARS];
+  if (nativeText !== undefined && nativeText !== 'true' && nativeText !== 'false') {
+    problems.push({ key: NATIVE_SIDECARS, detail: `expected "true" or "false", got ${JSON.stringify(nativeText)}` });
+  }
 
   const additions: Record<string, string> = {};
   if (podLevelOk && pod.annotations[MAIN_CONTAINER] === undefined) additions[MAIN_CONTAINER] = mains.join(',');
@@ -128,6 +129,8 @@ export function analyze(pod: PodView, config: Config, cluster: NativeDecision = 
   const containers = new Set(pod.containers.map((c) => c.name));
   const inits = new Set(pod.initContainers.map((c) => c.name));
   const natives = new Set(nativeSidecars);
+  // Built once: a pod with many bad annotations and many containers stays linear.
+  let containerList: string | undefined;
   for (const key of Object.keys(pod.annotations)) {
     const name = shutdownContainer(key);
     if (name === undefined) continue;
@@ -135,7 +138,8 @@ export function analyze(pod: PodView, config: Config, cluster: NativeDecision = 
     if (inits.has(name) && !containers.has(name)) {
       problems.push({ key, detail: `${JSON.stringify(name)} is an init container that runs to completion: only regular containers and native sidecars (restartPolicy: Always) have shutdown actions` });
     } else if (!containers.has(name)) {
-      problems.push({ key, detail: `${JSON.stringify(name)} is not a container in this pod (containers: ${list([...containers])})` });
+      containerList ??= list([...containers].slice(0, 20)) + (containers.size > 20 ? `, and ${containers.size - 20} more` : '');
+      problems.push({ key, detail: `${JSON.stringify(name)} is not a container in this pod (containers: ${containerList})` });
     } else if (mainSet.has(name)) {
       problems.push({ key, detail: `${JSON.stringify(name)} is a main container, not a sidecar (main: ${list(mains)})` });
     }

@@ -4,7 +4,7 @@
 // the yaml Document API, so comments, key order and formatting of untouched parts survive; the
 // decisions themselves come from analyze(), as in the webhook.
 
-import { Document, YAMLMap, YAMLSeq, isMap, isSeq, parseAllDocuments } from 'yaml';
+import { Document, YAMLMap, YAMLSeq, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import { type Config, analyze, problemMessage } from './analysis.ts';
 import { isObj } from './json.ts';
 import { type NativeDecision, injectorSwitches } from './native.ts';
@@ -139,9 +139,15 @@ function convertObject(doc: Document, obj: Record<string, unknown>, at: Path, wh
 
   const spec = [...tpl, 'spec'];
   const moving = new Set(conversion.moves.map((m) => m.name));
-  const containers = doc.getIn([...spec, 'containers'], true) as YAMLSeq;
-  const moved = containers.items.filter((c): c is YAMLMap => isMap(c) && moving.has(c.get('name') as string));
-  if (moved.length) {
+  const containers = doc.getIn([...spec, 'containers'], true);
+  const initNode = doc.getIn([...spec, 'initContainers'], true);
+  const moved = isSeq(containers) ? containers.items.filter((c): c is YAMLMap => isMap(c) && moving.has(c.get('name') as string)) : [];
+  if (moved.length !== moving.size || (moved.length && initNode !== undefined && initNode !== null && !isSeq(initNode) && !isScalar(initNode))) {
+    // A YAML alias (*name) for the list or for a container: moving it would change every other use of its anchor.
+    errors.push(`${label}: ${[...spec, 'containers'].join('.')}: its containers or initContainers are YAML aliases or not plain lists; write them out to convert this pod`);
+    return false;
+  }
+  if (isSeq(containers) && moved.length) {
     containers.items = containers.items.filter((c) => !moved.includes(c as YAMLMap));
     for (const c of moved) c.set('restartPolicy', 'Always');
     let inits = doc.getIn([...spec, 'initContainers'], true);

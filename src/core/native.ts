@@ -154,8 +154,18 @@ export function injectorSwitches(catalog: Catalog, annotations: Readonly<Record<
   return out;
 }
 
-/** A container as it becomes a native sidecar: every field kept, restartPolicy Always. */
-export const asNative = (container: Record<string, unknown>): Record<string, unknown> => ({ ...container, restartPolicy: 'Always' });
+const isDefaultResizePolicy = (v: unknown): boolean =>
+  Array.isArray(v) && v.every((p) => isObj(p) && Object.keys(p).every((k) => k === 'resourceName' || k === 'restartPolicy') && (p.restartPolicy ?? 'NotRequired') === 'NotRequired');
+
+/**
+ * A container as it becomes a native sidecar: every field kept, restartPolicy Always. A resizePolicy
+ * that only says the default (NotRequired) is dropped: apiservers before 1.33 with in-place resize on
+ * fill it in on regular containers and refuse it on init containers; it means the same absent.
+ */
+export function asNative(container: Record<string, unknown>): Record<string, unknown> {
+  const { resizePolicy, ...rest } = container;
+  return { ...rest, ...(resizePolicy === undefined || isDefaultResizePolicy(resizePolicy) ? {} : { resizePolicy }), restartPolicy: 'Always' };
+}
 
 /**
  * The JSON patch (add and remove only) that moves these containers of the raw pod from

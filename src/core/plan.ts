@@ -6,7 +6,8 @@
 //
 // Native sidecars are the kubelet's job: hahaha leaves them be until the kubelet has had the pod's
 // terminationGracePeriodSeconds plus a margin after the last regular container finished; one still
-// running then is reported and shut down with its fallback action (the kubelet bugs of DESIGN.md).
+// running then is reported and shut down with its fallback action, once per pod and container
+// (the kubelet bugs of the README's "Native sidecars").
 // A native sidecar that never starts keeps the main containers from starting: reported once.
 
 import type { Action, Step } from './action.ts';
@@ -33,6 +34,8 @@ export interface Report {
   readonly container: string;
   readonly instance: string;
   readonly detail: string;
+  /** About a native sidecar (an init container). */
+  readonly native?: boolean;
 }
 
 export interface ExitReport extends Report {
@@ -155,7 +158,9 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
   const exitedNonZero: ExitReport[] = [];
   const act = (sidecar: SidecarPlan, s: ContainerStateView | undefined, native: boolean): void => {
     const restartCount = s?.restartCount ?? 0;
-    const report = { container: sidecar.name, instance: instanceOf(pod, sidecar.name, restartCount) };
+    // A native sidecar gets one fallback per pod: a kubelet that restarts it after hahaha stopped it is not fought.
+    const instance = native ? `${pod.uid}/${sidecar.name}/native` : instanceOf(pod, sidecar.name, restartCount);
+    const report = { container: sidecar.name, instance, ...(native ? { native: true } : {}) };
     const t = target(pod, config, sidecar, problems, native);
     if ('detail' in t) noAction.push({ ...report, detail: t.detail });
     else if (t.target) targets.push({ ...t.target, ...report, restartCount });
@@ -183,8 +188,10 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
   const kubeletStopping: string[] = [];
   let recheckAfterMs: number | undefined;
   const regularDone = pod.containers.every((c) => status.get(c.name)?.state === 'terminated');
-  if (regularDone) {
-    const lastRegular = Math.max(...pod.containers.map((c) => Date.parse(status.get(c.name)?.finishedAt ?? '') || 0));
+  // Without every regular container's finishedAt (ContainerStatusUnknown) there is no deadline to hold the kubelet to.
+  const finished = pod.containers.map((c) => Date.parse(status.get(c.name)?.finishedAt ?? ''));
+  if (regularDone && finished.every((f) => !Number.isNaN(f))) {
+    const lastRegular = finished.reduce((a, b) => Math.max(a, b), 0);
     const deadline = lastRegular + pod.terminationGracePeriodSeconds * 1000 + (opts.nativeMarginMs ?? 30_000);
     for (const n of a.natives) {
       const s = initStatus.get(n.name);
@@ -194,11 +201,11 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
         recheckAfterMs = Math.max(1, deadline - now);
         continue;
       }
-      const instance = instanceOf(pod, n.name, s.restartCount);
+      const instance = `${pod.uid}/${n.name}/native`;
       const late = Math.round((now - lastRegular) / 1000);
-      nativeOverdue.push({ container: n.name, instance, detail: `still ${s.state} ${late}s after the last regular container finished (terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds})` });
+      nativeOverdue.push({ container: n.name, instance, native: true, detail: `still ${s.state} ${late}s after the last regular container finished (terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds})` });
       if (s.state === 'running') act(n, s, true);
-      else unreachable.push({ container: n.name, instance, detail: `never started: ${s.reason ?? s.state}` });
+      else unreachable.push({ container: n.name, instance, native: true, detail: `never started: ${s.reason ?? s.state}` });
     }
   }
   const more = {

@@ -165,3 +165,14 @@ t.test('errors name the file, the document and the path, and nothing is printed'
   t.same(allowed.errors, [], '--allow-exec widens the policy');
   t.same(names((parse(allowed.output) as Pod).spec.initContainers), ['b']);
 });
+
+t.test('YAML aliases for containers are refused, not moved (moving would change every use of the anchor)', async (t) => {
+  const text = [
+    'apiVersion: v1', 'kind: List', 'items:',
+    '  - kind: Pod', '    metadata: {name: a}', '    spec:', '      containers: &cs', '        - {name: a, image: x}', '        - {name: vks-sidecar, image: y}',
+    '  - kind: Pod', '    metadata: {name: b}', '    spec:', '      containers: *cs', '',
+  ].join('\n');
+  const r = convert(text);
+  t.equal(r.output, '', 'nothing printed');
+  t.match(r.errors.join('\n'), /YAML aliases or not plain lists/);
+});

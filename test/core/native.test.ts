@@ -155,6 +155,16 @@ t.test('explain says per sidecar whether it is native, moved, left to its inject
   t.match(off.native?.sidecars.find((s) => s.name === 'vks-sidecar'), { native: 'stays', reason: /^would be moved if the pod were converted/ });
 });
 
+t.test('a moved container keeps every field, but a resizePolicy that only says the default is dropped', async (t) => {
+  const withPolicy = (policy: unknown) => ({
+    metadata: { name: 'p', labels: { 'nais.io/naisjob': 'true' } },
+    spec: { containers: [{ name: 'main' }, { name: 'vks-sidecar', image: 'y', resources: { requests: { cpu: '10m' } }, resizePolicy: policy }] },
+  });
+  const moved = (policy: unknown) => specOf(apply(withPolicy(policy), mutate(request(withPolicy(policy)), config(), ON))).initContainers?.[0] as Record<string, unknown>;
+  t.same(moved([{ resourceName: 'cpu', restartPolicy: 'NotRequired' }, { resourceName: 'memory', restartPolicy: 'NotRequired' }]), { name: 'vks-sidecar', image: 'y', resources: { requests: { cpu: '10m' } }, restartPolicy: 'Always' });
+  t.same(moved([{ resourceName: 'memory', restartPolicy: 'RestartContainer' }]).resizePolicy, [{ resourceName: 'memory', restartPolicy: 'RestartContainer' }], 'a chosen policy is kept');
+});
+
 t.test('a catalog file says how a sidecar becomes native; bad values are named', async (t) => {
   const c = loadCatalog('sidecars:\n  - name: mesh\n    action: POST :1/q\n    native: {injector: {mesh.io/native: "yes"}}\n  - name: old\n    action: POST :2/q\n    native: never\n', 'c.yaml');
   t.ok(c.ok);

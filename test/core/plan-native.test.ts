@@ -53,7 +53,8 @@ t.test('past the deadline the kubelet failed: report, then each sidecar\'s fallb
   const p = nativePod(exited(0), { 'cloudsql-proxy': running(), 'vks-sidecar': exited(143), stranger: running() });
   const plan = decideAt(p, at(61));
   t.equal(plan.kind, 'act');
-  t.same(plan.targets.map((x) => [x.container, formatAction(x.action), x.native, x.instance]), [['cloudsql-proxy', 'POST :9091/quitquitquit', true, 'uid-1/cloudsql-proxy/0']]);
+  t.same(plan.targets.map((x) => [x.container, formatAction(x.action), x.native, x.instance]), [['cloudsql-proxy', 'POST :9091/quitquitquit', true, 'uid-1/cloudsql-proxy/native']]);
+  t.equal(plan.targets[0]?.restartCount, 0);
   t.match(plan.targets[0]?.note, 'the kubelet did not stop native sidecar cloudsql-proxy');
   t.same(plan.nativeOverdue.map((r) => r.container), ['cloudsql-proxy', 'stranger']);
   t.match(plan.nativeOverdue[0]?.detail, 'still running 61s after the last regular container finished (terminationGracePeriodSeconds 30)');
@@ -62,6 +63,27 @@ t.test('past the deadline the kubelet failed: report, then each sidecar\'s fallb
   t.equal(plan.awaiting, true);
   const fromAnnotation = decideAt(nativePod(exited(0), { 'vks-sidecar': running() }, { annotations: { 'shutdown.hahaha.nais.io/vks-sidecar': 'exec /bin/kill -s TERM 1 || exec /bin/kill -s INT 1' } }), at(61));
   t.equal(formatAction(fromAnnotation.targets[0]?.action ?? []), 'exec /bin/kill -s INT 1', "the pod's annotation is the fallback (less what the exec policy refuses)");
+});
+
+t.test('one fallback per pod and container: a kubelet that restarts the sidecar gets the same instance, so no new round', async (t) => {
+  const once = decideAt(nativePod(exited(0), { 'cloudsql-proxy': running() }), at(61));
+  const restarted = decideAt(nativePod(exited(0), { 'cloudsql-proxy': running() }, { restarts: 3 }), at(200));
+  t.equal(restarted.targets[0]?.instance, once.targets[0]?.instance);
+  t.equal(restarted.nativeOverdue[0]?.instance, once.nativeOverdue[0]?.instance, 'one NativeSidecarNotStopped event');
+  t.equal(restarted.targets[0]?.restartCount, 3, 'the running instance is the one watched for termination');
+});
+
+t.test('no finishedAt on a regular container (ContainerStatusUnknown): no deadline to hold the kubelet to, so no fallback', async (t) => {
+  const p = nativePod({ state: { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown' } } }, { 'cloudsql-proxy': running() });
+  const plan = decideAt(p, at(100_000));
+  t.same(plan.targets, []);
+  t.same(plan.nativeOverdue, []);
+});
+
+t.test('an invalid native-sidecars annotation is a problem, and the sidecars are still planned', async (t) => {
+  const plan = decideAt(nativePod(exited(0), { 'cloudsql-proxy': running() }, { annotations: { 'hahaha.nais.io/native-sidecars': 'yes' } }), at(61));
+  t.match(plan.problems, ['hahaha.nais.io/native-sidecars: expected "true" or "false", got "yes"']);
+  t.same(plan.targets.map((x) => x.container), ['cloudsql-proxy']);
 });
 
 t.test('all native sidecars gone: done, with no failure reported for 137 or 143', async (t) => {
