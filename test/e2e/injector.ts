@@ -1,5 +1,5 @@
-// A second mutating webhook, registered after hahaha's (webhooks run in name order), that injects a
-// linkerd-proxy as linkerd's proxy injector does: an init container and the proxy container. The
+// Second mutating webhooks, registered after hahaha's (webhooks run in name order), that inject a
+// linkerd-proxy as linkerd's proxy injector does, or a vault-agent as vault-k8s does: an init container and the proxy container. The
 // apiserver then re-invokes hahaha's webhook (reinvocationPolicy IfNeeded), which must annotate
 // the injected sidecar. Served over HTTPS with the local cluster's webhook certificate.
 //
@@ -32,7 +32,53 @@ export function wantsNative(annotations: Record<string, string> = {}): boolean {
   return key !== undefined && TRUE.has(annotations[key] ?? '');
 }
 
-export async function linkerdInjector(t: Test): Promise<{ calls: () => number }> {
+type Patch = Record<string, unknown>[];
+
+/** linkerd's proxy injector, as described above. */
+function linkerdPatch(review: Review): Patch {
+  const { spec, metadata } = review.request.object;
+  const annotations = metadata?.annotations ?? {};
+  const proxy = {
+    name: 'linkerd-proxy',
+    image: 'cr.l5d.io/linkerd/proxy:edge-25.11.1',
+    ports: [{ name: 'linkerd-admin', containerPort: 4191 }],
+    env: [{ name: 'LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED', value: String(annotations['config.linkerd.io/proxy-admin-shutdown'] === 'enabled') }],
+  };
+  const injected = [...spec.containers, ...(spec.initContainers ?? [])].some((c) => c.name === 'linkerd-proxy');
+  return injected
+    ? []
+    : [
+        ...(spec.initContainers ? [] : [{ op: 'add', path: '/spec/initContainers', value: [] }]),
+        { op: 'add', path: '/spec/initContainers/-', value: { name: 'linkerd-init', image: 'cr.l5d.io/linkerd/proxy-init:v2.4.1', args: ['--incoming-proxy-port', '4143'] } },
+        wantsNative(annotations)
+          ? { op: 'add', path: '/spec/initContainers/-', value: { ...proxy, restartPolicy: 'Always' } }
+          : { op: 'add', path: '/spec/containers/-', value: proxy },
+      ];
+}
+
+/**
+ * vault-k8s's agent injector (agent-inject/agent/agent.go): it has no native mode; it adds
+ * vault-agent-init to initContainers and vault-agent to containers, and marks the pod with
+ * vault.hashicorp.com/agent-inject-status: injected, which ShouldInject checks so it never injects twice.
+ */
+function vaultPatch(review: Review): Patch {
+  const { spec, metadata } = review.request.object;
+  if (metadata?.annotations?.['vault.hashicorp.com/agent-inject-status'] === 'injected') return [];
+  const agent = { name: 'vault-agent', image: 'hashicorp/vault:1.18.3', args: ['agent', '-config=/vault/configs/config.hcl'] };
+  return [
+    ...(metadata?.annotations ? [] : [{ op: 'add', path: '/metadata/annotations', value: {} }]),
+    { op: 'add', path: '/metadata/annotations/vault.hashicorp.com~1agent-inject-status', value: 'injected' },
+    ...(spec.initContainers ? [] : [{ op: 'add', path: '/spec/initContainers', value: [] }]),
+    { op: 'add', path: '/spec/initContainers/-', value: { ...agent, name: 'vault-agent-init' } },
+    { op: 'add', path: '/spec/containers/-', value: agent },
+  ];
+}
+
+export const linkerdInjector = (t: Test): Promise<{ calls: () => number }> => testInjector(t, 'linkerd', linkerdPatch);
+export const vaultInjector = (t: Test): Promise<{ calls: () => number }> => testInjector(t, 'vault', vaultPatch);
+
+/** A mutating webhook named after hahaha's (so it runs after it), for pods labelled INJECT_LABEL=kind, reinvocationPolicy Never as both injectors' charts leave it. */
+async function testInjector(t: Test, kind: string, patchOf: (r: Review) => Patch): Promise<{ calls: () => number }> {
   let calls = 0;
   const server = createServer({ cert: readFileSync(join(P.webhookCerts, 'tls.crt')), key: readFileSync(join(P.webhookCerts, 'tls.key')) }, (req, res) => {
     let body = '';
@@ -40,24 +86,7 @@ export async function linkerdInjector(t: Test): Promise<{ calls: () => number }>
     req.on('end', () => {
       calls++;
       const review = JSON.parse(body) as Review;
-      const { spec, metadata } = review.request.object;
-      const annotations = metadata?.annotations ?? {};
-      const proxy = {
-        name: 'linkerd-proxy',
-        image: 'cr.l5d.io/linkerd/proxy:edge-25.11.1',
-        ports: [{ name: 'linkerd-admin', containerPort: 4191 }],
-        env: [{ name: 'LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED', value: String(annotations['config.linkerd.io/proxy-admin-shutdown'] === 'enabled') }],
-      };
-      const injected = [...spec.containers, ...(spec.initContainers ?? [])].some((c) => c.name === 'linkerd-proxy');
-      const patch = injected
-        ? []
-        : [
-            ...(spec.initContainers ? [] : [{ op: 'add', path: '/spec/initContainers', value: [] }]),
-            { op: 'add', path: '/spec/initContainers/-', value: { name: 'linkerd-init', image: 'cr.l5d.io/linkerd/proxy-init:v2.4.1', args: ['--incoming-proxy-port', '4143'] } },
-            wantsNative(annotations)
-              ? { op: 'add', path: '/spec/initContainers/-', value: { ...proxy, restartPolicy: 'Always' } }
-              : { op: 'add', path: '/spec/containers/-', value: proxy },
-          ];
+      const patch = patchOf(review);
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({
         apiVersion: 'admission.k8s.io/v1',
@@ -69,7 +98,7 @@ export async function linkerdInjector(t: Test): Promise<{ calls: () => number }>
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   const api = kc().makeApiClient(AdmissionregistrationV1Api);
-  const name = `zz-e2e-linkerd-injector-${port}`;
+  const name = `zz-e2e-${kind}-injector-${port}`;
   await api.createMutatingWebhookConfiguration({
     body: {
       metadata: { name },
@@ -82,7 +111,7 @@ export async function linkerdInjector(t: Test): Promise<{ calls: () => number }>
         timeoutSeconds: 5,
         clientConfig: { url: `https://127.0.0.1:${port}/inject`, caBundle: readFileSync(join(P.webhookCerts, 'ca.crt')).toString('base64') },
         rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }],
-        objectSelector: { matchLabels: { [INJECT_LABEL]: 'linkerd' } },
+        objectSelector: { matchLabels: { [INJECT_LABEL]: kind } },
       }],
     },
   });

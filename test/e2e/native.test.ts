@@ -11,7 +11,7 @@ import { type V1Container, type V1Pod } from '@kubernetes/client-node';
 import {
   NAISJOB_SIDECARS, cluster, containerOf, core, createJob, metricValue, naisjob, namespace, onlyPod, podEvents, ports, records, scrape, suffix, waitFor, waitJob,
 } from './cluster.ts';
-import { INJECT_LABEL, linkerdInjector } from './injector.ts';
+import { INJECT_LABEL, linkerdInjector, vaultInjector } from './injector.ts';
 
 const SIDECARS: V1Container[] = NAISJOB_SIDECARS.filter((c) => c.name === 'cloudsql-proxy' || c.name === 'vks-sidecar');
 const conversion = async (): Promise<string | undefined> => {
@@ -50,6 +50,19 @@ t.test('the test injector honours linkerd\'s native switch, which hahaha writes 
   t.same(names(pod.spec?.initContainers), ['cloudsql-proxy:Always', 'vks-sidecar:Always', 'linkerd-init', 'linkerd-proxy:Always'], 'hahaha moved its sidecars; linkerd then injected its proxy natively');
   t.same(names(pod.spec?.containers), ['meshed']);
   await waitJob(ns, 'meshed', 'complete', 30_000);
+  t.same(records(ns), [], 'no exec and no port-forward');
+});
+
+t.test('vault-k8s has no native mode: hahaha moves its vault-agent when the apiserver re-invokes it, and vault does not inject twice', async (t) => {
+  const ns = await namespace(t, 'native-vault');
+  const vault = await vaultInjector(t);
+  await createJob(naisjob({ name: 'secrets', namespace: ns, native: undefined, labels: { [INJECT_LABEL]: 'vault' }, mainRun: '2s:0', annotations: { 'vault.hashicorp.com/agent-enable-quit': 'true' } }));
+  const pod = await onlyPod(ns, 'secrets');
+  t.same(names(pod.spec?.initContainers), ['vault-agent-init', 'vault-agent:Always'], 'moved after vault-agent-init, so it starts once the secrets are there');
+  t.same(names(pod.spec?.containers), ['secrets']);
+  t.equal(vault.calls(), 1, 'vault\'s webhook was called once (reinvocationPolicy Never)');
+  t.notOk(pod.metadata?.annotations?.['shutdown.hahaha.nais.io/vault-agent'], 'no shutdown annotation: the kubelet stops it');
+  await waitJob(ns, 'secrets', 'complete', 30_000);
   t.same(records(ns), [], 'no exec and no port-forward');
 });
 
