@@ -141,6 +141,22 @@ t.test('a native sidecar the kubelet does not stop (kubernetes#125880) is report
   t.ok((metricValue(await scrape(ports().metrics), 'hahaha_native_sidecars_not_stopped_total') ?? 0) >= 1, 'counted');
 });
 
+t.test('a native sidecar that never starts keeps the main container from starting: reported once, with its reason, and nothing sent', async (t) => {
+  const ns = await namespace(t, 'native-stuck');
+  await createJob(naisjob({ name: 'blocked', namespace: ns, sidecars: SIDECARS, native: undefined, annotations: { 'sim.hahaha.nais.io/waiting': 'cloudsql-proxy=ImagePullBackOff' } }));
+  const pod = await onlyPod(ns, 'blocked');
+  const name = pod.metadata!.name!;
+  const report = await waitFor('NativeSidecarNotStarted', async () => (await podEvents(ns, name, 'NativeSidecarNotStarted'))[0], 30_000);
+  t.equal(report.note, 'Native sidecar cloudsql-proxy has not started (ImagePullBackOff), so the main containers cannot start');
+  t.equal(report.regarding?.fieldPath, 'spec.initContainers{cloudsql-proxy}');
+  await new Promise((r) => setTimeout(r, 3000));
+  t.equal((await podEvents(ns, name, 'NativeSidecarNotStarted')).length, 1, 'once, however often the pod is looked at');
+  t.equal((await podEvents(ns, name, 'NativeSidecarNotStarted'))[0]?.series?.count ?? 1, 1);
+  t.same(records(ns), [], 'nothing was sent');
+  const now = await core().readNamespacedPod({ name, namespace: ns });
+  t.ok(now.status?.containerStatuses?.every((c) => !c.state?.running && !c.state?.terminated), 'the main container has not started');
+});
+
 t.test('the conversion gauge and log say which way hahaha decides, and why', async (t) => {
   const metrics = await scrape(ports().metrics);
   t.equal(metricValue(metrics, 'hahaha_native_conversion'), 1);
