@@ -16,7 +16,7 @@ import {
   shutdownKey,
 } from './annotations.ts';
 import { type Catalog, type CatalogEntry, catalogAction, matchCatalog, unmetPrerequisites } from './catalog.ts';
-import { type Conversion, type NativeDecision, NOT_CONVERTING, convertPod, injectorSwitches } from './native.ts';
+import { type Conversion, type NativeDecision, convertPod, injectorSwitches } from './native.ts';
 import type { ContainerView, PodView } from './pod.ts';
 import { type ExecPolicy, describeRefusal, refusedStep } from './policy.ts';
 import { type Selector, matches } from './selector.ts';
@@ -80,10 +80,11 @@ export function isManaged(pod: PodView, selector: Selector): { managed: boolean;
 }
 
 /**
- * Analyse a pod. `cluster` says whether the cluster converts pods to native sidecars now (the
- * mutating webhook and `explain` pass it; it only changes `conversion` and `additions`).
+ * Analyse a pod. `cluster` says whether the cluster converts pods to native sidecars now: the
+ * mutating webhook and `explain` pass it, and get `conversion` (and its effect on `additions`);
+ * without it (the validating webhook, the controller) no conversion is worked out at all.
  */
-export function analyze(pod: PodView, config: Config, cluster: NativeDecision = NOT_CONVERTING): Analysis {
+export function analyze(pod: PodView, config: Config, cluster?: NativeDecision): Analysis {
   const { managed, reason } = isManaged(pod, config.selector);
   const problems: Problem[] = pod.problems.map((detail) => ({ key: 'pod', detail }));
   const warnings: string[] = [];
@@ -156,7 +157,7 @@ export function analyze(pod: PodView, config: Config, cluster: NativeDecision = 
   const nativePlans = podLevelOk ? nativeContainers.map((c) => sidecarPlan(c, ctx, false)) : [];
 
   let conversion: Conversion | undefined;
-  if (podLevelOk) {
+  if (podLevelOk && cluster) {
     conversion = convertPod(pod, sidecars, cluster);
     if (conversion.convert) {
       // A sidecar that becomes native needs no shutdown annotation: the kubelet stops it, and its
