@@ -156,11 +156,37 @@ t.test('metrics on their own plain-HTTP port', async (t) => {
   t.match(text, 'nodejs_heap_size_used_bytes');
 });
 
+/** A POST whose headers and first half of the body are sent at once, and the rest only when `rest` resolves. */
+function halfSent(port: number, ca: string, body: unknown, rest: Promise<void>): { headersIn: Promise<void>; reply: Promise<number> } {
+  const data = JSON.stringify(body);
+  let headersIn!: () => void;
+  const sent = new Promise<void>((r) => (headersIn = r));
+  const reply = new Promise<number>((resolve, reject) => {
+    const req = httpsRequest(
+      { host: '127.0.0.1', port, path: '/mutate', ca, agent: false, servername: 'localhost', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.on('socket', (socket) => socket.once('secureConnect', () => setTimeout(headersIn, 50)));
+    req.write(data.slice(0, data.length >> 1));
+    void rest.then(() => req.end(data.slice(data.length >> 1)));
+  });
+  return { headersIn: sent, reply };
+}
+
 t.test('stop() lets an in-flight request finish and then closes the port', async (t) => {
   const { bundle, server } = await setup(t);
-  const inflight = call(server.port, bundle.ca.cert, '/mutate', review(pod('naisjob')));
-  await sleep(5);
-  await server.stop();
-  t.equal((await inflight).status, 200);
+  // In flight for sure: the server has the request's headers, and its body is still coming while stop() begins.
+  let finish!: () => void;
+  const inflight = halfSent(server.port, bundle.ca.cert, review(pod('naisjob')), new Promise<void>((r) => (finish = r)));
+  await inflight.headersIn;
+  const stopped = server.stop();
+  await sleep(20);
+  finish();
+  await stopped;
+  t.equal(await inflight.reply, 200);
   await t.rejects(call(server.port, bundle.ca.cert, '/healthz'), /ECONNREFUSED/);
 });
