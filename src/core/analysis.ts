@@ -132,6 +132,7 @@ export function analyze(pod: PodView, config: Config, cluster?: NativeDecision):
   const natives = new Set(nativeSidecars);
   // Built once: a pod with many bad annotations and many containers stays linear.
   let containerList: string | undefined;
+  let mainList: string | undefined;
   for (const key of Object.keys(pod.annotations)) {
     const name = shutdownContainer(key);
     if (name === undefined) continue;
@@ -142,7 +143,8 @@ export function analyze(pod: PodView, config: Config, cluster?: NativeDecision):
       containerList ??= list([...containers].slice(0, 20)) + (containers.size > 20 ? `, and ${containers.size - 20} more` : '');
       problems.push({ key, detail: `${JSON.stringify(name)} is not a container in this pod (containers: ${containerList})` });
     } else if (mainSet.has(name)) {
-      problems.push({ key, detail: `${JSON.stringify(name)} is a main container, not a sidecar (main: ${list(mains)})` });
+      mainList ??= list(mains.slice(0, 20)) + (mains.length > 20 ? `, and ${mains.length - 20} more` : '');
+      problems.push({ key, detail: `${JSON.stringify(name)} is a main container, not a sidecar (main: ${mainList})` });
     }
   }
 
