@@ -54,6 +54,9 @@ t.test('usage mistakes get one clear line and exit status 2', async (t) => {
     [['explain', '-f', '/nonexistent.yaml'], {}, /cannot read \/nonexistent\.yaml: ENOENT/],
     [['explain'], {}, /explain needs -f FILE/],
     [['certs', '--out', '/tmp/x'], {}, /certs needs at least one --host/],
+    [['serve', '--no-controller', '--native-sidecars', 'maybe', '--cert-file', 'x', '--key-file', 'y'], {}, /--native-sidecars: expected one of auto, on, off, got "maybe"/],
+    [['serve', '--no-controller', '--cert-file', 'x', '--key-file', 'y'], { HAHAHA_NATIVE_MIN_VERSION: '1.28' }, /--native-min-version: native sidecars are on by default only from 1\.29; got 1\.28 \(allowed: 1\.29 and later\)/],
+    [['serve', '--no-controller', '--native-min-version', 'latest', '--cert-file', 'x', '--key-file', 'y'], {}, /--native-min-version: expected a Kubernetes version MAJOR\.MINOR such as 1\.33, got "latest"/],
   ];
   for (const [args, env, message] of cases) {
     const r = await hahaha(args, { env });

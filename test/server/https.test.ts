@@ -42,13 +42,13 @@ function call(port: number, ca: string, path: string, body?: unknown, tls: { max
   });
 }
 
-async function setup(t: Test) {
+async function setup(t: Test, more: Partial<Parameters<typeof serve>[0]> = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'hahaha-https-'));
   const bundle = await createBundle(['127.0.0.1', 'localhost']);
   const paths = await writeBundle(dir, bundle);
   const server = await serve({
     config: config(), port: 0, metricsPort: 0, address: '127.0.0.1',
-    certFile: paths.cert, keyFile: paths.key, logLevel: 'error', certPollMs: 100,
+    certFile: paths.cert, keyFile: paths.key, logLevel: 'error', certPollMs: 100, ...more,
   });
   t.teardown(async () => {
     await server.stop();
@@ -142,18 +142,31 @@ t.test('a rotated certificate is served to new connections, with no failed reque
   t.ok(seen.has(first) && seen.has(now), 'requests were answered with both certificates');
 });
 
-t.test('metrics on their own plain-HTTP port', async (t) => {
-  const { bundle, server } = await setup(t);
-  await call(server.port, bundle.ca.cert, '/validate', review(pod('bad-annotations')));
-  const text = await new Promise<string>((resolve, reject) => {
-    httpRequest({ host: '127.0.0.1', port: server.metricsPort, path: '/metrics' }, (res) => {
+const scrape = (port: number): Promise<string> =>
+  new Promise<string>((resolve, reject) => {
+    httpRequest({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
       let s = '';
       res.on('data', (c: Buffer) => (s += c.toString()));
       res.on('end', () => resolve(s));
     }).on('error', reject).end();
   });
+
+t.test('metrics on their own plain-HTTP port', async (t) => {
+  const { bundle, server } = await setup(t);
+  await call(server.port, bundle.ca.cert, '/validate', review(pod('bad-annotations')));
+  const text = await scrape(server.metricsPort);
   t.match(text, 'hahaha_admission_requests_total{webhook="validate",operation="CREATE",result="denied"} 1');
   t.match(text, 'nodejs_heap_size_used_bytes');
+});
+
+t.test('--native-sidecars on: /mutate moves the sidecars, and the gauge says so; off: it does not', async (t) => {
+  for (const mode of ['on', 'off'] as const) {
+    const { bundle, server } = await setup(t, { native: { mode, min: { major: 1, minor: 33 } } });
+    const reply = await call(server.port, bundle.ca.cert, '/mutate', review(pod('naisjob')));
+    const patch = JSON.parse(Buffer.from((JSON.parse(reply.body) as { response: { patch: string } }).response.patch, 'base64').toString()) as fastJsonPatch.Operation[];
+    t.equal(patch.some((o) => o.op === 'remove' && o.path.startsWith('/spec/containers/')), mode === 'on', `${mode}: sidecars moved or not`);
+    t.match(await scrape(server.metricsPort), `hahaha_native_conversion{reason="mode-${mode}"} ${mode === 'on' ? 1 : 0}`);
+  }
 });
 
 /** A POST whose headers and first half of the body are sent at once, and the rest only when `rest` resolves. */
