@@ -2,9 +2,9 @@
 // Each command imports what it needs when it runs, so `--help` and `explain` do not load fastify,
 // prom-client or the X.509 library.
 
-import { readFile } from 'node:fs/promises';
 import { DEFAULT_SELECTOR, loadConfig } from '../config.ts';
 import { convertCommand } from './convert.ts';
+import { readInput } from './input.ts';
 import { type FlagTable, type FlagValues, UsageError } from './flags.ts';
 import type { LivePod } from './live.ts';
 import type { NativeMode } from '../core/native.ts';
@@ -135,13 +135,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         live = await readLivePod(podName, v.namespace as string | undefined, v.kubeconfig as string | undefined);
         target = { pod: live.pod, from: 'live pod' };
       } else {
-        const name = file === '-' ? 'standard input' : (file as string);
-        let text: string;
-        try {
-          text = file === '-' ? await readStdin() : await readFile(file as string, 'utf8');
-        } catch (e) {
-          throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-        }
+        const { name, text } = await readInput(file as string);
         const [{ parse: parseYaml }, { podOfManifest }] = await Promise.all([import('yaml'), import('../core/pod.ts')]);
         let doc: unknown;
         try {
@@ -181,8 +175,4 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   },
 };
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+

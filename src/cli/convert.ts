@@ -2,10 +2,10 @@
 // make them. Reads each -f FILE (or standard input), writes the manifests to standard output and a
 // note per sidecar to standard error; never writes a file, and prints nothing if any input is bad.
 
-import { readFile } from 'node:fs/promises';
 import { DEFAULT_SELECTOR, loadConfig } from '../config.ts';
 import type { Command } from './commands.ts';
 import { UsageError } from './flags.ts';
+import { readInput } from './input.ts';
 
 export const convertCommand: Command = {
   usage: 'hahaha convert -f FILE|- [-f FILE ...] [flags] > converted.yaml',
@@ -31,13 +31,7 @@ export const convertCommand: Command = {
     const notes: string[] = [];
     const errors: string[] = [];
     for (const file of files) {
-      const name = file === '-' ? 'standard input' : file;
-      let text: string;
-      try {
-        text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
-      } catch (e) {
-        throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
+      const { name, text } = await readInput(file);
       const r = convertManifests(text, name, config.value);
       outputs.push(r.output);
       notes.push(...r.notes);
@@ -64,8 +58,3 @@ function joinStreams(outputs: readonly string[]): string {
   return out;
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}

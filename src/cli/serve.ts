@@ -68,12 +68,13 @@ export async function serve(o: ServeOptions): Promise<Running> {
   let controller: RunningController | undefined;
   let certs: SelfManagedCerts | undefined;
   let elector: LeaderElector | undefined;
-  let nativeNow: NativeDecision = NOT_CONVERTING;
+  /** The cluster's current answer; undefined until the first decision (then nothing is converted). */
+  let nativeNow: NativeDecision | undefined;
   let nodes: NodeVersions | undefined;
   const app = webhookServer({
     config: o.config,
     metrics,
-    native: () => nativeNow,
+    native: () => nativeNow ?? NOT_CONVERTING,
     tls: { cert: pair.cert, key: pair.key },
     logger: { level: o.logLevel, base: { component: 'hahaha' } },
     readiness: () => certs?.readiness() ?? controller?.readiness(),
@@ -84,14 +85,13 @@ export async function serve(o: ServeOptions): Promise<Running> {
   const native = o.native ?? { mode: 'off' as const, min: { major: 1, minor: 33 } };
   const decideNative = (): void => {
     const next = clusterDecision(native.mode, native.min, nodes?.apiserver, nodes?.versions);
-    if (next.code === nativeNow.code && next.reason === nativeNow.reason) return;
-    const changed = next.convert !== nativeNow.convert || next.code !== nativeNow.code;
+    if (next.code === nativeNow?.code && next.reason === nativeNow.reason) return;
+    const changed = next.code !== nativeNow?.code;
     nativeNow = next;
     metrics.nativeConversion.reset();
     metrics.nativeConversion.set({ reason: next.code }, next.convert ? 1 : 0);
     if (changed) log.info({ convert: next.convert, reason: next.reason, mode: native.mode }, next.convert ? 'native sidecars: converting new pods' : 'native sidecars: not converting new pods');
   };
-  nativeNow = { ...NOT_CONVERTING, code: '' };
   if (native.mode !== 'auto') decideNative();
 
   if (o.kube && (o.controller || o.selfManaged || native.mode === 'auto')) {

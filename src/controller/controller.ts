@@ -58,6 +58,8 @@ interface InstanceState {
 }
 
 const podRef = (p: PodView): PodRef => ({ name: p.name, namespace: p.namespace, uid: p.uid });
+/** The container an event is about, native sidecars (init containers) included. */
+const about = (x: { container: string; native?: boolean }): Pick<EventSpec, 'container' | 'initContainer'> => ({ container: x.container, ...(x.native ? { initContainer: true } : {}) });
 /** Resolves after ms, or at once when the signal aborts (no listener is left behind). */
 const sleep = (ms: number, signal: AbortSignal): Promise<void> => delay(ms, undefined, { signal }).catch(() => undefined);
 
@@ -214,22 +216,22 @@ export class Controller {
     }
     for (const r of plan.unreachable) {
       void this.o.events
-        .record({ pod: ref, container: r.container, ...(r.native ? { initContainer: true } : {}), type: 'Warning', reason: 'SidecarNotStarted', action: 'Report', key: r.instance, note: `Cannot shut down container ${r.container}: it ${r.detail}` })
+        .record({ pod: ref, ...about(r), type: 'Warning', reason: 'SidecarNotStarted', action: 'Report', key: r.instance, note: `Cannot shut down container ${r.container}: it ${r.detail}` })
         .then((x) => x === 'created' && this.o.metrics.unsupportedSidecars.inc({ namespace: pod.namespace, container: r.container, reason: 'not-started' }));
     }
     for (const r of plan.noAction) {
       void this.o.events
-        .record({ pod: ref, container: r.container, ...(r.native ? { initContainer: true } : {}), type: 'Warning', reason: 'NoShutdownAction', action: 'Report', key: r.instance, note: `No way to shut down container ${r.container}: ${r.detail}` })
+        .record({ pod: ref, ...about(r), type: 'Warning', reason: 'NoShutdownAction', action: 'Report', key: r.instance, note: `No way to shut down container ${r.container}: ${r.detail}` })
         .then((x) => x === 'created' && this.o.metrics.unsupportedSidecars.inc({ namespace: pod.namespace, container: r.container, reason: 'no-action' }));
     }
     for (const r of plan.nativeNotStarted) {
       void this.o.events
-        .record({ pod: ref, container: r.container, initContainer: true, type: 'Warning', reason: 'NativeSidecarNotStarted', action: 'Report', key: r.instance, note: `Native sidecar ${r.container} has not started (${r.detail}), so the main containers cannot start` })
+        .record({ pod: ref, ...about(r), type: 'Warning', reason: 'NativeSidecarNotStarted', action: 'Report', key: r.instance, note: `Native sidecar ${r.container} has not started (${r.detail}), so the main containers cannot start` })
         .then((x) => x === 'created' && this.o.metrics.nativeNotStarted.inc({ namespace: pod.namespace, container: r.container }));
     }
     for (const r of plan.nativeOverdue) {
       void this.o.events
-        .record({ pod: ref, container: r.container, initContainer: true, type: 'Warning', reason: 'NativeSidecarNotStopped', action: 'Report', key: r.instance, note: `The kubelet has not stopped native sidecar ${r.container}: ${r.detail}; its shutdown action is the fallback` })
+        .record({ pod: ref, ...about(r), type: 'Warning', reason: 'NativeSidecarNotStopped', action: 'Report', key: r.instance, note: `The kubelet has not stopped native sidecar ${r.container}: ${r.detail}; its shutdown action is the fallback` })
         .then((x) => x === 'created' && this.o.metrics.nativeNotStopped.inc({ namespace: pod.namespace, container: r.container }));
     }
     for (const r of plan.exitedNonZero) {
@@ -259,7 +261,7 @@ export class Controller {
       s.done = true;
       this.acted.set(key, pod.uid);
       this.event({
-        pod: podRef(pod), container: target.container, ...(target.native ? { initContainer: true } : {}), type: 'Normal', reason: 'WouldShutDown', action: 'Shutdown', key: target.instance,
+        pod: podRef(pod), ...about(target), type: 'Normal', reason: 'WouldShutDown', action: 'Shutdown', key: target.instance,
         note: `Dry run: would shut down container ${target.container} (${target.action.map(formatStep).join(' || ')})${target.note ? `; ${target.note}` : ''}`,
       });
       return;
@@ -300,7 +302,7 @@ export class Controller {
       }
       const text = formatStep(step);
       const claim = await this.o.events.record({
-        pod: ref, container: target.container, ...(target.native ? { initContainer: true } : {}), type: 'Normal', reason: 'Killing', action: 'Shutdown', key: `${target.instance}/${i}`,
+        pod: ref, ...about(target), type: 'Normal', reason: 'Killing', action: 'Shutdown', key: `${target.instance}/${i}`,
         note: `Shut down container ${target.container} (${text})${target.note ? `; ${target.note}` : ''}`,
         recurring: s.attempt > 0,
       });
@@ -331,7 +333,7 @@ export class Controller {
       if (!result.ok) {
         this.o.metrics.sidecarShutdowns.inc({ ...labels, step: step.kind, result: 'failed' });
         this.o.log.warn({ pod: key, container: target.container, step: text, detail: result.detail }, 'shutdown step failed');
-        this.event({ pod: ref, container: target.container, ...(target.native ? { initContainer: true } : {}), type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${i}`, recurring: true, note: `${text} failed: ${result.detail}` });
+        this.event({ pod: ref, ...about(target), type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${i}`, recurring: true, note: `${text} failed: ${result.detail}` });
         continue;
       }
       if (await this.waitTerminated(key, pod.uid, target, signal)) {
@@ -343,7 +345,7 @@ export class Controller {
       if (signal.aborted) return;
       this.o.metrics.sidecarShutdowns.inc({ ...labels, step: step.kind, result: 'still-running' });
       this.event({
-        pod: ref, container: target.container, ...(target.native ? { initContainer: true } : {}), type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${i}`, recurring: true,
+        pod: ref, ...about(target), type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${i}`, recurring: true,
         note: `${text} answered (${result.detail}) but container ${target.container} was still running ${this.o.graceMs / 1000}s later`,
       });
     }
@@ -353,7 +355,7 @@ export class Controller {
       s.abandoned = true;
       this.o.log.error({ pod: key, container: target.container, attempts: s.attempt }, 'gave up shutting down the sidecar');
       this.event({
-        pod: ref, container: target.container, ...(target.native ? { initContainer: true } : {}), type: 'Warning', reason: 'ShutdownAbandoned', action: 'Shutdown', key: target.instance,
+        pod: ref, ...about(target), type: 'Warning', reason: 'ShutdownAbandoned', action: 'Shutdown', key: target.instance,
         note: `Gave up shutting down container ${target.container} after ${s.attempt} rounds of ${target.action.map(formatStep).join(' || ')}; the pod keeps running until someone stops it`,
       });
       return;

@@ -15,7 +15,6 @@ import { isObj } from './json.ts';
 import type { PodView } from './pod.ts';
 
 export type NativeMode = 'auto' | 'on' | 'off';
-export const NATIVE_MODES: readonly NativeMode[] = ['auto', 'on', 'off'];
 
 /** The cluster-wide answer: convert new pods now or not, and why (for logs, the gauge, explain). */
 export interface NativeDecision {

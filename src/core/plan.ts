@@ -140,7 +140,7 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
   if (!mainsStarted) {
     for (const n of a.natives) {
       const why = notStarted(initStatus.get(n.name));
-      if (why) nativeNotStarted.push({ container: n.name, instance: `${pod.uid}/${n.name}/not-started`, detail: why });
+      if (why) nativeNotStarted.push({ container: n.name, instance: `${pod.uid}/${n.name}/not-started`, native: true, detail: why });
     }
   }
   for (const m of a.mains) {
@@ -156,14 +156,11 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
   const unreachable: Report[] = [];
   const noAction: Report[] = [];
   const exitedNonZero: ExitReport[] = [];
-  const act = (sidecar: SidecarPlan, s: ContainerStateView | undefined, native: boolean): void => {
-    const restartCount = s?.restartCount ?? 0;
-    // A native sidecar gets one fallback per pod: a kubelet that restarts it after hahaha stopped it is not fought.
-    const instance = native ? `${pod.uid}/${sidecar.name}/native` : instanceOf(pod, sidecar.name, restartCount);
+  const act = (sidecar: SidecarPlan, s: ContainerStateView, instance: string, native: boolean): void => {
     const report = { container: sidecar.name, instance, ...(native ? { native: true } : {}) };
     const t = target(pod, config, sidecar, problems, native);
     if ('detail' in t) noAction.push({ ...report, detail: t.detail });
-    else if (t.target) targets.push({ ...t.target, ...report, restartCount });
+    else if (t.target) targets.push({ ...t.target, ...report, restartCount: s.restartCount });
   };
   let stillUp = 0;
   for (const sidecar of a.sidecars) {
@@ -179,7 +176,7 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
       unreachable.push({ container: sidecar.name, instance, detail: `never started: ${s?.reason ?? s?.state ?? 'no status yet'}` });
       continue;
     }
-    act(sidecar, s, false);
+    act(sidecar, s, instance, false);
   }
 
   // Native sidecars: the kubelet stops them once every regular container has finished. Their exit
@@ -201,10 +198,11 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
         recheckAfterMs = Math.max(1, deadline - now);
         continue;
       }
+      // One fallback per pod and container: a kubelet that restarts it after hahaha stopped it is not fought.
       const instance = `${pod.uid}/${n.name}/native`;
       const late = Math.round((now - lastRegular) / 1000);
       nativeOverdue.push({ container: n.name, instance, native: true, detail: `still ${s.state} ${late}s after the last regular container finished (terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds})` });
-      if (s.state === 'running') act(n, s, true);
+      if (s.state === 'running') act(n, s, instance, true);
       else unreachable.push({ container: n.name, instance, native: true, detail: `never started: ${s.reason ?? s.state}` });
     }
   }
