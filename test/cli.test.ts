@@ -57,6 +57,11 @@ t.test('usage mistakes get one clear line and exit status 2', async (t) => {
     [['serve', '--no-controller', '--native-sidecars', 'maybe', '--cert-file', 'x', '--key-file', 'y'], {}, /--native-sidecars: expected one of auto, on, off, got "maybe"/],
     [['serve', '--no-controller', '--cert-file', 'x', '--key-file', 'y'], { HAHAHA_NATIVE_MIN_VERSION: '1.28' }, /--native-min-version: native sidecars are on by default only from 1\.29; got 1\.28 \(allowed: 1\.29 and later\)/],
     [['serve', '--no-controller', '--native-min-version', 'latest', '--cert-file', 'x', '--key-file', 'y'], {}, /--native-min-version: expected a Kubernetes version MAJOR\.MINOR such as 1\.33, got "latest"/],
+    // Zero values: refused at startup with the flag and the allowed range (0 hung or did nothing).
+    [['serve', '--cert-file', 'x', '--key-file', 'y', '--concurrency', '0'], {}, /--concurrency: must be from 1 to 1000, got 0/],
+    [['serve', '--cert-file', 'x', '--key-file', 'y', '--max-attempts', '0'], {}, /--max-attempts: must be from 1 to 100, got 0/],
+    [['serve', '--cert-file', 'x', '--key-file', 'y', '--step-timeout', '0s'], {}, /--step-timeout: must be from 100ms to 10m, got "0s"/],
+    [['serve', '--cert-file', 'x', '--key-file', 'y'], { HAHAHA_SHUTDOWN_GRACE: '0' }, /HAHAHA_SHUTDOWN_GRACE \(for --shutdown-grace\): must be from 1s to 1h, got "0"/],
   ];
   for (const [args, env, message] of cases) {
     const r = await hahaha(args, { env });

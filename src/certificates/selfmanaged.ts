@@ -9,7 +9,7 @@ import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig, type V1Secret }
 import type { FastifyBaseLogger } from 'fastify';
 import { createCA, issueServing } from '../../webhook-certs/certs.ts';
 import { type CertPolicy, KEYS, type StoredCerts, caBundle, decideCerts, isCertificate, nextCheckMs } from './rotation.ts';
-import { statusOf } from '../controller/api-errors.ts';
+import { statusOf } from '../controller/api.ts';
 
 export interface SelfManagedOptions {
   readonly namespace: string;

@@ -20,6 +20,7 @@ export function standing(plan: Plan, events: readonly LiveEvent[] = []): Standin
   const abandoned = events.filter((e) => e.reason === 'ShutdownAbandoned').map((e) => `${e.container ?? 'a sidecar'}: ${e.note}`);
   const details = [
     ...plan.unreachable.map((r) => `${r.container}: ${r.detail}`),
+    ...plan.crashLooping.map((r) => `${r.container}: ${r.detail}`),
     ...plan.noAction.map((r) => `${r.container}: ${r.detail}`),
     ...plan.exitedNonZero.map((r) => `${r.container}: ${r.detail}`),
     ...plan.nativeNotStarted.map((r) => `${r.container}: native sidecar not started: ${r.detail}`),

@@ -15,6 +15,8 @@ export interface FlagSpec {
   readonly choices?: readonly string[];
   /** Does not read an environment variable (e.g. -f FILE). */
   readonly noEnv?: boolean;
+  /** The allowed range of a number (or of a duration, in ms), both ends included. */
+  readonly range?: readonly [number, number];
 }
 
 export type FlagTable = Readonly<Record<string, FlagSpec>>;
@@ -64,6 +66,9 @@ function check(spec: FlagSpec, raw: unknown, source: string): FlagValues[string]
   if (spec.type === 'duration') {
     const ms = parseDuration(raw as string);
     if (ms === undefined) throw new UsageError(`${source}: expected a duration such as 30s, 2m or 500ms, got ${JSON.stringify(raw)}`);
+    if (spec.range && !(ms >= spec.range[0] && ms <= spec.range[1])) {
+      throw new UsageError(`${source}: must be from ${formatDuration(spec.range[0])} to ${formatDuration(spec.range[1])}, got ${JSON.stringify(raw)}`);
+    }
     return ms;
   }
   if (spec.type === 'port' || spec.type === 'number') {
@@ -71,6 +76,7 @@ function check(spec: FlagSpec, raw: unknown, source: string): FlagValues[string]
     const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
     if (spec.type === 'port' && !(n >= 0 && n <= 65535)) throw new UsageError(`${source}: expected a port number 0..65535, got ${JSON.stringify(text)}`);
     if (!(n >= 0)) throw new UsageError(`${source}: expected a whole number, got ${JSON.stringify(text)}`);
+    if (spec.range && !(n >= spec.range[0] && n <= spec.range[1])) throw new UsageError(`${source}: must be from ${spec.range[0]} to ${spec.range[1]}, got ${text}`);
     return n;
   }
   if (spec.choices && !spec.choices.includes(raw as string)) {
@@ -87,6 +93,12 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(m[1]) * unit);
 }
 
+/** 500ms, 30s, 10m, 2h: the largest unit that divides the value. */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
 export function helpText(usage: string, summary: string, table: FlagTable): string {
   const rows = Object.entries(table).map(([name, spec]) => {
     const meta = spec.type === 'boolean' ? '' : ` ${spec.metavar ?? { port: 'PORT', number: 'N', duration: 'DURATION', string: 'VALUE' }[spec.type]}`;
@@ -94,6 +106,7 @@ export function helpText(usage: string, summary: string, table: FlagTable): stri
     const extra = [
       spec.multiple ? 'repeatable' : '',
       spec.default !== undefined && spec.default !== false ? `default ${JSON.stringify(spec.default)}` : '',
+      spec.range ? `${spec.type === 'duration' ? formatDuration(spec.range[0]) : spec.range[0]} to ${spec.type === 'duration' ? formatDuration(spec.range[1]) : spec.range[1]}` : '',
       spec.noEnv ? '' : `env ${envName(name)}`,
     ].filter(Boolean);
     return `  ${left.padEnd(30)} ${spec.help}${extra.length ? ` (${extra.join('; ')})` : ''}`;

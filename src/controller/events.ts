@@ -1,13 +1,19 @@
-// Kubernetes Events (events.k8s.io/v1) on the pod, from reporting controller "hahaha". Each event
-// has a name derived from what it is about (pod UID, container instance, reason), so an outcome
-// is reported once per container instance however often the pod is reconciled, by whichever
-// replica, before or after a restart: a second create answers 409 and is not repeated. Events
-// that may recur (a failed step retried) update the first one's series count instead.
+// Kubernetes Events (events.k8s.io/v1) on the pod, from reporting controller "hahaha": what hahaha
+// reports, and the cursor of each shutdown (see core/reconcile.ts). Each event has a name derived
+// from what it is about (pod UID, reason, container instance and step), so an outcome is reported
+// once per container instance however often the pod is reconciled, by whichever replica, before or
+// after a restart: a second create answers 409 and is not repeated. Events that recur (a step
+// claimed or failed again in a later round) carry the round in their series count.
+// The EventLog is a watch of hahaha's own events (by label) plus what this process wrote, so
+// reading the cursor costs no API call and a new leader reads what the last one wrote.
 
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { EventsV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { statusOf } from './api-errors.ts';
+import { type EventsV1Event, EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Occurrence } from '../core/reconcile.ts';
+import { REQUEST_TIMEOUT_MS, deadline, statusOf } from './api.ts';
+import type { Clock } from './clock.ts';
+import { Reflector, apiListWatch } from './reflector.ts';
 
 export const REPORTING_CONTROLLER = 'hahaha';
 
@@ -29,14 +35,24 @@ export interface EventSpec {
   readonly note: string;
   /** What makes this outcome distinct (with the reason): usually the container instance. */
   readonly key: string;
-  /** When the same outcome happens again: count it on the existing event (true) or stay silent. */
-  readonly recurring?: boolean;
 }
 
-export type Recorded = 'created' | 'exists' | 'counted' | 'failed';
+/** How a write went: created or counted; it already was (someone else wrote it first); or failed. */
+export type Written = 'written' | 'exists' | 'failed';
 
 export interface EventSink {
-  record(e: EventSpec): Promise<Recorded>;
+  /** Whether the log of hahaha's events is current (a new leader must not act on a stale one). */
+  readonly synced: boolean;
+  /** What is known of this event: how many times it happened, and when it last did. */
+  read(e: Pick<EventSpec, 'pod' | 'reason' | 'key'>): Occurrence | undefined;
+  /** Report once: create the event unless it exists. */
+  record(e: EventSpec): Promise<Written>;
+  /**
+   * The event happened for the `count`-th time (count >= 1). With `exclusive` (a claim), only if
+   * no one else has written that count: the create, or a patch conditional on the resourceVersion
+   * this process last saw, answers 409 otherwise, and the result is 'exists'.
+   */
+  occur(e: EventSpec, count: number, exclusive: boolean): Promise<Written>;
 }
 
 /** At most 1024 bytes of UTF-8, the apiserver's limit on a note (cut on a character boundary). */
@@ -58,75 +74,168 @@ export function eventName(e: Pick<EventSpec, 'pod' | 'reason' | 'key'>): string 
   return `${e.pod.name.slice(0, 200)}.hahaha.${hash}`;
 }
 
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'hahaha' } as const;
+
+interface Known extends Occurrence {
+  readonly resourceVersion?: string;
+}
+
+/** What the cursor keeps of an event: count, last time, resourceVersion. */
+export function occurrenceOf(e: EventsV1Event): Known {
+  const time = (v: unknown): number => (v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN);
+  const at = time(e.series?.lastObservedTime) || time(e.eventTime) || time(e.metadata?.creationTimestamp) || 0;
+  return { count: e.series?.count ?? 1, at, ...(e.metadata?.resourceVersion ? { resourceVersion: e.metadata.resourceVersion } : {}) };
+}
+
+export interface EventRecorderOptions {
+  readonly clock: Clock;
+  readonly instance?: string;
+  /** Watch hahaha's events in these namespaces; empty: all. */
+  readonly namespaces: readonly string[];
+  readonly onFailure: (e: unknown, spec: EventSpec) => void;
+  readonly onFreshness?: (synced: boolean, why: string) => void;
+  readonly requestTimeoutMs?: number;
+}
+
 export class EventRecorder implements EventSink {
   private readonly api: EventsV1Api;
+  private readonly o: EventRecorderOptions;
   private readonly instance: string;
-  private readonly onFailure: (e: unknown, spec: EventSpec) => void;
-  /** Names already created or seen to exist, so steady reconciles cost no API call. */
-  private readonly known = new Map<string, number>();
+  private readonly reflectors: Reflector<EventsV1Event>[];
+  /** What this process wrote: namespace/name -> occurrence, read with what the watch saw (the higher count wins). */
+  private readonly wrote = new Map<string, Known>();
 
-  constructor(kc: KubeConfig, onFailure: (e: unknown, spec: EventSpec) => void, instance = hostname()) {
+  constructor(kc: KubeConfig, o: EventRecorderOptions) {
     this.api = kc.makeApiClient(EventsV1Api);
-    this.instance = instance.slice(0, 128);
-    this.onFailure = onFailure;
+    this.o = o;
+    this.instance = (o.instance ?? hostname()).slice(0, 128);
+    const selector = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join(',');
+    const namespaces = o.namespaces.length ? o.namespaces : [''];
+    this.reflectors = namespaces.map(
+      (namespace) =>
+        new Reflector<EventsV1Event>({
+          client: apiListWatch(
+            kc,
+            namespace ? `/apis/events.k8s.io/v1/namespaces/${namespace}/events` : '/apis/events.k8s.io/v1/events',
+            (signal) =>
+              namespace
+                ? this.api.listNamespacedEvent({ namespace, labelSelector: selector }, deadline(this.timeout, signal))
+                : this.api.listEventForAllNamespaces({ labelSelector: selector }, deadline(this.timeout, signal)),
+            selector,
+          ),
+          clock: o.clock,
+          // Nothing of an event but what the cursor reads.
+          slim: (e) => ({ metadata: { name: e.metadata?.name, namespace: e.metadata?.namespace, resourceVersion: e.metadata?.resourceVersion }, series: e.series, eventTime: e.eventTime }),
+          onChange: (key, e) => {
+            // Expired (the apiserver's event TTL) or deleted: forget what was written too.
+            if (!e) this.wrote.delete(key);
+          },
+          ...(o.onFreshness ? { onFreshness: o.onFreshness } : {}),
+        }),
+    );
   }
 
-  async record(e: EventSpec): Promise<Recorded> {
+  private get timeout(): number {
+    return this.o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  }
+
+  start(): void {
+    for (const r of this.reflectors) r.start();
+  }
+
+  stop(): void {
+    for (const r of this.reflectors) r.stop();
+  }
+
+  get synced(): boolean {
+    return this.reflectors.every((r) => r.synced);
+  }
+
+  private known(namespace: string, name: string): Known | undefined {
+    const key = `${namespace}/${name}`;
+    let seen: Known | undefined;
+    for (const r of this.reflectors) {
+      const e = r.get(key);
+      if (e) seen = occurrenceOf(e);
+    }
+    const mine = this.wrote.get(key);
+    if (!seen) return mine;
+    if (!mine) return seen;
+    return mine.count > seen.count ? mine : seen;
+  }
+
+  read(e: Pick<EventSpec, 'pod' | 'reason' | 'key'>): Occurrence | undefined {
+    return this.known(e.pod.namespace, eventName(e));
+  }
+
+  async record(e: EventSpec): Promise<Written> {
+    if (this.read(e)) return 'exists';
+    return this.occur(e, 1, true);
+  }
+
+  async occur(e: EventSpec, count: number, exclusive: boolean): Promise<Written> {
     const name = eventName(e);
-    const count = this.known.get(name);
-    if (count !== undefined && !e.recurring) return 'exists';
-    const now = new Date();
+    const namespace = e.pod.namespace;
+    const known = this.known(namespace, name);
+    if (known && (known.count > count || (exclusive && known.count === count))) return 'exists';
+    if (known && !exclusive && known.count === count) return 'exists';
+    const now = new Date(this.o.clock.now());
     try {
-      if (count === undefined) {
-        try {
-          await this.api.createNamespacedEvent({
-            namespace: e.pod.namespace,
+      let written: EventsV1Event;
+      if (!known) {
+        written = await this.api.createNamespacedEvent({ namespace, body: this.event(e, name, now, count) }, deadline(this.timeout));
+      } else {
+        written = await this.api.patchNamespacedEvent(
+          {
+            name,
+            namespace,
             body: {
-              apiVersion: 'events.k8s.io/v1',
-              kind: 'Event',
-              metadata: { name, namespace: e.pod.namespace, labels: { 'app.kubernetes.io/managed-by': 'hahaha' } },
-              eventTime: microTime(now) as unknown as Date,
-              reportingController: REPORTING_CONTROLLER,
-              reportingInstance: this.instance,
-              action: e.action,
-              reason: e.reason,
+              // A claim is conditional on the version this process saw: a concurrent writer makes it 409.
+              ...(exclusive && known.resourceVersion ? { metadata: { resourceVersion: known.resourceVersion } } : {}),
+              series: { count, lastObservedTime: microTime(now) },
               note: noteOf(e.note),
-              type: e.type,
-              regarding: {
-                apiVersion: 'v1',
-                kind: 'Pod',
-                name: e.pod.name,
-                namespace: e.pod.namespace,
-                uid: e.pod.uid,
-                ...(e.container ? { fieldPath: `spec.${e.initContainer ? 'initContainers' : 'containers'}{${e.container}}` } : {}),
-              },
             },
-          });
-          this.remember(name, 1);
-          return 'created';
-        } catch (err) {
-          if (statusOf(err) !== 409) throw err;
-          this.remember(name, 1);
-          if (!e.recurring) return 'exists';
-        }
+          },
+          deadline(this.timeout, undefined, { 'Content-Type': 'application/merge-patch+json' }),
+        );
       }
-      const next = (this.known.get(name) ?? 1) + 1;
-      await this.api.patchNamespacedEvent(
-        { name, namespace: e.pod.namespace, body: { series: { count: next, lastObservedTime: microTime(now) }, note: noteOf(e.note) } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
-      this.remember(name, next);
-      return 'counted';
+      this.wrote.set(`${namespace}/${name}`, occurrenceOf(written));
+      return 'written';
     } catch (err) {
-      this.onFailure(err, e);
+      const status = statusOf(err);
+      if (status === 409) return 'exists';
+      if (status === 404 && known) {
+        // The event expired since: write it anew, with its count.
+        this.wrote.delete(`${namespace}/${name}`);
+        for (const r of this.reflectors) if (r.get(`${namespace}/${name}`)) return 'failed';
+        return this.occur(e, count, exclusive);
+      }
+      this.o.onFailure(err, e);
       return 'failed';
     }
   }
 
-  /** Bounded memory: forget the oldest names first (they are only a cache of what the API knows). */
-  private remember(name: string, count: number): void {
-    this.known.delete(name);
-    this.known.set(name, count);
-    if (this.known.size > 20_000) this.known.delete(this.known.keys().next().value as string);
+  private event(e: EventSpec, name: string, now: Date, count: number): EventsV1Event {
+    return {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name, namespace: e.pod.namespace, labels: { ...MANAGED_BY } },
+      eventTime: microTime(now) as unknown as Date,
+      ...(count > 1 ? { series: { count, lastObservedTime: microTime(now) as unknown as Date } } : {}),
+      reportingController: REPORTING_CONTROLLER,
+      reportingInstance: this.instance,
+      action: e.action,
+      reason: e.reason,
+      note: noteOf(e.note),
+      type: e.type,
+      regarding: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        name: e.pod.name,
+        namespace: e.pod.namespace,
+        uid: e.pod.uid,
+        ...(e.container ? { fieldPath: `spec.${e.initContainer ? 'initContainers' : 'containers'}{${e.container}}` } : {}),
+      },
+    };
   }
 }

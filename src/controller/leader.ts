@@ -7,7 +7,7 @@
 
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { microTime } from './events.ts';
-import { statusOf } from './api-errors.ts';
+import { statusOf } from './api.ts';
 
 export interface LeaderOptions {
   readonly namespace: string;

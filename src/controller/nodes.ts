@@ -7,7 +7,7 @@
 // undefined, and the caller does not convert.
 
 import { CoreV1Api, type KubeConfig, VersionApi, Watch } from '@kubernetes/client-node';
-import { describeError } from './api-errors.ts';
+import { describeError } from './api.ts';
 
 export interface NodeVersionOptions {
   /** Called after every change of what is known (a node added, removed or changed, a relist, the apiserver's version). */

@@ -12,7 +12,8 @@ import { Controller } from './controller.ts';
 import { EventRecorder } from './events.ts';
 import { LeaderElector } from './leader.ts';
 import { StepRunner } from './steps.ts';
-import { PodWatcher } from './watch.ts';
+import { PodCache } from './watch.ts';
+import { systemClock } from './clock.ts';
 
 export interface KubeSettings {
   readonly kubeconfig?: string | undefined;
@@ -33,7 +34,7 @@ export interface ControllerSettings {
 }
 
 export interface RunningController {
-  /** Undefined when the pod cache is synced, else why not (for /readyz). */
+  /** Undefined when the pod cache and the event log are current, else why not (for /readyz/controller). */
   readiness(): string | undefined;
   startLeading(): void;
   stopLeading(why: string): void;
@@ -64,51 +65,71 @@ export function ownNamespace(flag?: string): string {
 }
 
 export function startController(kc: KubeConfig, identity: string, s: ControllerSettings, config: Config, metrics: Metrics, awaiting: AwaitingPods, log: FastifyBaseLogger): RunningController {
-  const events = new EventRecorder(
-    kc,
-    (err, spec) => {
+  const clock = systemClock;
+  // Built below; the callbacks only run once the caches start.
+  // eslint-disable-next-line prefer-const -- assigned once below, read by callbacks defined before it
+  let controller: Controller | undefined;
+  const freshness = (what: string, namespace = '*') => (synced: boolean, why: string) => {
+    if (synced) {
+      log.info({ what }, 'cache current: acting on it');
+      void controller?.enqueueAll();
+    } else {
+      metrics.watchRestarts.inc({ namespace });
+      log.warn({ what, why }, 'cache stale: acting on nothing until a list succeeds');
+    }
+  };
+  const events = new EventRecorder(kc, {
+    clock,
+    instance: identity,
+    namespaces: s.namespaces,
+    onFailure: (err, spec) => {
       metrics.eventFailures.inc({ reason: spec.reason });
       log.warn({ err, reason: spec.reason, pod: `${spec.pod.namespace}/${spec.pod.name}` }, 'could not write the event');
     },
-    identity,
-  );
-  const controller = new Controller({
+    onFreshness: freshness('events'),
+  });
+  const pods = new PodCache(kc, {
+    selector: config.selector.text,
+    namespaces: s.namespaces,
+    clock,
+    onChange: (key) => controller?.enqueue(key),
+    onFreshness: (namespace, synced, why) => freshness(`pods in ${namespace || 'all namespaces'}`, namespace || '*')(synced, why),
+  });
+  controller = new Controller({
     config,
-    // The watcher is built below; the controller only reads it once events flow.
-    pods: { get: (k) => watcher.get(k), list: () => watcher.list() },
+    pods,
     steps: new StepRunner(kc, s.stepTimeoutMs),
     events,
     metrics,
     awaiting,
     log,
-    graceMs: s.graceMs,
-    maxAttempts: s.maxAttempts,
+    clock,
+    retry: {
+      graceMs: s.graceMs,
+      stepTimeoutMs: s.stepTimeoutMs,
+      backoffMs: s.backoffMs ?? 5_000,
+      maxBackoffMs: s.maxBackoffMs ?? 300_000,
+      maxAttempts: s.maxAttempts,
+    },
     concurrency: s.concurrency,
     dryRun: s.dryRun,
     // The kubelet gets the pod's grace period plus this margin to stop native sidecars.
     nativeMarginMs: s.graceMs,
-    ...(s.backoffMs ? { backoffMs: s.backoffMs } : {}),
-    ...(s.maxBackoffMs ? { maxBackoffMs: s.maxBackoffMs } : {}),
   });
-  const watcher: PodWatcher = new PodWatcher(kc, {
-    selector: config.selector.text,
-    namespaces: s.namespaces,
-    onChange: (key) => controller.enqueue(key),
-    onRestart: (namespace, why) => {
-      metrics.watchRestarts.inc({ namespace: namespace || '*' });
-      log.warn({ namespace: namespace || '*', why }, 'restarting the pod watch');
-    },
-  });
+  const running = controller;
   metrics.leader.set(0);
   log.info({ identity, namespaces: s.namespaces.length ? s.namespaces : 'all', dryRun: s.dryRun }, 'starting the shutdown controller');
-  void watcher.start().then(() => log.info({ pods: watcher.list().length }, 'pod cache synced'));
+  running.start();
+  events.start();
+  pods.start();
   return {
-    readiness: () => (watcher.synced ? undefined : 'the pod cache is not synced yet'),
-    startLeading: () => controller.startLeading(),
-    stopLeading: (why) => controller.stopLeading(why),
+    readiness: () => pods.stale ?? (events.synced ? undefined : 'the log of hahaha\'s events is not current'),
+    startLeading: () => running.startLeading(),
+    stopLeading: (why) => running.stopLeading(why),
     async stop(drainMs) {
-      await controller.drain(drainMs);
-      await watcher.stop();
+      await running.drain(drainMs);
+      pods.stop();
+      events.stop();
     },
   };
 }

@@ -3,18 +3,26 @@
 //   WebSocket) with one HTTP/1.1 request on it (Host: localhost, Connection: close); 2xx works.
 // - exec: client-node Exec with the argv, no shell, no stdin, no TTY; the exit status arrives on
 //   channel 3 after the socket opened: a non-zero exit or a missing status is a failure.
-// Both are bounded by a timeout and by an abort signal (leadership lost, shutting down).
+// Both are bounded by a timeout and by an abort signal (leadership lost, shutting down). A result
+// says whether the step may have worked all the same (`maybe`): the request got through, the answer
+// did not.
 
 import { request } from 'node:http';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import { Exec, type KubeConfig, PortForward, type V1Status } from '@kubernetes/client-node';
 import type { ExecStep, HttpStep } from '../core/action.ts';
-import { describeError } from './api-errors.ts';
+import { describeError } from './api.ts';
 
 export interface StepResult {
   readonly ok: boolean;
   /** What happened, for events and logs: "HTTP 200", "exit code 1: ...", "timed out after 10s". */
   readonly detail: string;
+  /**
+   * Failed without an answer after the request reached the sidecar (the connection dropped, no
+   * exit status, no answer in time): the step may have worked, as when a sidecar dies before it
+   * answers. The container's state decides, within the grace period.
+   */
+  readonly maybe?: boolean;
 }
 
 export interface StepTarget {
@@ -63,7 +71,7 @@ export function httpOverStream(stream: Duplex, step: HttpStep, signal: AbortSign
         res.on('error', finish);
       },
     );
-    req.on('error', (e) => done({ ok: false, detail: signal.aborted ? `aborted: ${String(signal.reason)}` : `HTTP request failed: ${e.message}` }));
+    req.on('error', (e) => done(signal.aborted ? { ok: false, maybe: true, detail: `aborted: ${String(signal.reason)}` } : { ok: false, maybe: true, detail: `HTTP request failed: ${e.message}` }));
     req.end();
   });
 }
@@ -109,8 +117,9 @@ export class StepRunner {
     const stream = Duplex.from({ readable: output, writable: input });
     try {
       const r = await httpOverStream(stream, step, signal);
+      // The kubelet could not connect to the port: the request never reached the sidecar.
       if (!r.ok && errors) return { ok: false, detail: `port-forward to :${step.port}: ${clip(errors)}` };
-      if (!r.ok && signal.aborted && !abort.aborted) return { ok: false, detail: `no answer within ${this.timeoutMs / 1000}s` };
+      if (!r.ok && signal.aborted && !abort.aborted) return { ok: false, maybe: true, detail: `no answer within ${this.timeoutMs / 1000}s` };
       return r;
     } finally {
       socket?.close();
@@ -139,8 +148,8 @@ export class StepRunner {
         socket?.close();
         resolve(r);
       };
-      const timer = setTimeout(() => finish({ ok: false, detail: `no exit status within ${this.timeoutMs / 1000}s` }), this.timeoutMs);
-      const onAbort = (): void => finish({ ok: false, detail: `aborted: ${String(abort.reason)}` });
+      const timer = setTimeout(() => finish({ ok: false, maybe: true, detail: `no exit status within ${this.timeoutMs / 1000}s` }), this.timeoutMs);
+      const onAbort = (): void => finish({ ok: false, maybe: true, detail: `aborted: ${String(abort.reason)}` });
       abort.addEventListener('abort', onAbort);
       new Exec(this.kc)
         .exec(t.namespace, t.pod, t.container, [...step.argv], sink, sink, null, false, (s) => {
@@ -151,7 +160,7 @@ export class StepRunner {
           (ws) => {
             socket = ws;
             if (settled) ws.close();
-            ws.on('close', () => finish(status ? fromStatus(status, out) : { ok: false, detail: `the connection closed without an exit status${out ? `: ${clip(out)}` : ''}` }));
+            ws.on('close', () => finish(status ? fromStatus(status, out) : { ok: false, maybe: true, detail: `the connection closed without an exit status${out ? `: ${clip(out)}` : ''}` }));
           },
           (e: unknown) => finish({ ok: false, detail: `exec failed: ${describe(e)}` }),
         );

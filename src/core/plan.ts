@@ -51,6 +51,8 @@ export interface Plan {
   readonly targets: readonly Target[];
   /** Sidecars that never started: they cannot be reached. */
   readonly unreachable: readonly Report[];
+  /** Sidecars that ran, and are now waiting to be restarted (CrashLoopBackOff): reported once per pod and container. */
+  readonly crashLooping: readonly Report[];
   /** Running sidecars with no action hahaha may carry out. */
   readonly noAction: readonly Report[];
   /** Sidecars that exited non-zero after the main containers finished. */
@@ -83,6 +85,7 @@ const plan = (kind: PlanKind, reason: string, more: Partial<Plan> = {}): Plan =>
   reason,
   targets: [],
   unreachable: [],
+  crashLooping: [],
   noAction: [],
   exitedNonZero: [],
   awaiting: false,
@@ -154,6 +157,7 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
 
   const targets: Target[] = [];
   const unreachable: Report[] = [];
+  const crashLooping: Report[] = [];
   const noAction: Report[] = [];
   const exitedNonZero: ExitReport[] = [];
   const act = (sidecar: SidecarPlan, s: ContainerStateView, instance: string, native: boolean): void => {
@@ -172,6 +176,11 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
       continue;
     }
     stillUp++;
+    if (s?.state === 'waiting' && s.restartCount > 0) {
+      // It ran and keeps failing: one report for the pod and container, not one per restart.
+      crashLooping.push({ container: sidecar.name, instance: `${pod.uid}/${sidecar.name}/crash-looping`, detail: `is ${s.reason ?? 'waiting'} after ${s.restartCount} restart(s)` });
+      continue;
+    }
     if (s?.state !== 'running') {
       unreachable.push({ container: sidecar.name, instance, detail: `never started: ${s?.reason ?? s?.state ?? 'no status yet'}` });
       continue;
@@ -207,7 +216,7 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
     }
   }
   const more = {
-    unreachable, noAction, exitedNonZero, awaiting: stillUp > 0 || nativeOverdue.length > 0, problems, nativeNotStarted, nativeOverdue,
+    unreachable, crashLooping, noAction, exitedNonZero, awaiting: stillUp > 0 || nativeOverdue.length > 0, problems, nativeNotStarted, nativeOverdue,
     ...(mainsFinishedAt ? { mainsFinishedAt } : {}),
     ...(recheckAfterMs !== undefined ? { recheckAfterMs } : {}),
   };

@@ -44,7 +44,7 @@ export function createMetrics(awaiting: AwaitingPods = new Map()): Metrics {
     }),
     sidecarShutdowns: new Counter({
       name: 'hahaha_sidecar_shutdowns_total',
-      help: 'Shutdown steps carried out, by step kind (http, exec) and result: success (the container terminated), failed (the step failed), still-running (the step worked but the container did not terminate within the grace period).',
+      help: 'Shutdown steps carried out, by step kind (http, exec) and result: success (the container terminated), failed (the step failed), still-running (the step answered but the container did not terminate within the grace period), restarted (the container restarted instead), pod-replaced (a new pod of the same name), pod-deleted (the pod went away first).',
       labelNames: ['namespace', 'container', 'step', 'result'],
       registers: [registry],
     }),
@@ -97,7 +97,7 @@ export function createMetrics(awaiting: AwaitingPods = new Map()): Metrics {
     }),
     watchRestarts: new Counter({
       name: 'hahaha_watch_restarts_total',
-      help: 'Pod watches restarted after an error, a silence or a periodic relist.',
+      help: 'Times a cache (pods, or hahaha\'s own events: namespace "*") became stale: a failed list or watch, or a watch with no event or bookmark for too long. hahaha acts on nothing until the next list succeeds.',
       labelNames: ['namespace'],
       registers: [registry],
     }),

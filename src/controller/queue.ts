@@ -1,0 +1,157 @@
+// The work queue, as client-go's workqueue: one entry per key however often it is added; a key
+// being processed is never handed to a second worker (added meanwhile, it is processed again
+// after); addAfter keeps the earliest deadline of a key; failures back off per key, exponentially,
+// until forget(key). A bounded number of workers take keys; each yields to the event loop between
+// keys, so a burst of keys never starves the webhook that shares the loop.
+
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Clock } from './clock.ts';
+
+export interface QueueOptions {
+  readonly clock: Clock;
+  /** Per-key backoff after a failure: base, doubling up to max (default 500 ms to 5 min). */
+  readonly baseBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+/** What a worker says after processing a key. */
+export interface Processed {
+  /** Process the key again after this long (the earliest of several wins). */
+  readonly requeueAfterMs?: number;
+}
+
+export class WorkQueue {
+  private readonly o: Required<QueueOptions>;
+  private readonly ready = new Set<string>();
+  private readonly processing = new Set<string>();
+  /** Added while processing: processed again once done. */
+  private readonly dirty = new Set<string>();
+  private readonly delayed = new Map<string, { at: number; cancel: () => void }>();
+  private readonly failures = new Map<string, number>();
+  private readonly waiters: ((key: string | undefined) => void)[] = [];
+  private closed = false;
+
+  constructor(o: QueueOptions) {
+    this.o = { baseBackoffMs: 500, maxBackoffMs: 300_000, ...o };
+  }
+
+  /** Keys waiting or delayed (for a gauge). */
+  get depth(): number {
+    return this.ready.size + this.delayed.size;
+  }
+
+  /** Keys ready to be taken now. */
+  get readyNow(): number {
+    return this.ready.size;
+  }
+
+  add(key: string): void {
+    if (this.closed) return;
+    const later = this.delayed.get(key);
+    if (later) {
+      later.cancel();
+      this.delayed.delete(key);
+    }
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.processing.add(key);
+      waiter(key);
+    } else this.ready.add(key);
+  }
+
+  /** Add the key after ms; an earlier deadline for the key wins over a later one. */
+  addAfter(key: string, ms: number): void {
+    if (this.closed) return;
+    if (ms <= 0) return this.add(key);
+    if (this.ready.has(key)) return;
+    const at = this.o.clock.now() + ms;
+    const current = this.delayed.get(key);
+    if (current && current.at <= at) return;
+    current?.cancel();
+    const cancel = this.o.clock.after(ms, () => {
+      if (this.delayed.get(key)?.cancel !== cancel) return;
+      this.delayed.delete(key);
+      this.add(key);
+    });
+    this.delayed.set(key, { at, cancel });
+  }
+
+  /** The key failed: add it again after its backoff, which doubles with each failure. */
+  addRateLimited(key: string): number {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    const ms = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** n);
+    this.addAfter(key, ms);
+    return ms;
+  }
+
+  /** The key succeeded: its backoff starts again from the base. */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  /** The next key to process, once there is one; undefined once the queue is shut down. */
+  get(): Promise<string | undefined> {
+    const next = this.ready.values().next();
+    if (!next.done) {
+      this.ready.delete(next.value);
+      this.processing.add(next.value);
+      return Promise.resolve(next.value);
+    }
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Processing of the key is over: if it was added meanwhile, it is ready again. */
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.delete(key)) this.add(key);
+  }
+
+  /** Take no more keys: waiting workers get undefined; delayed keys are dropped. */
+  shutDown(): void {
+    this.closed = true;
+    for (const d of this.delayed.values()) d.cancel();
+    this.delayed.clear();
+    this.ready.clear();
+    this.dirty.clear();
+    for (const w of this.waiters.splice(0)) w(undefined);
+  }
+
+  /** Drop every key and timer but stay open (leadership lost: the next leader starts from the cluster). */
+  clear(): void {
+    for (const d of this.delayed.values()) d.cancel();
+    this.delayed.clear();
+    this.ready.clear();
+    this.dirty.clear();
+    this.failures.clear();
+  }
+}
+
+/**
+ * Run `workers` loops that take keys and process them; resolves when the queue is shut down and
+ * every loop has finished its key.
+ */
+export async function runWorkers(queue: WorkQueue, workers: number, process: (key: string) => Promise<Processed>, onError: (key: string, err: unknown, retryMs: number) => void): Promise<void> {
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      try {
+        const r = await process(key);
+        queue.forget(key);
+        queue.done(key);
+        if (r.requeueAfterMs !== undefined) queue.addAfter(key, r.requeueAfterMs);
+      } catch (err) {
+        queue.done(key);
+        onError(key, err, queue.addRateLimited(key));
+      }
+      await yieldToLoop();
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, loop));
+}

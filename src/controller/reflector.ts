@@ -1,0 +1,231 @@
+// A list-then-watch cache of one kind of object, the way client-go's reflector keeps one: list,
+// then watch from the list's resourceVersion with bookmarks, resume a watch that ended quietly from
+// the last resourceVersion seen, relist on 410 Gone, on any failure (after a jittered backoff) and
+// now and then. What it knows of its own freshness is explicit:
+// - `synced` is true only while the cache is known to be current: from a successful list until a
+//   list or watch fails, or the watch goes silent. A stale cache is still readable, but callers
+//   must not act on it.
+// - Silence is measured by what only the apiserver can send: an event or a BOOKMARK (each watch
+//   asks for a timeout of WATCH_SECONDS, and the apiserver sends a bookmark 2 s before it ends a
+//   watch, and every minute); a reconnect or an open connection proves nothing.
+// The client (list, watch) is a seam: tests drive a fake one.
+
+import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import type { Clock } from './clock.ts';
+import { describeError } from './api.ts';
+
+export interface Listed<T> {
+  readonly items: readonly T[];
+  readonly resourceVersion: string;
+}
+
+export interface ListWatchClient<T> {
+  list(signal: AbortSignal): Promise<Listed<T>>;
+  /** Watch from resourceVersion; `onEnd` is called once, with the error if it failed. */
+  watch(resourceVersion: string, onEvent: (type: string, obj: T) => void, onEnd: (err: unknown) => void): Promise<{ abort(): void }>;
+}
+
+export interface ObjectMeta {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+}
+
+export interface ReflectorOptions<T> {
+  readonly client: ListWatchClient<T>;
+  readonly clock: Clock;
+  /** Called for every object that changed, was added or removed (with undefined). */
+  readonly onChange: (key: string, obj: T | undefined) => void;
+  /** The cache is current again (a list succeeded) or no longer is (why). */
+  readonly onFreshness?: (synced: boolean, why: string) => void;
+  /** Keep only what is needed of an object (default: all of it). */
+  readonly slim?: (obj: T) => T;
+  readonly requestTimeoutMs?: number;
+  /** No event and no bookmark for this long: the watch is stale (default 90 s). */
+  readonly silenceMs?: number;
+  /** Relist at least this often (default 30 min). */
+  readonly relistMs?: number;
+}
+
+/** Seconds each watch asks the apiserver for: it ends the watch then, with a bookmark 2 s before. */
+export const WATCH_SECONDS = 25;
+
+export const keyOf = (o: ObjectMeta): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+/** Ends of a watch that are no failure: the server closed it, or the client's inactivity timer did. */
+const quietEnd = (err: unknown): boolean => !err || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
+
+export class Reflector<T extends ObjectMeta> {
+  private readonly o: ReflectorOptions<T>;
+  private store = new Map<string, T>();
+  private resourceVersion = '';
+  private fresh = false;
+  private lastHeard = 0;
+  private relistAt = 0;
+  private failures = 0;
+  private gone = false;
+  private request?: { abort(): void };
+  private listing?: AbortController;
+  private cancelTimer?: () => void;
+  private cancelSilence?: () => void;
+  /** Bumped on each (re)start, so callbacks of an abandoned watch are ignored. */
+  private generation = 0;
+  private stopped = false;
+
+  constructor(o: ReflectorOptions<T>) {
+    this.o = o;
+  }
+
+  /** The cache is known to be current. */
+  get synced(): boolean {
+    return this.fresh;
+  }
+
+  get(key: string): T | undefined {
+    return this.store.get(key);
+  }
+
+  values(): IterableIterator<T> {
+    return this.store.values();
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  start(): void {
+    this.watchSilence();
+    void this.list();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancelTimer?.();
+    this.cancelSilence?.();
+    this.listing?.abort();
+    this.request?.abort();
+  }
+
+  private stale(why: string): void {
+    if (!this.fresh) return;
+    this.fresh = false;
+    this.o.onFreshness?.(false, why);
+  }
+
+  private async list(): Promise<void> {
+    if (this.stopped) return;
+    const generation = ++this.generation;
+    this.request?.abort();
+    this.listing = new AbortController();
+    const timeout = this.o.requestTimeoutMs ?? 10_000;
+    let listed: Listed<T>;
+    try {
+      listed = await this.o.client.list(AbortSignal.any([this.listing.signal, AbortSignal.timeout(timeout)]));
+    } catch (err) {
+      if (generation === this.generation) this.again(`list failed: ${describeError(err)}`);
+      return;
+    }
+    if (this.stopped || generation !== this.generation) return;
+    const before = this.store;
+    const after = new Map<string, T>();
+    for (const item of listed.items) after.set(keyOf(item), this.o.slim ? this.o.slim(item) : item);
+    this.store = after;
+    this.resourceVersion = listed.resourceVersion;
+    this.gone = false;
+    this.failures = 0;
+    this.lastHeard = this.o.clock.now();
+    this.relistAt = this.lastHeard + (this.o.relistMs ?? 1_800_000);
+    if (!this.fresh) {
+      this.fresh = true;
+      this.o.onFreshness?.(true, 'listed');
+    }
+    // A list may have changed anything, deletions included.
+    for (const [key, obj] of after) if (before.get(key)?.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.o.onChange(key, obj);
+    for (const key of before.keys()) if (!after.has(key)) this.o.onChange(key, undefined);
+    void this.watch(generation);
+  }
+
+  private async watch(generation: number): Promise<void> {
+    if (this.stopped || generation !== this.generation) return;
+    try {
+      const request = await this.o.client.watch(
+        this.resourceVersion,
+        (type, obj) => {
+          if (generation === this.generation) this.event(type, obj);
+        },
+        (err) => {
+          if (generation !== this.generation || this.stopped) return;
+          if ((err as { statusCode?: number } | null)?.statusCode === 410) this.gone = true;
+          if (quietEnd(err) && !this.gone) this.again(undefined);
+          else this.again(`watch ended: ${err ? describeError(err) : 'the resourceVersion is too old'}`);
+        },
+      );
+      if (generation !== this.generation || this.stopped) request.abort();
+      else this.request = request;
+    } catch (err) {
+      if (generation === this.generation) this.again(`watch failed: ${describeError(err)}`);
+    }
+  }
+
+  private event(type: string, obj: T & { code?: number }): void {
+    if (type === 'ERROR') {
+      // 410 Gone (or another Status): the watch cannot go on from here; it ends next.
+      this.gone = true;
+      return;
+    }
+    this.lastHeard = this.o.clock.now();
+    const rv = obj.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    if (type === 'BOOKMARK') return;
+    const key = keyOf(obj);
+    if (type === 'DELETED') {
+      this.store.delete(key);
+      this.o.onChange(key, undefined);
+    } else if (type === 'ADDED' || type === 'MODIFIED') {
+      const slim = this.o.slim ? this.o.slim(obj) : obj;
+      this.store.set(key, slim);
+      this.o.onChange(key, slim);
+    }
+  }
+
+  /** Go on: resume the watch after a quiet end, else relist (after a jittered backoff when `why` says what failed). */
+  private again(why: string | undefined): void {
+    if (this.stopped) return;
+    if (why) {
+      this.failures++;
+      this.stale(why);
+    }
+    const relist = why !== undefined || this.gone || this.o.clock.now() >= this.relistAt;
+    const backoff = why ? Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6)) * (0.5 + Math.random()) : 0;
+    this.cancelTimer?.();
+    const generation = this.generation;
+    this.cancelTimer = this.o.clock.after(backoff, () => void (relist ? this.list() : this.watch(generation)));
+  }
+
+  /** A watch that has heard nothing, not even a bookmark, for silenceMs is stale: relist. */
+  private watchSilence(): void {
+    const silenceMs = this.o.silenceMs ?? 90_000;
+    const check = (): void => {
+      if (this.stopped) return;
+      if (this.fresh && this.o.clock.now() - this.lastHeard > silenceMs) {
+        this.stale(`no event or bookmark for ${Math.round(silenceMs / 1000)}s`);
+        // list() abandons the silent watch (a new generation) and aborts it.
+        this.cancelTimer?.();
+        this.cancelTimer = this.o.clock.after(0, () => void this.list());
+      }
+      this.cancelSilence = this.o.clock.after(Math.min(10_000, silenceMs / 3), check);
+    };
+    this.cancelSilence = this.o.clock.after(Math.min(10_000, silenceMs / 3), check);
+  }
+}
+
+/** The client-node side of a ListWatchClient: a list call with its deadline, and a watch with bookmarks. */
+export function apiListWatch<T>(kc: KubeConfig, path: string, list: (signal: AbortSignal) => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>, labelSelector?: string): ListWatchClient<T> {
+  const watcher = new Watch(kc);
+  return {
+    async list(signal) {
+      const l = await list(signal);
+      return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
+    },
+    watch: (resourceVersion, onEvent, onEnd) =>
+      watcher.watch(path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS, ...(labelSelector ? { labelSelector } : {}) }, onEvent, onEnd),
+  };
+}

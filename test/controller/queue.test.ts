@@ -1,0 +1,124 @@
+// The work queue with a fake clock: dedupe, the earliest deadline wins, no key on two workers,
+// per-key backoff, bounded workers, shut down.
+
+import t from 'tap';
+import { WorkQueue, runWorkers } from '../../src/controller/queue.ts';
+import { FakeClock } from '../fake-clock.ts';
+
+const drainReady = async (q: WorkQueue): Promise<string[]> => {
+  const out: string[] = [];
+  while (q.readyNow > 0) {
+    const key = (await q.get()) as string;
+    out.push(key);
+    q.done(key);
+  }
+  return out;
+};
+
+t.test('a key added many times is one entry', async (t) => {
+  const q = new WorkQueue({ clock: new FakeClock() });
+  for (let i = 0; i < 5; i++) q.add('ns/a');
+  q.add('ns/b');
+  t.equal(q.depth, 2);
+  t.same(await drainReady(q), ['ns/a', 'ns/b']);
+});
+
+t.test('addAfter keeps the earliest deadline, whatever the order of the calls', async (t) => {
+  const clock = new FakeClock();
+  const q = new WorkQueue({ clock });
+  q.addAfter('ns/a', 10_000);
+  q.addAfter('ns/a', 2_000);
+  q.addAfter('ns/a', 5_000);
+  clock.advance(1_999);
+  t.equal(q.depth, 1, 'delayed, not ready');
+  t.same(await drainReady(q), [], 'nothing ready before the earliest deadline');
+  clock.advance(1);
+  t.same(await drainReady(q), ['ns/a'], 'ready at the earliest deadline');
+  clock.advance(20_000);
+  t.same(await drainReady(q), [], 'the later deadlines were dropped');
+  t.equal(clock.pending, 0, 'no timer left behind');
+});
+
+t.test('add cancels a pending addAfter; addAfter of a ready key is a no-op', async (t) => {
+  const clock = new FakeClock();
+  const q = new WorkQueue({ clock });
+  q.addAfter('ns/a', 1000);
+  q.add('ns/a');
+  t.equal(clock.pending, 0);
+  q.addAfter('ns/a', 500);
+  t.equal(clock.pending, 0);
+  t.same(await drainReady(q), ['ns/a']);
+});
+
+t.test('a key being processed is not handed out again; added meanwhile, it comes back after done', async (t) => {
+  const q = new WorkQueue({ clock: new FakeClock() });
+  q.add('ns/a');
+  const key = await q.get();
+  t.equal(key, 'ns/a');
+  q.add('ns/a');
+  t.equal(q.depth, 0, 'not ready while processing');
+  q.done('ns/a');
+  t.equal(q.depth, 1, 'ready again after done');
+});
+
+t.test('per-key backoff doubles until forget', async (t) => {
+  const q = new WorkQueue({ clock: new FakeClock(), baseBackoffMs: 100, maxBackoffMs: 1000 });
+  t.same([1, 2, 3, 4, 5].map(() => q.addRateLimited('ns/a')), [100, 200, 400, 800, 1000]);
+  t.equal(q.addRateLimited('ns/b'), 100, 'per key');
+  q.forget('ns/a');
+  t.equal(q.addRateLimited('ns/a'), 100, 'from the base again');
+});
+
+t.test('workers are bounded, each key on one worker at a time, and shut down ends them', async (t) => {
+  const q = new WorkQueue({ clock: new FakeClock() });
+  let running = 0;
+  let most = 0;
+  const seen: string[] = [];
+  const release: (() => void)[] = [];
+  const done = runWorkers(q, 3, async (key) => {
+    running++;
+    most = Math.max(most, running);
+    seen.push(key);
+    await new Promise<void>((r) => release.push(r));
+    running--;
+    return {};
+  }, () => undefined);
+  for (let i = 0; i < 10; i++) q.add(`ns/${i}`);
+  q.add('ns/0');
+  await new Promise((r) => setImmediate(r));
+  t.equal(running, 3, 'three workers busy');
+  while (seen.length < 10 || release.length) {
+    release.shift()?.();
+    await new Promise((r) => setImmediate(r));
+  }
+  t.equal(most, 3, 'never more than three at once');
+  t.equal(seen.filter((k) => k === 'ns/0').length, 2, 'ns/0, added while processed, ran again after');
+  q.shutDown();
+  await done;
+});
+
+t.test('a failing key backs off; a requeueAfter of the process comes back at its time', async (t) => {
+  const clock = new FakeClock();
+  const q = new WorkQueue({ clock, baseBackoffMs: 1000 });
+  const calls: string[] = [];
+  const errors: number[] = [];
+  const done = runWorkers(q, 1, async (key) => {
+    calls.push(`${key}@${clock.now()}`);
+    if (key === 'ns/bad') throw new Error('boom');
+    return { requeueAfterMs: 5000 };
+  }, (_key, _err, ms) => errors.push(ms));
+  const t0 = clock.now();
+  q.add('ns/bad');
+  q.add('ns/good');
+  await new Promise((r) => setTimeout(r, 10));
+  clock.advance(1000);
+  await new Promise((r) => setTimeout(r, 10));
+  clock.advance(2000);
+  await new Promise((r) => setTimeout(r, 10));
+  clock.advance(2000);
+  await new Promise((r) => setTimeout(r, 10));
+  t.same(errors, [1000, 2000, 4000], 'the backoff doubles');
+  t.same(calls, [`ns/bad@${t0}`, `ns/good@${t0}`, `ns/bad@${t0 + 1000}`, `ns/bad@${t0 + 3000}`, `ns/good@${t0 + 5000}`]);
+  q.shutDown();
+  await done;
+});

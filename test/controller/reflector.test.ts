@@ -1,0 +1,147 @@
+// The list-watch cache behind a fake API client and a fake clock: synced only while current (M2:
+// a failed relist makes it stale, and only a list makes it fresh again); silence is measured by
+// events and bookmarks, not by reconnects; 410 relists; a quiet end resumes from the last
+// resourceVersion.
+
+import t from 'tap';
+import { type ListWatchClient, type Listed, Reflector } from '../../src/controller/reflector.ts';
+import { FakeClock } from '../fake-clock.ts';
+
+interface Obj {
+  metadata: { name: string; namespace: string; resourceVersion: string };
+}
+const obj = (name: string, rv: string): Obj => ({ metadata: { name, namespace: 'ns', resourceVersion: rv } });
+
+class FakeApi implements ListWatchClient<Obj> {
+  lists: (() => Promise<Listed<Obj>>)[] = [];
+  listCalls = 0;
+  watches: { rv: string; onEvent: (type: string, o: Obj) => void; onEnd: (err: unknown) => void; aborted: boolean }[] = [];
+  async list(): Promise<Listed<Obj>> {
+    this.listCalls++;
+    const next = this.lists.shift();
+    if (!next) throw new Error('no list scripted');
+    return next();
+  }
+  async watch(rv: string, onEvent: (type: string, o: Obj) => void, onEnd: (err: unknown) => void) {
+    const w = { rv, onEvent, onEnd, aborted: false };
+    this.watches.push(w);
+    return { abort: () => (w.aborted = true) };
+  }
+  get last() {
+    return this.watches.at(-1)!;
+  }
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+function setup(silenceMs = 90_000) {
+  const clock = new FakeClock();
+  const api = new FakeApi();
+  const changes: string[] = [];
+  const freshness: string[] = [];
+  const r = new Reflector<Obj>({ client: api, clock, silenceMs, onChange: (k, o) => changes.push(`${k}${o ? '' : ' (gone)'}`), onFreshness: (s, why) => freshness.push(`${s}: ${why}`) });
+  return { clock, api, changes, freshness, r };
+}
+
+t.test('lists, then watches from the list resourceVersion; events update the cache', async (t) => {
+  const { api, changes, r } = setup();
+  api.lists.push(async () => ({ items: [obj('a', '1')], resourceVersion: '10' }));
+  r.start();
+  await settle();
+  t.ok(r.synced);
+  t.equal(api.last.rv, '10');
+  api.last.onEvent('ADDED', obj('b', '11'));
+  api.last.onEvent('DELETED', obj('a', '12'));
+  t.same(changes, ['ns/a', 'ns/b', 'ns/a (gone)']);
+  t.same([...r.values()].map((o) => o.metadata.name), ['b']);
+  r.stop();
+});
+
+t.test('M2: a failed relist leaves the cache stale (not synced) until a list succeeds', async (t) => {
+  const { api, clock, r, freshness } = setup();
+  api.lists.push(async () => ({ items: [obj('a', '1')], resourceVersion: '10' }));
+  r.start();
+  await settle();
+  t.ok(r.synced);
+  api.lists.push(async () => Promise.reject(new Error('connection refused')));
+  api.last.onEnd(new Error('socket hang up'));
+  t.notOk(r.synced, 'a failed watch makes the cache stale at once');
+  clock.advance(60_000);
+  await settle();
+  t.equal(api.listCalls, 2, 'relisted after the backoff');
+  t.notOk(r.synced, 'the failed relist keeps it stale');
+  t.ok(r.get('ns/a'), 'the old cache is still readable');
+  api.lists.push(async () => ({ items: [obj('a', '2')], resourceVersion: '20' }));
+  clock.advance(60_000);
+  await settle();
+  t.ok(r.synced, 'fresh again once a list succeeded');
+  t.same(freshness, ['true: listed', 'false: watch ended: socket hang up', 'true: listed']);
+  r.stop();
+});
+
+t.test('a quiet end resumes from the last resourceVersion, without a list and without going stale', async (t) => {
+  const { api, clock, r } = setup();
+  api.lists.push(async () => ({ items: [], resourceVersion: '10' }));
+  r.start();
+  await settle();
+  api.last.onEvent('BOOKMARK', obj('', '15'));
+  api.last.onEnd(null);
+  clock.advance(0);
+  await settle();
+  t.equal(api.listCalls, 1);
+  t.equal(api.last.rv, '15', 'resumed from the bookmark');
+  t.ok(r.synced);
+  r.stop();
+});
+
+t.test('410 Gone relists', async (t) => {
+  const { api, clock, r } = setup();
+  api.lists.push(async () => ({ items: [obj('a', '1')], resourceVersion: '10' }), async () => ({ items: [], resourceVersion: '30' }));
+  r.start();
+  await settle();
+  api.last.onEvent('ERROR', { code: 410 } as unknown as Obj);
+  api.last.onEnd(null);
+  clock.advance(60_000);
+  await settle();
+  t.equal(api.listCalls, 2);
+  t.equal(r.size, 0, 'the relist removed what is gone');
+  t.equal(api.last.rv, '30');
+  r.stop();
+});
+
+t.test('silence is what the apiserver did not send: reconnects do not count, bookmarks do', async (t) => {
+  const { api, clock, r, freshness } = setup(90_000);
+  api.lists.push(async () => ({ items: [], resourceVersion: '10' }), async () => ({ items: [], resourceVersion: '40' }));
+  r.start();
+  await settle();
+  // Bookmarks every 25 s: never silent.
+  for (let i = 0; i < 8; i++) {
+    clock.advance(25_000);
+    api.last.onEvent('BOOKMARK', obj('', `${11 + i}`));
+  }
+  t.ok(r.synced, 'bookmarks keep it fresh');
+  t.equal(api.listCalls, 1);
+  // Now the watch reconnects quietly again and again, and nothing arrives: a frozen stream.
+  for (let i = 0; i < 4; i++) {
+    clock.advance(25_000);
+    api.last.onEnd(null);
+    clock.advance(0);
+    await settle();
+  }
+  t.same(freshness, ['true: listed', 'false: no event or bookmark for 90s', 'true: listed'], 'stale after 90 s with no event or bookmark, reconnects notwithstanding; then relisted');
+  t.equal(api.listCalls, 2, 'relisted');
+  t.ok(r.synced);
+  r.stop();
+});
+
+t.test('a watch that ends with an error relists with backoff; stop ends everything', async (t) => {
+  const { api, clock, r } = setup();
+  api.lists.push(async () => ({ items: [], resourceVersion: '10' }));
+  r.start();
+  await settle();
+  r.stop();
+  t.ok(api.last.aborted, 'the watch is aborted on stop');
+  clock.advance(600_000);
+  await settle();
+  t.equal(api.listCalls, 1, 'nothing after stop');
+});
