@@ -77,7 +77,8 @@ export async function serve(o: ServeOptions): Promise<Running> {
     native: () => nativeNow ?? NOT_CONVERTING,
     tls: { cert: pair.cert, key: pair.key },
     logger: { level: o.logLevel, base: { component: 'hahaha' } },
-    readiness: () => certs?.readiness() ?? controller?.readiness(),
+    readiness: () => certs?.readiness(),
+    controllerReadiness: () => (controller ? controller.readiness() : 'the shutdown controller does not run in this process (--no-controller)'),
   });
   const log = app.log;
   const secure = (p: { cert: string; key: string }): void => (app.server as unknown as HttpsServer).setSecureContext({ cert: p.cert, key: p.key, minVersion: 'TLSv1.2' });

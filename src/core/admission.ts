@@ -3,10 +3,10 @@
 // validating webhook (deny malformed or forbidden hahaha annotations with a precise message).
 
 import fastJsonPatch from 'fast-json-patch';
-import { type Analysis, type Config, analyze, denialMessage } from './analysis.ts';
+import { type Analysis, type Config, analyze, denialMessage, isManaged } from './analysis.ts';
 import { isHahahaKey } from './annotations.ts';
 import { type NativeDecision, NOT_CONVERTING, movePatch } from './native.ts';
-import { podView } from './pod.ts';
+import { type PodView, podView } from './pod.ts';
 import { isObj } from './json.ts';
 
 export type Webhook = 'mutate' | 'validate';
@@ -21,7 +21,6 @@ export interface AdmissionRequest {
   readonly name?: string;
   readonly object?: unknown;
   readonly oldObject?: unknown;
-  readonly dryRun?: boolean;
 }
 
 export interface AdmissionResponse {
@@ -73,7 +72,6 @@ export function parseReview(body: unknown): Parsed {
     ...(typeof r.name === 'string' ? { name: r.name } : {}),
     ...(r.object !== undefined && r.object !== null ? { object: r.object } : {}),
     ...(r.oldObject !== undefined && r.oldObject !== null ? { oldObject: r.oldObject } : {}),
-    ...(r.dryRun === true ? { dryRun: true } : {}),
   };
   return { ok: true, request };
 }
@@ -120,25 +118,33 @@ export function mutate(request: AdmissionRequest, config: Config, native: Native
   };
 }
 
-function hahahaAnnotations(obj: unknown): string {
-  const a = podView(obj).annotations;
+function hahahaAnnotations(pod: PodView): string {
+  const a = pod.annotations;
   return JSON.stringify(Object.keys(a).filter(isHahahaKey).sort().map((k) => [k, a[k]]));
 }
 
 /**
  * The validating webhook: on CREATE and UPDATE of managed pods, deny malformed or forbidden hahaha
- * annotations. An UPDATE that leaves the hahaha annotations as they were is allowed, so a pod that
- * got in while this webhook was down can still be updated (finalizers, labels) and deleted.
+ * annotations. An UPDATE that leaves the hahaha annotations, and whether the pod is managed, as they
+ * were is allowed, so a pod that got in while this webhook was down can still be updated
+ * (finalizers, other labels) and deleted.
  */
 export function validate(request: AdmissionRequest, config: Config): Answer {
   const { uid, operation } = request;
   if (!isPod(request) || (operation !== 'CREATE' && operation !== 'UPDATE')) {
     return { review: review({ uid, allowed: true }), result: 'skipped', operation };
   }
-  if (operation === 'UPDATE' && request.oldObject !== undefined && hahahaAnnotations(request.object) === hahahaAnnotations(request.oldObject)) {
-    return { review: review({ uid, allowed: true }), result: 'skipped', operation };
+  const pod = podView(request.object);
+  if (operation === 'UPDATE' && request.oldObject !== undefined) {
+    const old = podView(request.oldObject);
+    // Skipped only when neither the hahaha annotations nor whether the pod is managed changed: a pod
+    // created unmanaged with bad annotations does not become managed by adding the label unchecked.
+    const sameAnnotations = hahahaAnnotations(pod) === hahahaAnnotations(old);
+    if (sameAnnotations && isManaged(pod, config.selector).managed === isManaged(old, config.selector).managed) {
+      return { review: review({ uid, allowed: true }), result: 'skipped', operation };
+    }
   }
-  const analysis = analyze(podView(request.object), config);
+  const analysis = analyze(pod, config);
   if (analysis.problems.length === 0) {
     return { review: review({ uid, allowed: true }), result: analysis.managed ? 'allowed' : 'skipped', operation, analysis };
   }

@@ -72,6 +72,13 @@ export const denialMessage = (problems: readonly Problem[]): string => problems.
 
 const list = (names: readonly string[]): string => (names.length ? names.join(', ') : 'none');
 
+/**
+ * Bounds checked before any parsing, so that an admission request stays linear and small however
+ * it was built (the mutating webhook sees a pod before the apiserver enforces its 256 KiB
+ * annotation limit). Far above any real pod: a Job with 250 containers is not a Job with sidecars.
+ */
+export const LIMITS = { containers: 250, mainContainerBytes: 16_384, actionBytes: 4_096 } as const;
+
 export function isManaged(pod: PodView, selector: Selector): { managed: boolean; reason: string } {
   if (!matches(selector, pod.labels)) return { managed: false, reason: `labels do not match the selector ${selector.text}` };
   const enabled = pod.annotations[ENABLED];
@@ -97,6 +104,11 @@ export function analyze(pod: PodView, config: Config, cluster?: NativeDecision):
     problems.push({ key: ENABLED, detail: `expected "true" or "false", got ${JSON.stringify(enabled)}` });
   }
   if (!managed) return { ...base, warnings, problems };
+  const count = pod.containers.length + pod.initContainers.length;
+  if (count > LIMITS.containers) {
+    problems.push({ key: 'pod', detail: `the pod has ${count} containers and init containers; hahaha manages pods with at most ${LIMITS.containers}` });
+    return { ...base, warnings, problems };
+  }
 
   for (const key of Object.keys(pod.annotations)) {
     if (isHahahaKey(key) && !KNOWN_KEYS.includes(key) && shutdownContainer(key) === undefined) {
@@ -105,8 +117,11 @@ export function analyze(pod: PodView, config: Config, cluster?: NativeDecision):
   }
   if (pod.containers.length === 0) problems.push({ key: 'pod', detail: 'the pod has no containers' });
 
-  const main = resolveMains(pod);
-  if ('problem' in main) problems.push(main.problem);
+  const resolved = resolveMains(pod);
+  if ('problem' in resolved) problems.push(resolved.problem);
+  // A broken main-container annotation is reported, and the pod is still planned as if it were
+  // absent (app label, default container, first container), so its sidecars are still shut down.
+  const main = 'problem' in resolved ? resolveMains(pod, false) : resolved;
   const mains = 'names' in main ? main.names : [];
   const mainSet = new Set(mains);
   const podLevelOk = problems.length === 0;
@@ -150,13 +165,15 @@ export function analyze(pod: PodView, config: Config, cluster?: NativeDecision):
 
   const sidecars: SidecarPlan[] = [];
   const ctx = { config, annotations, problems, warnings };
+  // Planned even with pod-level problems (they are reported, and the pod counts as awaiting until its
+  // sidecars exit); only what the webhook writes waits for a pod without them.
   for (const c of pod.containers) {
-    if (mainSet.has(c.name) || !podLevelOk) continue;
+    if (mainSet.has(c.name)) continue;
     const plan = sidecarPlan(c, ctx, true);
     sidecars.push(plan);
-    if (plan.source === 'catalog' && plan.action) additions[shutdownKey(c.name)] = formatAction(plan.action);
+    if (podLevelOk && plan.source === 'catalog' && plan.action) additions[shutdownKey(c.name)] = formatAction(plan.action);
   }
-  const nativePlans = podLevelOk ? nativeContainers.map((c) => sidecarPlan(c, ctx, false)) : [];
+  const nativePlans = nativeContainers.map((c) => sidecarPlan(c, ctx, false));
 
   let conversion: Conversion | undefined;
   if (podLevelOk && cluster) {
@@ -188,6 +205,10 @@ function sidecarPlan(c: ContainerView, { config, annotations, problems, warnings
   const entry = matchCatalog(config.catalog, c);
   const fromCatalog = entry ? catalogAction(entry, c, annotations) : undefined;
   const text = annotations[key];
+  if (text !== undefined && text.length > LIMITS.actionBytes) {
+    problems.push({ key, detail: `the action is ${text.length} characters long; at most ${LIMITS.actionBytes}` });
+    return { name: c.name, source: 'annotation' };
+  }
   if (text !== undefined) {
     const parsed = parseAction(text);
     if (!parsed.ok) {
@@ -216,10 +237,13 @@ function rank(key: string): number {
 
 type MainResult = { names: string[]; source: MainSource } | { problem: Problem; source?: undefined };
 
-function resolveMains(pod: PodView): MainResult {
+function resolveMains(pod: PodView, annotation = true): MainResult {
   const names = pod.containers.map((c) => c.name);
-  const text = pod.annotations[MAIN_CONTAINER];
+  const text = annotation ? pod.annotations[MAIN_CONTAINER] : undefined;
   if (text !== undefined) {
+    if (text.length > LIMITS.mainContainerBytes) {
+      return { problem: { key: MAIN_CONTAINER, detail: `the value is ${text.length} characters long; at most ${LIMITS.mainContainerBytes}` } };
+    }
     const wanted = text.split(',').map((s) => s.trim());
     const empty = wanted.findIndex((w) => w === '');
     if (empty >= 0) {

@@ -3,7 +3,7 @@
 // 4xx with a JSON error that says what was wrong; an internal error fails open (allowed, logged,
 // counted) because a webhook must never be the reason pods cannot be created.
 
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions, LogController } from 'fastify';
 import type { SecureContextOptions } from 'node:tls';
 import { type AdmissionReview, type Webhook, mutate, parseReview, validate } from '../core/admission.ts';
 import type { Config } from '../core/analysis.ts';
@@ -19,8 +19,10 @@ export interface WebhookOptions {
   /** HTTPS when given (always, outside unit tests). */
   readonly tls?: SecureContextOptions & { cert: string; key: string };
   readonly logger?: FastifyServerOptions['logger'];
-  /** Extra readiness checks: each returns undefined when ready, or why not. */
+  /** The webhooks' readiness (the serving certificate): undefined when ready, or why not. */
   readonly readiness?: () => string | undefined;
+  /** The controller's own readiness (its caches), at /readyz/controller: never part of /readyz. */
+  readonly controllerReadiness?: () => string | undefined;
   /** Does the cluster convert new pods to native sidecars now (default: never). */
   readonly native?: () => NativeDecision;
 }
@@ -61,12 +63,18 @@ export function webhookServer(opts: WebhookOptions): FastifyInstance {
   });
 
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}: use POST /mutate, POST /validate, GET /healthz, GET /readyz` }),
+    reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}: use POST /mutate, POST /validate, GET /healthz, GET /readyz, GET /readyz/controller` }),
   );
+
+  // Every answer of a webhook route is timed, 400, 413 and 415 included (they are answered from the error handler).
+  app.addHook('onResponse', (req, reply, done) => {
+    const webhook = req.routeOptions.url?.slice(1);
+    if (webhook === 'mutate' || webhook === 'validate') opts.metrics.admissionDuration.observe({ webhook }, reply.elapsedTime / 1000);
+    done();
+  });
 
   for (const webhook of ['mutate', 'validate'] as const) {
     app.post(`/${webhook}`, async (req, reply) => {
-      const end = opts.metrics.admissionDuration.startTimer({ webhook });
       const parsed = parseReview(req.body);
       if (!parsed.ok) {
         opts.metrics.admissionRequests.inc({ webhook, operation: '', result: 'invalid' });
@@ -84,20 +92,29 @@ export function webhookServer(opts: WebhookOptions): FastifyInstance {
         else req.log.debug({ ...ctx, result: answer.result, operations: answer.patch?.length ?? 0, native: answer.analysis?.conversion?.moves.length ?? 0 }, 'answered');
       } catch (err) {
         opts.metrics.admissionRequests.inc({ webhook, operation: r.operation, result: 'error' });
+        if (webhook === 'validate') {
+          // The validating webhook does not decide for itself: a 500 leaves it to its configured failurePolicy.
+          req.log.error({ ...ctx, err }, 'validation failed; answering 500 so that the failurePolicy decides');
+          return reply.code(500).send({ error: 'internal error', message: 'the validating webhook could not decide; the failurePolicy applies' });
+        }
         req.log.error({ ...ctx, err }, 'admission failed; allowing the request unchanged');
         body = failOpen(r.uid, webhook);
+        return body;
       }
-      end();
       return body;
     });
   }
 
   app.get('/healthz', () => Promise.resolve({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    const why = opts.readiness?.();
+  // /readyz is the webhooks' alone (the Service's endpoints, the startupProbe): a controller whose
+  // pod LIST fails must not take the webhooks down with it, or crash-loop every replica.
+  const ready = (check: (() => string | undefined) | undefined, absent?: string) => async (_req: unknown, reply: FastifyReply) => {
+    const why = check ? check() : absent;
     if (why !== undefined) return reply.code(503).send({ status: 'not ready', reason: why });
     return { status: 'ready' };
-  });
+  };
+  app.get('/readyz', ready(opts.readiness));
+  app.get('/readyz/controller', ready(opts.controllerReadiness, 'the shutdown controller does not run in this process'));
   return app;
 }
 

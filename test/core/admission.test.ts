@@ -99,9 +99,31 @@ t.test('bad annotations are left for the validating webhook: the mutating one ne
   ], 'what can be decided is added; the user\'s broken values stay as written');
 });
 
-t.test('dryRun requests get the same answer', async (t) => {
-  const p = pod('naisjob');
-  t.same(patchOf(mutate(request(review(p, { dryRun: true })), config())), patchOf(mutate(request(review(p)), config())));
+t.test('M3: an UPDATE that makes a pod managed is validated, even with its annotations unchanged', async (t) => {
+  const unmanaged = pod('naisjob');
+  delete (unmanaged.metadata as { labels?: unknown }).labels;
+  unmanaged.metadata.annotations = { 'hahaha.nais.io/enabled': 'yes' };
+  const managed = structuredClone(unmanaged);
+  managed.metadata.labels = { 'nais.io/naisjob': 'true' };
+  const adding = validate(request(review(managed, { operation: 'UPDATE', oldObject: unmanaged })), config());
+  t.equal(adding.result, 'denied', 'adding the label is checked');
+  t.match(adding.review.response.status?.message, /hahaha\.nais\.io\/enabled: expected "true" or "false", got "yes"/);
+  const other = structuredClone(managed);
+  other.metadata.labels = { ...other.metadata.labels, team: 'data' };
+  t.equal(validate(request(review(other, { operation: 'UPDATE', oldObject: managed })), config()).result, 'skipped', 'managed before and after, annotations unchanged: still skipped');
+});
+
+t.test('M1: a 1 MiB AdmissionReview built to be slow is answered in linear time, with the limit named', async (t) => {
+  const containers = Array.from({ length: 5000 }, (_, i) => ({ name: `c${i}`, image: 'busybox' }));
+  const names = Array.from({ length: 150_000 }, (_, i) => `c${i % 5000}`).join(',');
+  const slow = { metadata: { name: 'p', namespace: 'ns', labels: { 'nais.io/naisjob': 'true' }, annotations: { 'hahaha.nais.io/main-container': names } }, spec: { containers } };
+  const body = JSON.stringify(review(slow));
+  t.ok(body.length > 1_000_000, `${body.length} bytes`);
+  const v = validate(request(JSON.parse(body) as Record<string, unknown>), config());
+  t.match(v.review.response.status?.message, /pod: the pod has 5000 containers and init containers; hahaha manages pods with at most 250/);
+  const few = { ...slow, spec: { containers: containers.slice(0, 250) } };
+  t.match(validate(request(review(few)), config()).review.response.status?.message, /hahaha\.nais\.io\/main-container: the value is \d+ characters long; at most 16384/);
+  t.equal(mutate(request(review(few)), config()).review.response.allowed, true, 'the mutating webhook still admits it');
 });
 
 t.test('the validating webhook denies bad annotations with a message naming each key', async (t) => {

@@ -162,3 +162,16 @@ t.test('restart counts make instances distinct', async (t) => {
   const p = decideOn(withStatus('naisjob', { dataloader: 'exit:0', ...sidecarsRunning }, { annotations: naisjobAnnotated, restarts: { 'vks-sidecar': 2 } }));
   t.equal(p.targets.find((x) => x.container === 'vks-sidecar')?.instance, 'uid-1/vks-sidecar/2');
 });
+
+t.test('M3: a managed pod with pod-level problems is still planned from the catalog, awaiting, with the problem reported', async (t) => {
+  const states = { dataloader: 'exit:0', 'cloudsql-proxy': 'running', 'secure-logs-fluentd': 'running', 'secure-logs-configmap-reload': 'running', 'vks-sidecar': 'running' } as const;
+  const yes = decideOn(withStatus('naisjob', states, { annotations: { 'hahaha.nais.io/enabled': 'yes' } }));
+  t.equal(yes.kind, 'act');
+  t.ok(yes.awaiting);
+  t.match(yes.problems, [/hahaha\.nais\.io\/enabled: expected "true" or "false", got "yes"/]);
+  t.same(targets(yes)['vks-sidecar'], 'exec /bin/kill -s INT 1', 'the catalog action');
+  const badMain = decideOn(withStatus('naisjob', states, { annotations: { 'hahaha.nais.io/main-container': 'dataloader,,x' } }));
+  t.equal(badMain.kind, 'act', 'a broken main-container annotation falls back to the default main container');
+  t.match(badMain.problems, [/hahaha\.nais\.io\/main-container: expected comma-separated container names/]);
+  t.ok('cloudsql-proxy' in targets(badMain));
+});

@@ -25,7 +25,7 @@ t.test('an answer seen by this process shortens the wait to the grace period aft
   const c = cursor([{ count: 1, at: T0 }]);
   const answered = (step: number, round: number) => (step === 0 && round === 0 ? T0 + 200 : undefined);
   t.same(reconcile(2, c, T0 + 1000, S, answered), { kind: 'wait', afterMs: 29_200, why: 'step 1 was sent; waiting for the container to terminate' });
-  t.equal(reconcile(2, c, T0 + 30_200, S, answered).kind, 'fail');
+  t.same(reconcile(2, c, T0 + 30_200, S, answered), { kind: 'fail', step: 0, round: 0, detail: 'still running 30s after the step answered' });
 });
 
 t.test('a failed step moves on to the next step of the same round', async (t) => {
