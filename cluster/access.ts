@@ -45,10 +45,26 @@ export function rbacObjects(): Obj[] {
   return parseAllDocuments(readFileSync(RBAC_FILE, 'utf8')).map((d) => d.toJS() as Obj);
 }
 
+function e2eLeaseAccess(): Obj[] {
+  const name = 'hahaha-e2e-leases';
+  const meta = { name, namespace: HAHAHA_NAMESPACE };
+  return [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta, rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'] }] } as Obj,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name: HAHAHA_SERVICE_ACCOUNT, namespace: HAHAHA_NAMESPACE }],
+    } as Obj,
+  ];
+}
+
 /** Apply the namespace and RBAC, and (re)write kubeconfig/hahaha.yaml with a fresh token when needed. */
 export async function ensureHahahaAccess(kube: Kube, p: Paths, apiserverPort: number): Promise<'kept' | 'minted'> {
   await kube.apply(`/api/v1/namespaces/${HAHAHA_NAMESPACE}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: HAHAHA_NAMESPACE } });
   for (const o of rbacObjects()) await kube.apply(objectPath(o), o);
+  // Test infrastructure, not hahaha's RBAC: the e2e suite's own hahaha processes each elect on a
+  // Lease of their own name, which deploy/rbac.yaml (get and update of the "hahaha" Lease only) does not allow.
+  for (const o of e2eLeaseAccess()) await kube.apply(objectPath(o), o);
   const file = p.kubeconfig('hahaha');
   let age = Infinity;
   try {

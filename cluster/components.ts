@@ -97,8 +97,12 @@ export function probes(p: Paths, s: Settings): Record<ComponentName, () => Promi
       }
     },
     hahaha: async () => {
-      const h = await httpsOk(s.ports.webhook, '/readyz', { ca: read(join(p.webhookCerts, 'ca.crt')) });
+      const ca = { ca: read(join(p.webhookCerts, 'ca.crt')) };
+      const h = await httpsOk(s.ports.webhook, '/readyz', ca);
       if (!h.ok) return h;
+      // The webhooks are ready; the controller has its own readiness (its pod cache and event log).
+      const c = await httpsOk(s.ports.webhook, '/readyz/controller', ca);
+      if (!c.ok) return c;
       return (await tcpAnswers(s.ports.metrics)) ? h : { ok: false, reason: `metrics port ${s.ports.metrics} does not answer` };
     },
   };

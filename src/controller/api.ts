@@ -13,7 +13,8 @@ export const REQUEST_TIMEOUT_MS = 10_000;
  * headers (a patch's Content-Type).
  */
 export function deadline(ms: number, signal?: AbortSignal, headers: Record<string, string> = {}): ConfigurationOptions {
-  const bound = signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
+  const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(ms)));
+  const bound = signal ? AbortSignal.any([signal, timeout]) : timeout;
   return {
     middleware: [
       {

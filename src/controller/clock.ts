@@ -16,3 +16,6 @@ export const systemClock: Clock = {
     return () => clearTimeout(timer);
   },
 };
+
+/** A clock that never jumps (for lease expiry, measured on this replica's own clock). */
+export const monotonicClock: Clock = { now: () => performance.now(), after: (ms, fn) => systemClock.after(ms, fn) };

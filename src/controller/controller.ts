@@ -14,6 +14,7 @@ import type { Config } from '../core/analysis.ts';
 import { type Plan, type Target, decide } from '../core/plan.ts';
 import { type PodView, podView } from '../core/pod.ts';
 import { type Cursor, type RetrySettings, type SentTo, outcomeOf, reconcile } from '../core/reconcile.ts';
+import { MetricLabels } from '../server/labels.ts';
 import type { AwaitingPods, Metrics } from '../server/metrics.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { EventSink, EventSpec, PodRef } from './events.ts';
@@ -70,6 +71,7 @@ const MAX_SENT = 50_000;
 export class Controller {
   private readonly o: ControllerOptions & { clock: Clock; dryRun: boolean };
   private readonly queue: WorkQueue;
+  private readonly labels: MetricLabels;
   private workers?: Promise<void>;
   private leading = false;
   /** Shutting down: never lead again. */
@@ -87,6 +89,7 @@ export class Controller {
     if (!(o.concurrency >= 1)) throw new Error(`concurrency must be at least 1, not ${o.concurrency}`);
     this.o = { ...o, clock: o.clock ?? systemClock, dryRun: o.dryRun ?? false };
     this.queue = new WorkQueue({ clock: this.o.clock });
+    this.labels = new MetricLabels(o.config.catalog);
   }
 
   /** Start the workers (they only act while this replica leads). */
@@ -219,7 +222,7 @@ export class Controller {
         return undefined;
       case 'fail': {
         const step = target.action[next.step] as Step;
-        this.o.metrics.sidecarShutdowns.inc({ namespace: pod.namespace, container: target.container, step: step.kind, result: 'still-running' });
+        this.o.metrics.sidecarShutdowns.inc({ ...this.labels.of(pod.namespace, target.container), step: step.kind, result: 'still-running' });
         const text = formatStep(step);
         const written = await this.o.events.occur(
           { pod: ref, ...about(target), type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${next.step}`, note: `${text}: container ${target.container} ${next.detail}` },
@@ -261,7 +264,7 @@ export class Controller {
       this.o.log.info(log, result.ok ? 'shutdown step answered; waiting for the container to terminate' : 'shutdown step got no answer; waiting for the container to terminate');
       return this.o.retry.graceMs;
     }
-    this.o.metrics.sidecarShutdowns.inc({ namespace: pod.namespace, container: target.container, step: step.kind, result: 'failed' });
+    this.o.metrics.sidecarShutdowns.inc({ ...this.labels.of(pod.namespace, target.container), step: step.kind, result: 'failed' });
     this.o.log.warn(log, 'shutdown step failed');
     const written = await this.o.events.occur(
       { pod: ref, ...about(target), type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${i}`, note: `${text} failed: ${result.detail}` },
@@ -290,7 +293,7 @@ export class Controller {
     for (const [instance, s] of forPod) {
       const outcome = outcomeOf(pod, s);
       if (outcome === 'running') continue;
-      this.o.metrics.sidecarShutdowns.inc({ namespace: s.namespace, container: s.container, step: s.step, result: outcome });
+      this.o.metrics.sidecarShutdowns.inc({ ...this.labels.of(s.namespace, s.container), step: s.step, result: outcome });
       if (outcome === 'success') this.o.log.info({ pod: key, container: s.container }, 'sidecar shut down');
       forPod.delete(instance);
       for (const k of this.answered.keys()) if (k.startsWith(`${instance}/`)) this.answered.delete(k);
@@ -325,7 +328,7 @@ export class Controller {
     if (plan.problems.length) {
       once({ pod: ref, type: 'Warning', reason: 'InvalidShutdownAnnotation', action: 'Validate', key: plan.problems.join('\n'), note: plan.problems.join('; ') });
     }
-    const labels = (container: string) => ({ namespace: pod.namespace, container });
+    const labels = (container: string) => this.labels.of(pod.namespace, container);
     for (const r of plan.unreachable) {
       once({ pod: ref, ...about(r), type: 'Warning', reason: 'SidecarNotStarted', action: 'Report', key: r.instance, note: `Cannot shut down container ${r.container}: it ${r.detail}` },
         () => this.o.metrics.unsupportedSidecars.inc({ ...labels(r.container), reason: 'not-started' }));

@@ -1,78 +1,125 @@
 // Leader election on a coordination.k8s.io/v1 Lease, as client-go's leaderelection does it: try to
 // acquire or renew every retry period; a lease is expired when its record has not changed for
-// leaseDuration as seen by this replica's own clock (so clock skew between replicas does not
-// matter); a leader that cannot renew within renewDeadline stops leading at once. Releasing on
-// shutdown empties the holder so another replica takes over without waiting for expiry.
+// leaseDuration as seen by this replica's own monotonic clock (so clock skew between replicas does
+// not matter). The time of a renewal is taken before its request, and each attempt is bounded by
+// what is left of the renew deadline (an AbortSignal on every call): a leader that cannot renew
+// within renewDeadline stops leading at once, and a 409 on renew means another replica took it.
+// Releasing on shutdown empties the holder so another replica takes over without waiting for
+// expiry. The Lease API and the clock are seams: tests drive fakes.
 // (client-node has no leader election; this is the small loop client-go would run.)
 
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { microTime } from './events.ts';
-import { statusOf } from './api.ts';
+import { deadline, statusOf } from './api.ts';
+import { type Clock, monotonicClock } from './clock.ts';
+
+/** The calls leader election makes on its Lease, each bounded by the signal. */
+export interface LeaseApi {
+  read(signal: AbortSignal): Promise<V1Lease | undefined>;
+  create(lease: V1Lease, signal: AbortSignal): Promise<void>;
+  replace(lease: V1Lease, signal: AbortSignal): Promise<void>;
+}
+
+export function kubeLeaseApi(kc: KubeConfig, namespace: string, name: string): LeaseApi {
+  const api = kc.makeApiClient(CoordinationV1Api);
+  // The signal carries the deadline; the timeout here is only a backstop.
+  const opts = (signal: AbortSignal) => deadline(60_000, signal);
+  return {
+    async read(signal) {
+      try {
+        return await api.readNamespacedLease({ name, namespace }, opts(signal));
+      } catch (e) {
+        if (statusOf(e) === 404) return undefined;
+        throw e;
+      }
+    },
+    async create(lease, signal) {
+      await api.createNamespacedLease({ namespace, body: lease }, opts(signal));
+    },
+    async replace(lease, signal) {
+      await api.replaceNamespacedLease({ name, namespace, body: lease }, opts(signal));
+    },
+  };
+}
 
 export interface LeaderOptions {
   readonly namespace: string;
   readonly name: string;
   readonly identity: string;
+  readonly api: LeaseApi;
+  /** A monotonic clock (default performance.now). */
+  readonly clock?: Clock;
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
+  /** Bound on releasing the lease at shutdown (default 2 s). */
+  readonly releaseTimeoutMs?: number;
   readonly onStartedLeading: () => void;
   readonly onStoppedLeading: (why: string) => void;
   readonly onError?: (e: unknown) => void;
 }
 
 export class LeaderElector {
-  private readonly api: CoordinationV1Api;
   private readonly o: Required<Omit<LeaderOptions, 'onError'>> & Pick<LeaderOptions, 'onError'>;
   private leading = false;
+  /** When the last successful renewal was attempted (monotonic ms). */
   private lastRenew = 0;
   private observed?: { record: string; at: number };
-  private timer?: NodeJS.Timeout;
-  private deadline?: NodeJS.Timeout;
+  private cancelTick?: () => void;
+  private cancelWatchdog?: () => void;
+  private attempt?: AbortController;
   private stopped = false;
   private busy?: Promise<void>;
 
-  constructor(kc: KubeConfig, o: LeaderOptions) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
-    this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...o };
+  constructor(o: LeaderOptions) {
+    this.o = { clock: monotonicClock, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, releaseTimeoutMs: 2_000, ...o };
+  }
+
+  get isLeading(): boolean {
+    return this.leading;
   }
 
   start(): void {
-    // Independent of the renew loop, which may hang on a slow apiserver: a leader that has not
-    // renewed within the deadline stops acting.
-    this.deadline = setInterval(() => {
-      if (this.leading && performance.now() - this.lastRenew > this.o.renewDeadlineMs) this.setLeading(false, 'could not renew the lease in time');
-    }, Math.min(1000, this.o.retryPeriodMs));
-    this.deadline.unref();
-    const tick = (): void => {
+    // Independent of the renew loop: a leader that has not renewed within the deadline stops acting.
+    const watchdog = (): void => {
       if (this.stopped) return;
-      this.busy = this.tryAcquireOrRenew().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(tick, this.jitter());
-      });
+      if (this.leading && this.o.clock.now() - this.lastRenew > this.o.renewDeadlineMs) {
+        this.attempt?.abort(new Error('renew deadline passed'));
+        this.setLeading(false, 'could not renew the lease in time');
+      }
+      this.cancelWatchdog = this.o.clock.after(Math.min(1000, this.o.retryPeriodMs), watchdog);
     };
-    tick();
+    watchdog();
+    void this.tick();
+  }
+
+  /** One attempt now (exposed for tests), then the next after the retry period. */
+  tick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.cancelTick?.();
+    this.busy = this.tryAcquireOrRenew().finally(() => {
+      if (!this.stopped) this.cancelTick = this.o.clock.after(this.o.retryPeriodMs * (1 + Math.random() * 0.2), () => void this.tick());
+    });
+    return this.busy;
   }
 
   /** Stop electing; release the lease if we hold it so another replica takes over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    clearInterval(this.deadline);
+    this.cancelTick?.();
+    this.cancelWatchdog?.();
     await this.busy;
     if (!this.leading) return;
     this.setLeading(false, 'shutting down');
+    const signal = AbortSignal.timeout(this.o.releaseTimeoutMs);
     try {
-      const lease = await this.api.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
-      if (lease.spec?.holderIdentity !== this.o.identity) return;
+      const lease = await this.o.api.read(signal);
+      if (!lease || lease.spec?.holderIdentity !== this.o.identity) return;
       lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) as unknown as Date };
-      await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
+      await this.o.api.replace(lease, signal);
     } catch (e) {
       this.o.onError?.(e);
     }
-  }
-
-  private jitter(): number {
-    return this.o.retryPeriodMs * (1 + Math.random() * 0.2);
   }
 
   private setLeading(leading: boolean, why: string): void {
@@ -83,33 +130,35 @@ export class LeaderElector {
   }
 
   private async tryAcquireOrRenew(): Promise<void> {
-    const now = Date.now();
+    // The renewal counts from before its request, as client-go's does.
+    const startedAt = this.o.clock.now();
+    const budget = this.leading ? Math.max(1, this.o.renewDeadlineMs - (startedAt - this.lastRenew)) : this.o.renewDeadlineMs;
+    const attempt = new AbortController();
+    this.attempt = attempt;
+    // On this elector's clock, so that tests can move it.
+    const cancelTimeout = this.o.clock.after(Math.ceil(budget), () => attempt.abort(new Error(`no answer within the renew deadline`)));
+    const signal = attempt.signal;
+    const wall = new Date();
     try {
-      let lease: V1Lease | undefined;
-      try {
-        lease = await this.api.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
-      } catch (e) {
-        if (statusOf(e) !== 404) throw e;
-      }
+      const lease = await this.o.api.read(signal);
       const spec = {
         holderIdentity: this.o.identity,
         leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000),
-        renewTime: microTime(new Date(now)) as unknown as Date,
+        renewTime: microTime(wall) as unknown as Date,
       };
       if (!lease) {
-        await this.api.createNamespacedLease({
-          namespace: this.o.namespace,
-          body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace }, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } },
-        });
-        this.lastRenew = performance.now();
-        this.setLeading(true, '');
+        await this.o.api.create(
+          { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace }, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } },
+          signal,
+        );
+        this.renewed(startedAt);
         return;
       }
       const holder = lease.spec?.holderIdentity ?? '';
       const record = JSON.stringify([holder, lease.spec?.renewTime, lease.spec?.leaseDurationSeconds]);
-      if (this.observed?.record !== record) this.observed = { record, at: performance.now() };
+      if (this.observed?.record !== record) this.observed = { record, at: startedAt };
       const duration = (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
-      const expired = holder === '' || this.observed.at + duration < performance.now();
+      const expired = holder === '' || this.observed.at + duration < startedAt;
       if (holder !== this.o.identity && !expired) {
         this.setLeading(false, `the lease is held by ${holder}`);
         return;
@@ -120,15 +169,25 @@ export class LeaderElector {
         ...spec,
         ...(taking ? { acquireTime: spec.renewTime, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 } : {}),
       };
-      await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
-      this.lastRenew = performance.now();
-      this.setLeading(true, '');
+      await this.o.api.replace(lease, signal);
+      this.renewed(startedAt);
     } catch (e) {
       this.o.onError?.(e);
       // A conflict means another replica wrote first; any other failure counts against the renew deadline.
-      if (this.leading && (statusOf(e) === 409 || performance.now() - this.lastRenew > this.o.renewDeadlineMs)) {
+      if (this.leading && (statusOf(e) === 409 || this.o.clock.now() - this.lastRenew > this.o.renewDeadlineMs)) {
         this.setLeading(false, statusOf(e) === 409 ? 'another replica took the lease' : 'could not renew the lease in time');
       }
+    } finally {
+      cancelTimeout();
     }
+  }
+
+  private renewed(startedAt: number): void {
+    // A renewal that finished after the deadline (or after an abort) does not make a leader.
+    if (this.stopped) return;
+    this.lastRenew = startedAt;
+    this.observed = undefined;
+    if (this.o.clock.now() - startedAt > this.o.renewDeadlineMs) return;
+    this.setLeading(true, '');
   }
 }

@@ -7,7 +7,7 @@
 // undefined, and the caller does not convert.
 
 import { CoreV1Api, type KubeConfig, VersionApi, Watch } from '@kubernetes/client-node';
-import { describeError } from './api.ts';
+import { deadline, describeError } from './api.ts';
 
 export interface NodeVersionOptions {
   /** Called after every change of what is known (a node added, removed or changed, a relist, the apiserver's version). */
@@ -23,13 +23,6 @@ interface NodeLike {
   metadata?: { name?: string; resourceVersion?: string };
   status?: { nodeInfo?: { kubeletVersion?: string } };
 }
-
-const within = <T>(ms: number, what: string, p: Promise<T>): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000}s`)), ms);
-    timer.unref();
-    p.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
 
 /** Ends of a watch that are no failure: the server closed it, or it was quiet longer than the client waits. */
 const quietEnd = (err: unknown): boolean => !err || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
@@ -82,8 +75,8 @@ export class NodeVersions {
     if (this.stopped) return;
     const timeout = this.o.requestTimeoutMs ?? 10_000;
     try {
-      const api = (await within(timeout, 'reading the apiserver version', this.version.getCode())).gitVersion;
-      const list = await within(timeout, 'listing nodes', this.core.listNode());
+      const api = (await this.version.getCode({}, deadline(timeout))).gitVersion;
+      const list = await this.core.listNode({}, deadline(timeout));
       const map = new Map<string, string>();
       for (const n of list.items as NodeLike[]) if (n.metadata?.name) map.set(n.metadata.name, n.status?.nodeInfo?.kubeletVersion ?? '');
       this.api = api;

@@ -104,8 +104,8 @@ export class Reflector<T extends ObjectMeta> {
     this.request?.abort();
   }
 
+  /** Not current: said on every failure (a cache that never listed has failures to tell too). */
   private stale(why: string): void {
-    if (!this.fresh) return;
     this.fresh = false;
     this.o.onFreshness?.(false, why);
   }

@@ -10,7 +10,7 @@ import type { Config } from '../core/analysis.ts';
 import type { AwaitingPods, Metrics } from '../server/metrics.ts';
 import { Controller } from './controller.ts';
 import { EventRecorder } from './events.ts';
-import { LeaderElector } from './leader.ts';
+import { LeaderElector, kubeLeaseApi } from './leader.ts';
 import { StepRunner } from './steps.ts';
 import { PodCache } from './watch.ts';
 import { systemClock } from './clock.ts';
@@ -71,7 +71,7 @@ export function startController(kc: KubeConfig, identity: string, s: ControllerS
   let controller: Controller | undefined;
   const freshness = (what: string, namespace = '*') => (synced: boolean, why: string) => {
     if (synced) {
-      log.info({ what }, 'cache current: acting on it');
+      log.info({ what }, what === 'events' ? 'event log synced' : 'pod cache synced');
       void controller?.enqueueAll();
     } else {
       metrics.watchRestarts.inc({ namespace });
@@ -137,7 +137,8 @@ export function startController(kc: KubeConfig, identity: string, s: ControllerS
 /** Leader election on hahaha's Lease, telling every follower (controller, certificates) when it leads. */
 export function startLeaderElection(kc: KubeConfig, s: KubeSettings, followers: readonly { startLeading(): void; stopLeading(why: string): void }[], log: FastifyBaseLogger): LeaderElector {
   const namespace = ownNamespace(s.leaseNamespace);
-  const elector = new LeaderElector(kc, {
+  const elector = new LeaderElector({
+    api: kubeLeaseApi(kc, namespace, s.leaseName),
     namespace,
     name: s.leaseName,
     identity: identityOf(s),

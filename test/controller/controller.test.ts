@@ -90,7 +90,7 @@ t.test('answered but still running after the grace period: recorded, then the ne
   t.same(await controller.process('ns/a'), { requeueAfterMs: 1000 }, 'the grace period is not over');
   clock.advance(1000);
   t.same(await controller.process('ns/a'), { requeueAfterMs: 0 });
-  t.match(events.reasons('ShutdownFailed')[0]?.note, /container proxy still running 30s after the step was sent/);
+  t.match(events.reasons('ShutdownFailed')[0]?.note, /container proxy still running 30s after the step answered/);
   await controller.process('ns/a');
   t.same(steps.calls, ['a/proxy: POST :9091/quitquitquit', 'a/proxy: exec /bin/kill -s INT 1']);
 });

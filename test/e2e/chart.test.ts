@@ -182,13 +182,15 @@ async function permissions(r: Release, ns: string): Promise<string[]> {
 }
 
 /** The rows deploy/rbac.yaml documents, as can-i prints them (ClusterRole everywhere, Role in the release namespace). */
-async function documented(inReleaseNamespace: boolean): Promise<string[]> {
-  const docs = parseAllDocuments(await readFile(join(REPO, 'deploy', 'rbac.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[] });
+/** deploy/rbac.yaml's rules as `kubectl auth can-i --list` rows; its Lease name "hahaha" is the release's name. */
+async function documented(inReleaseNamespace: boolean, release: string): Promise<string[]> {
+  const docs = parseAllDocuments(await readFile(join(REPO, 'deploy', 'rbac.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; rules?: { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }[] });
   const rows: string[] = [];
   for (const d of docs) {
     if (d.kind !== 'ClusterRole' && !(d.kind === 'Role' && inReleaseNamespace)) continue;
     for (const rule of d.rules ?? []) {
-      for (const g of rule.apiGroups) for (const res of rule.resources) rows.push(`${g ? `${res}.${g}` : res} [] [${rule.verbs.join(' ')}]`);
+      const names = (rule.resourceNames ?? []).map((n) => (n === 'hahaha' ? release : n)).join(' ');
+      for (const g of rule.apiGroups) for (const res of rule.resources) rows.push(`${g ? `${res}.${g}` : res} [${names}] [${rule.verbs.join(' ')}]`);
     }
   }
   return rows.sort();
@@ -226,9 +228,9 @@ t.test('existingSecret: helm install, exactly the documented permissions, and a 
   t.equal(mutating.webhooks?.[0]?.clientConfig.caBundle, ca.toString('base64'), 'the caBundle is the given CA');
   t.same(mutating.webhooks?.[0]?.objectSelector?.matchExpressions, [{ key: SELECTOR_LABEL, operator: 'In', values: [selectorValue] }]);
 
-  t.same(await permissions(r, r.namespace), await documented(true), 'in the release namespace: deploy/rbac.yaml\'s ClusterRole and Role, nothing more');
+  t.same(await permissions(r, r.namespace), await documented(true, r.name), 'in the release namespace: deploy/rbac.yaml\'s ClusterRole and Role, nothing more');
   const elsewhere = await namespace(t, 'cani');
-  t.same(await permissions(r, elsewhere), await documented(false), 'elsewhere: the ClusterRole only (no Lease access)');
+  t.same(await permissions(r, elsewhere), await documented(false, r.name), 'elsewhere: the ClusterRole only (no Lease access)');
 
   const kubeconfig = await serviceAccountKubeconfig(r, dir);
   await runAsChart(t, r, { port, kubeconfig, extra: ['--cert-file', join(dir, 'tls.crt'), '--key-file', join(dir, 'tls.key'), '--retry-backoff', '1s'] });
@@ -275,9 +277,9 @@ t.test('selfManaged: helm install, and the documented permissions plus the Secre
     `secrets [${r.name}-tls] [get update]`,
     `validatingwebhookconfigurations.admissionregistration.k8s.io [${r.name}] [get update]`,
   ];
-  t.same(await permissions(r, r.namespace), [...(await documented(true)), ...extra].sort(), 'in the release namespace');
+  t.same(await permissions(r, r.namespace), [...(await documented(true, r.name)), ...extra].sort(), 'in the release namespace');
   const elsewhere = await namespace(t, 'cani');
-  t.same(await permissions(r, elsewhere), [...(await documented(false)), ...extra.filter((e) => !e.startsWith('secrets'))].sort(), 'elsewhere: no Secret access');
+  t.same(await permissions(r, elsewhere), [...(await documented(false, r.name)), ...extra.filter((e) => !e.startsWith('secrets'))].sort(), 'elsewhere: no Secret access');
 
   // What hahaha writes (the caBundles, the Secret's data) survives helm upgrade: the chart renders neither.
   const ca = (await readFile(join(P.webhookCerts, 'ca.crt'))).toString('base64');
