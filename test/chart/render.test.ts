@@ -325,6 +325,8 @@ t.test('certificate args: self-managed flags in selfManaged mode, mounted files 
 // ---- RBAC ----
 
 const deployRbac = parseAllDocuments(readFileSync(join(REPO, 'deploy', 'rbac.yaml'), 'utf8')).map((d) => d.toJS() as K8sObject);
+/** The rules of hahaha's ClusterRoles: the workload one (`base`) and, in mode auto, `base`-nodes. */
+const clusterRules = (objs: K8sObject[], base: string): Rule[] => objs.filter((o) => o.kind === 'ClusterRole' && (o.metadata.name === base || o.metadata.name === `${base}-nodes`)).flatMap(rules);
 const normalize = (rs: Rule[]): Rule[] => rs.map((r) => ({ ...r, verbs: [...r.verbs].sort(), resources: [...r.resources].sort() }));
 
 // The two optional rules of the ClusterRole: Nodes (for --native-sidecars auto) and exec/port-forward (rbac.shutdownActions).
@@ -335,7 +337,7 @@ const touches = (r: Rule, resources: string[]): boolean => r.resources.some((x) 
 /** The ClusterRole rules a render should have: deploy/rbac.yaml's (the default render), without the optional rules its values turn off. */
 function expectedClusterRules(values: object): Rule[] {
   const v = values as { nativeSidecars?: { mode?: string }; rbac?: { shutdownActions?: boolean } };
-  return rules(find(deployRbac, 'ClusterRole')).filter((r) =>
+  return clusterRules(deployRbac, 'hahaha').filter((r) =>
     !(sameRule(r, NODES_RULE) && (v.nativeSidecars?.mode ?? 'auto') !== 'auto') && !(sameRule(r, SHUTDOWN_RULE) && v.rbac?.shutdownActions === false));
 }
 
@@ -343,15 +345,24 @@ t.test('ServiceAccount, ClusterRole and Role grant exactly what deploy/rbac.yaml
   for (const [name, objs] of renders) {
     const sa = find(objs, 'ServiceAccount');
     t.same([sa.metadata.name, sa.metadata.namespace], [FULLNAME, NAMESPACE], `${name}: ServiceAccount`);
-    t.same(normalize(rules(find(objs, 'ClusterRole', FULLNAME))), normalize(expectedClusterRules(MATRIX[name]!)), `${name}: ClusterRole rules`);
+    t.same(normalize(clusterRules(objs, FULLNAME)), normalize(expectedClusterRules(MATRIX[name]!)), `${name}: ClusterRole rules`);
     const role = find(objs, 'Role', `${FULLNAME}-leader-election`);
     t.equal(role.metadata.namespace, NAMESPACE);
     t.same(normalize(rules(role)), normalize(rules(find(deployRbac, 'Role'))), `${name}: Role rules`);
-    for (const [kind, roleKind, roleName] of [['ClusterRoleBinding', 'ClusterRole', FULLNAME], ['RoleBinding', 'Role', `${FULLNAME}-leader-election`]] as const) {
-      const b = find(objs, kind, roleName) as K8sObject & { roleRef: object; subjects: object[] };
-      t.same(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName }, `${name}: ${kind}`);
+    const namespaces = (MATRIX[name] as { namespaces?: string[] }).namespaces ?? [];
+    // With namespaces, the workload ClusterRole is bound in each of them only.
+    const workload = namespaces.length
+      ? objs.filter((o) => o.kind === 'RoleBinding' && o.metadata.name === FULLNAME)
+      : [find(objs, 'ClusterRoleBinding', FULLNAME)];
+    t.same(workload.map((b) => b.metadata.namespace ?? '').sort(), namespaces.length ? [...namespaces].sort() : [''], `${name}: where the ClusterRole is bound`);
+    t.notOk(namespaces.length && objs.some((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name === FULLNAME), `${name}: no cluster-wide binding with namespaces`);
+    for (const b of workload as (K8sObject & { roleRef: object; subjects: object[] })[]) {
+      t.same(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: FULLNAME }, `${name}: ${b.kind}`);
       t.same(b.subjects, [{ kind: 'ServiceAccount', name: FULLNAME, namespace: NAMESPACE }]);
     }
+    const lease = find(objs, 'RoleBinding', `${FULLNAME}-leader-election`) as K8sObject & { roleRef: object; subjects: object[] };
+    t.same(lease.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${FULLNAME}-leader-election` }, `${name}: RoleBinding`);
+    t.same(lease.subjects, [{ kind: 'ServiceAccount', name: FULLNAME, namespace: NAMESPACE }]);
     // Nothing else anywhere: no wildcard, no create on secrets, no other kinds of role.
     for (const o of objs.filter((x) => x.kind === 'ClusterRole' || x.kind === 'Role')) {
       for (const r of rules(o)) {
@@ -364,30 +375,30 @@ t.test('ServiceAccount, ClusterRole and Role grant exactly what deploy/rbac.yaml
 
 t.test('nodes list and watch only in nativeSidecars.mode auto; pods/exec and pods/portforward only with rbac.shutdownActions', async (t) => {
   const allRules = (objs: K8sObject[]): Rule[] => objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap(rules);
-  const clusterRole = (objs: K8sObject[]): Rule[] => normalize(rules(find(objs, 'ClusterRole', FULLNAME)));
+  const clusterRole = (objs: K8sObject[]): Rule[] => normalize(clusterRules(objs, FULLNAME));
 
   const def = rendered('default (selfManaged)');
   t.same(allRules(def).filter((r) => touches(r, ['nodes'])), [NODES_RULE], 'default (auto): list and watch on nodes, in the core group, nothing more on nodes');
   t.same(allRules(def).filter((r) => touches(r, ['pods/exec', 'pods/portforward'])), [SHUTDOWN_RULE], 'default: create and get on pods/exec and pods/portforward');
-  t.ok(rules(find(deployRbac, 'ClusterRole')).some((r) => sameRule(r, NODES_RULE)), 'deploy/rbac.yaml (hahaha in auto) has the nodes rule');
-  t.ok(rules(find(deployRbac, 'ClusterRole')).some((r) => sameRule(r, SHUTDOWN_RULE)), 'deploy/rbac.yaml has the exec and port-forward rule');
+  t.ok(clusterRules(deployRbac, 'hahaha').some((r) => sameRule(r, NODES_RULE)), 'deploy/rbac.yaml (hahaha in auto) has the nodes rule');
+  t.ok(clusterRules(deployRbac, 'hahaha').some((r) => sameRule(r, SHUTDOWN_RULE)), 'deploy/rbac.yaml has the exec and port-forward rule');
 
   const on = rendered('nativeSidecars on, no shutdown actions');
   const off = rendered('nativeSidecars off');
   for (const [name, objs] of [['mode on', on], ['mode off', off]] as const) {
     t.same(allRules(objs).filter((r) => touches(r, ['nodes'])), [], `${name}: no access to nodes`);
   }
-  t.same(clusterRole(off), normalize(rules(find(deployRbac, 'ClusterRole')).filter((r) => !sameRule(r, NODES_RULE))), 'mode off: the default rules without nodes, with exec and port-forward');
+  t.same(clusterRole(off), normalize(clusterRules(deployRbac, 'hahaha').filter((r) => !sameRule(r, NODES_RULE))), 'mode off: the default rules without nodes, with exec and port-forward');
   t.same(clusterRole(on), normalize([
-    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
-    { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
-  ]), 'mode on without shutdown actions: read pods and write events, nothing else');
+    { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+    { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'list', 'watch'] },
+  ]), 'mode on without shutdown actions: watch pods and write and watch events, nothing else');
 
   const autoNoActions = await render({ rbac: { shutdownActions: false } });
   for (const [name, objs] of [['auto, shutdownActions false', autoNoActions], ['on, shutdownActions false', on]] as const) {
     t.same(allRules(objs).filter((r) => touches(r, ['pods/exec', 'pods/portforward', 'pods/attach'])), [], `${name}: no pods/exec, no pods/portforward`);
   }
-  t.same(clusterRole(autoNoActions), normalize(rules(find(deployRbac, 'ClusterRole')).filter((r) => !sameRule(r, SHUTDOWN_RULE))), 'auto without shutdown actions: the default rules without exec and port-forward, nodes kept');
+  t.same(clusterRole(autoNoActions), normalize(clusterRules(deployRbac, 'hahaha').filter((r) => !sameRule(r, SHUTDOWN_RULE))), 'auto without shutdown actions: the default rules without exec and port-forward, nodes kept');
   // The rest of the RBAC does not move with these values.
   for (const objs of [on, off, autoNoActions]) {
     t.same(normalize(rules(find(objs, 'Role', `${FULLNAME}-leader-election`))), normalize(rules(find(def, 'Role', `${FULLNAME}-leader-election`))));
@@ -397,7 +408,7 @@ t.test('nodes list and watch only in nativeSidecars.mode auto; pods/exec and pod
 
 t.test('selfManaged adds Secret and webhook configuration access, each limited by resourceNames; other modes add nothing', async (t) => {
   const objs = rendered('default (selfManaged)');
-  const extraRoles = objs.filter((o) => (o.kind === 'Role' || o.kind === 'ClusterRole') && !deployRbac.some((d) => d.kind === o.kind && o.metadata.name === (d.kind === 'Role' ? `${FULLNAME}-leader-election` : FULLNAME)));
+  const extraRoles = objs.filter((o) => (o.kind === 'Role' || o.kind === 'ClusterRole') && ![FULLNAME, `${FULLNAME}-nodes`, `${FULLNAME}-leader-election`].includes(o.metadata.name));
   t.same(extraRoles.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [`ClusterRole/${FULLNAME}-webhook-ca`, `Role/${FULLNAME}-certificates`]);
   const secretRole = find(objs, 'Role', `${FULLNAME}-certificates`);
   t.equal(secretRole.metadata.namespace, NAMESPACE);
@@ -416,7 +427,7 @@ t.test('selfManaged adds Secret and webhook configuration access, each limited b
   for (const name of ['certManager', 'certManager with a ClusterIssuer', 'existingSecret', 'webhook.url (test-only)']) {
     const o = rendered(name);
     t.same(o.filter((x) => ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(x.kind)).map((x) => `${x.kind}/${x.metadata.name}`).sort(),
-      [`ClusterRole/${FULLNAME}`, `ClusterRoleBinding/${FULLNAME}`, `Role/${FULLNAME}-leader-election`, `RoleBinding/${FULLNAME}-leader-election`], `${name}: the base RBAC only`);
+      [`ClusterRole/${FULLNAME}`, `ClusterRole/${FULLNAME}-nodes`, `ClusterRoleBinding/${FULLNAME}`, `ClusterRoleBinding/${FULLNAME}-nodes`, `Role/${FULLNAME}-leader-election`, `RoleBinding/${FULLNAME}-leader-election`], `${name}: the base RBAC only`);
   }
 });
 
@@ -604,11 +615,13 @@ t.test('the Grafana dashboard: labelled for the sidecar, valid JSON, panels for 
   t.equal(new Set(ids).size, ids.length, 'panel ids are unique');
 });
 
-t.test('every object is namespaced in the release namespace, or cluster-scoped by nature', async (t) => {
-  const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+t.test('every object is namespaced in the release namespace, or cluster-scoped by nature, or a RoleBinding in a managed namespace', async (t) => {
+  const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
   for (const [name, objs] of renders) {
+    const managed = (MATRIX[name] as { namespaces?: string[] }).namespaces ?? [];
     for (const o of objs) {
       if (clusterScoped.has(o.kind)) t.notOk(o.metadata.namespace, `${name}: ${o.kind} has no namespace`);
+      else if (o.kind === 'RoleBinding' && o.metadata.name === FULLNAME) t.ok(managed.includes(o.metadata.namespace ?? ''), `${name}: RoleBinding/${FULLNAME} in managed namespace ${o.metadata.namespace}`);
       else t.equal(o.metadata.namespace, NAMESPACE, `${name}: ${o.kind}/${o.metadata.name}`);
       t.equal(o.metadata.labels?.['app.kubernetes.io/instance'], RELEASE, `${name}: ${o.kind}/${o.metadata.name} is labelled`);
     }

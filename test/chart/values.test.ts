@@ -158,3 +158,19 @@ t.test('the chart README is the generator output, and the generator refuses undo
   ].join('\n'));
   t.throws(() => renderReadme('no markers', 'a: 1'), /expected the markers/);
 });
+
+t.test('files/builtin-exec.json is exactly the built-in catalog\'s exec steps (the exec admission policy renders from it)', async (t) => {
+  const { BUILTIN_CATALOG } = await import('../../src/core/catalog.ts');
+  const expected = BUILTIN_CATALOG.flatMap((e) => e.action.flatMap((s) => (s.kind === 'exec' ? [[...s.argv]] : [])));
+  t.same(JSON.parse(readFileSync(join(CHART, 'files', 'builtin-exec.json'), 'utf8')), expected, `write ${JSON.stringify(expected)} to charts/hahaha/files/builtin-exec.json`);
+});
+
+t.test('namespaces never include kube-system or the release namespace; an unrenderable allowExec is refused by name', async (t) => {
+  for (const ns of ['kube-system', 'hahaha-system']) {
+    const r = await templateRun({ namespaces: ['team-a', ns] });
+    t.not(r.code, 0);
+    t.match(r.stderr, `namespaces: "${ns}" is never managed`);
+  }
+  const q = await templateRun({ allowExec: ['/bin/sh -c "x"'] });
+  t.match(q.stderr, /allowExec: .* has quotes or backslashes/);
+});

@@ -109,7 +109,7 @@ t.test('M3: an UPDATE that makes a pod managed is validated, even with its annot
   t.equal(adding.result, 'denied', 'adding the label is checked');
   t.match(adding.review.response.status?.message, /hahaha\.nais\.io\/enabled: expected "true" or "false", got "yes"/);
   const other = structuredClone(managed);
-  other.metadata.labels = { ...other.metadata.labels, team: 'data' };
+  other.metadata.labels = { 'nais.io/naisjob': 'true', team: 'data' };
   t.equal(validate(request(review(other, { operation: 'UPDATE', oldObject: managed })), config()).result, 'skipped', 'managed before and after, annotations unchanged: still skipped');
 });
 

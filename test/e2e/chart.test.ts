@@ -8,6 +8,7 @@
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -235,6 +236,61 @@ t.test('existingSecret: helm install, exactly the documented permissions, and a 
   const kubeconfig = await serviceAccountKubeconfig(r, dir);
   await runAsChart(t, r, { port, kubeconfig, extra: ['--cert-file', join(dir, 'tls.crt'), '--key-file', join(dir, 'tls.key'), '--retry-backoff', '1s'] });
   await naisjobCompletes(t, selectorValue);
+});
+
+/** A raw exec request with the ServiceAccount's token (POST, no upgrade): admission answers before any stream opens. */
+async function execAs(kubeconfig: string, ns: string, pod: string, argv: string[]): Promise<{ status: number; message: string }> {
+  const conf = parseAllDocuments(await readFile(kubeconfig, 'utf8'))[0]!.toJS() as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] };
+  const url = new URL(conf.clusters[0]!.cluster.server);
+  const query = [...argv.map((a) => `command=${encodeURIComponent(a)}`), 'container=c', 'stdout=true'].join('&');
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      { host: url.hostname, port: url.port, method: 'POST', path: `/api/v1/namespaces/${ns}/pods/${pod}/exec?${query}`, ca: Buffer.from(conf.clusters[0]!.cluster['certificate-authority-data'], 'base64'), headers: { Authorization: `Bearer ${conf.users[0]!.user.token}` } },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, message: ((): string => { try { return (JSON.parse(body) as { message?: string }).message ?? body; } catch { return body; } })() }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+t.test('least privilege: with namespaces, exec only there; the exec admission policy refuses a command outside the exec policy from hahaha\'s own token', async (t) => {
+  const { dir, ca } = await localWebhook(t);
+  const managed = await namespace(t, 'scoped');
+  const r = await install(t, 'scoped', {
+    selector: `${SELECTOR_LABEL}=${suffix()}`,
+    namespaces: [managed],
+    allowExec: ['/bin/true *'],
+    webhook: { url: 'https://127.0.0.1:9', validatingFailurePolicy: 'Ignore' },
+    certificates: { mode: 'existingSecret', existingSecret: { name: 'webhook-tls', caBundle: ca.toString('base64') } },
+  });
+  const inManaged = await permissions(r, managed);
+  t.ok(inManaged.includes('pods/exec [] [create get]'), `exec in ${managed}`);
+  t.ok(inManaged.includes('pods [] [list watch]'));
+  const elsewhere = await namespace(t, 'unscoped');
+  const outside = await permissions(r, elsewhere);
+  t.notOk(outside.some((row) => /^pods/.test(row) || /^events/.test(row)), `no pods, exec, port-forward or events elsewhere: ${outside.join('; ')}`);
+  t.same(outside, ['nodes [] [list watch]'], 'only the cluster-wide Node versions');
+
+  await core().createNamespacedPod({ namespace: managed, body: { metadata: { name: 'target' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
+  await waitFor('the pod to run', async () => (await core().readNamespacedPod({ name: 'target', namespace: managed })).status?.phase === 'Running', 30_000);
+  const kubeconfig = await serviceAccountKubeconfig(r, dir);
+  // The apiserver loads a new policy within a few seconds.
+  const refused = await waitFor('the exec policy to be enforced', async () => {
+    const r2 = await execAs(kubeconfig, managed, 'target', ['/bin/sh', '-c', 'id']);
+    return r2.status === 403 ? r2 : undefined;
+  }, 20_000);
+  t.equal(refused.status, 403, 'CONNECT pods/exec is seen by admission, and refused (Forbidden)');
+  t.match(refused.message, `ValidatingAdmissionPolicy '${r.name}-exec' with binding '${r.name}-exec' denied request: hahaha may exec only the commands of its exec policy, not: /bin/sh -c id`);
+  const wildcard = await execAs(kubeconfig, managed, 'target', ['/bin/true', 'anything']);
+  t.same([wildcard.status, wildcard.message], [400, 'Upgrade request required'], 'an allowExec pattern passes admission (and only then asks for the stream upgrade)');
+  const catalog = await execAs(kubeconfig, managed, 'target', ['/bin/kill', '-s', 'INT', '1']);
+  t.same([catalog.status, catalog.message], [400, 'Upgrade request required'], 'a catalog command passes admission');
+  const admin = await kubectl(['exec', '-n', managed, 'target', '-c', 'c', '--', '/bin/sh', '-c', 'id']).catch((e: Error) => e.message);
+  t.notMatch(admin, /exec policy/, 'other users are not limited by it');
 });
 
 t.test('native only: nativeSidecars.mode on, rbac.shutdownActions false: no exec, port-forward or nodes in the role, and a Naisjob completes natively', async (t) => {

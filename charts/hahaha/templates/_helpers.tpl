@@ -189,3 +189,15 @@ on or off in a values file is a YAML 1.1 boolean to Helm, so true and false mean
 {{- $m := .Values.nativeSidecars.mode }}
 {{- if kindIs "bool" $m }}{{ ternary "on" "off" $m }}{{ else }}{{ $m }}{{ end }}
 {{- end }}
+
+{{/*
+An exec command as an argv (JSON), split on whitespace. Quoting is hahaha's, not Helm's: a command
+with quotes or backslashes cannot be rendered into the exec admission policy faithfully, so it is
+refused here rather than allowed or denied by accident.
+*/}}
+{{- define "hahaha.argv" -}}
+{{- if regexMatch "[\"'\\\\]" .text }}
+{{- fail (printf "%s: %q has quotes or backslashes, which rbac.execAdmissionPolicy cannot render; write it without them, or set rbac.execAdmissionPolicy=false" .where .text) }}
+{{- end }}
+{{- regexSplit "\\s+" (trim .text) -1 | toJson }}
+{{- end }}

@@ -21,13 +21,26 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["get", "list", "watch"]
+    verbs: ["list", "watch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch"]
+    verbs: ["create", "patch", "list", "watch"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
   - apiGroups: [""]
     resources: ["nodes"]
     verbs: ["list", "watch"]
@@ -64,6 +77,26 @@ roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
   name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha-nodes
 subjects:
   - kind: ServiceAccount
     name: hahaha
@@ -397,7 +430,11 @@ metadata:
 rules:
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
-    verbs: ["get", "create", "update"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -520,6 +557,48 @@ metadata:
     app.kubernetes.io/instance: hahaha
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+  validations:
+    - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[3] == \\"1\\") || (size(object.command) == 2 && object.command[0] == \\"/usr/bin/pkill\\" && object.command[1] == \\"envoy\\")"
+      messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
+      reason: Forbidden
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-exec
+  validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
 apiVersion: admissionregistration.k8s.io/v1
@@ -644,13 +723,26 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["get", "list", "watch"]
+    verbs: ["list", "watch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch"]
+    verbs: ["create", "patch", "list", "watch"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
   - apiGroups: [""]
     resources: ["nodes"]
     verbs: ["list", "watch"]
@@ -670,6 +762,26 @@ roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
   name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha-nodes
 subjects:
   - kind: ServiceAccount
     name: hahaha
@@ -959,7 +1071,11 @@ metadata:
 rules:
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
-    verbs: ["get", "create", "update"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -1043,6 +1159,48 @@ metadata:
     app.kubernetes.io/instance: hahaha
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+  validations:
+    - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
+      messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
+      reason: Forbidden
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-exec
+  validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
 apiVersion: admissionregistration.k8s.io/v1
@@ -1144,13 +1302,26 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["get", "list", "watch"]
+    verbs: ["list", "watch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch"]
+    verbs: ["create", "patch", "list", "watch"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
   - apiGroups: [""]
     resources: ["nodes"]
     verbs: ["list", "watch"]
@@ -1170,6 +1341,26 @@ roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
   name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha-nodes
 subjects:
   - kind: ServiceAccount
     name: hahaha
@@ -1426,7 +1617,11 @@ metadata:
 rules:
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
-    verbs: ["get", "create", "update"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -1511,6 +1706,48 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+  validations:
+    - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
+      messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
+      reason: Forbidden
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-exec
+  validationActions: [Deny]
+---
 # Source: hahaha/templates/webhooks.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
@@ -1578,13 +1815,26 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["get", "list", "watch"]
+    verbs: ["list", "watch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch"]
+    verbs: ["create", "patch", "list", "watch"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
   - apiGroups: [""]
     resources: ["nodes"]
     verbs: ["list", "watch"]
@@ -1610,7 +1860,7 @@ rules:
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata:
-  name: hahaha
+  name: hahaha-nodes
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -1620,7 +1870,7 @@ metadata:
 roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
-  name: hahaha
+  name: hahaha-nodes
 subjects:
   - kind: ServiceAccount
     name: hahaha
@@ -1934,7 +2184,53 @@ metadata:
 rules:
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
-    verbs: ["get", "create", "update"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: hahaha
+  namespace: team-a
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: hahaha
+  namespace: team-b
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -2058,6 +2354,48 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+  validations:
+    - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
+      messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
+      reason: Forbidden
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-exec
+  validationActions: [Deny]
+---
 # Source: hahaha/templates/webhooks.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
@@ -2136,13 +2474,26 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["get", "list", "watch"]
+    verbs: ["list", "watch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch"]
+    verbs: ["create", "patch", "list", "watch"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
   - apiGroups: [""]
     resources: ["nodes"]
     verbs: ["list", "watch"]
@@ -2179,6 +2530,26 @@ roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
   name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha-nodes
 subjects:
   - kind: ServiceAccount
     name: hahaha
@@ -2477,7 +2848,11 @@ metadata:
 rules:
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
-    verbs: ["get", "create", "update"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -2601,6 +2976,48 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+  validations:
+    - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
+      messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
+      reason: Forbidden
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-exec
+  validationActions: [Deny]
+---
 # Source: hahaha/templates/webhooks.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
@@ -2666,13 +3083,26 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["get", "list", "watch"]
+    verbs: ["list", "watch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch"]
+    verbs: ["create", "patch", "list", "watch"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
   - apiGroups: [""]
     resources: ["nodes"]
     verbs: ["list", "watch"]
@@ -2709,6 +3139,26 @@ roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
   name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha-nodes
 subjects:
   - kind: ServiceAccount
     name: hahaha
@@ -3008,7 +3458,11 @@ metadata:
 rules:
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
-    verbs: ["get", "create", "update"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -3132,6 +3586,48 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+  validations:
+    - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
+      messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
+      reason: Forbidden
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-exec
+  validationActions: [Deny]
+---
 # Source: hahaha/templates/webhooks.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
@@ -3197,13 +3693,26 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["get", "list", "watch"]
+    verbs: ["list", "watch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch"]
+    verbs: ["create", "patch", "list", "watch"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
   - apiGroups: [""]
     resources: ["nodes"]
     verbs: ["list", "watch"]
@@ -3223,6 +3732,26 @@ roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
   name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha-nodes
 subjects:
   - kind: ServiceAccount
     name: hahaha
@@ -3478,7 +4007,11 @@ metadata:
 rules:
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
-    verbs: ["get", "create", "update"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -3563,6 +4096,48 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+  validations:
+    - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
+      messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
+      reason: Forbidden
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-exec
+  validationActions: [Deny]
+---
 # Source: hahaha/templates/webhooks.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
@@ -3629,13 +4204,26 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["get", "list", "watch"]
+    verbs: ["list", "watch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch"]
+    verbs: ["create", "patch", "list", "watch"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
   - apiGroups: [""]
     resources: ["nodes"]
     verbs: ["list", "watch"]
@@ -3672,6 +4260,26 @@ roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
   name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha-nodes
 subjects:
   - kind: ServiceAccount
     name: hahaha
@@ -4789,7 +5397,11 @@ metadata:
 rules:
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
-    verbs: ["get", "create", "update"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -4943,6 +5555,48 @@ spec:
       # \`namespace\` is hahaha's: the alerts and the dashboard select hahaha by it.
       honorLabels: false
 ---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+  validations:
+    - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
+      messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
+      reason: Forbidden
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-exec
+  validationActions: [Deny]
+---
 # Source: hahaha/templates/webhooks.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
@@ -5008,13 +5662,13 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["get", "list", "watch"]
+    verbs: ["list", "watch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch"]
+    verbs: ["create", "patch", "list", "watch"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -5346,7 +6000,11 @@ metadata:
 rules:
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
-    verbs: ["get", "create", "update"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -5470,6 +6128,48 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+  validations:
+    - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
+      messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
+      reason: Forbidden
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-exec
+  validationActions: [Deny]
+---
 # Source: hahaha/templates/webhooks.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
@@ -5535,10 +6235,10 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["get", "list", "watch"]
+    verbs: ["list", "watch"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch"]
+    verbs: ["create", "patch", "list", "watch"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -5870,7 +6570,11 @@ metadata:
 rules:
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
-    verbs: ["get", "create", "update"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -6059,13 +6763,26 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["get", "list", "watch"]
+    verbs: ["list", "watch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch"]
+    verbs: ["create", "patch", "list", "watch"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
   - apiGroups: [""]
     resources: ["nodes"]
     verbs: ["list", "watch"]
@@ -6102,6 +6819,26 @@ roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
   name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha-nodes
 subjects:
   - kind: ServiceAccount
     name: hahaha
@@ -6404,7 +7141,11 @@ metadata:
 rules:
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
-    verbs: ["get", "create", "update"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -6528,6 +7269,48 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+  validations:
+    - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
+      messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
+      reason: Forbidden
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-exec
+  validationActions: [Deny]
+---
 # Source: hahaha/templates/webhooks.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
@@ -6593,13 +7376,26 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["get", "list", "watch"]
+    verbs: ["list", "watch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch"]
+    verbs: ["create", "patch", "list", "watch"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
   - apiGroups: [""]
     resources: ["nodes"]
     verbs: ["list", "watch"]
@@ -6619,6 +7415,26 @@ roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
   name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha-nodes
 subjects:
   - kind: ServiceAccount
     name: hahaha
@@ -6870,7 +7686,11 @@ metadata:
 rules:
   - apiGroups: ["coordination.k8s.io"]
     resources: ["leases"]
-    verbs: ["get", "create", "update"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -6954,6 +7774,48 @@ metadata:
     app.kubernetes.io/instance: hahaha
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+  validations:
+    - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
+      messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
+      reason: Forbidden
+---
+# Source: hahaha/templates/exec-policy.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-exec
+  validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
 apiVersion: admissionregistration.k8s.io/v1
