@@ -24,7 +24,7 @@ export function config(opts: { selector?: string; catalog?: Catalog; allowExec?:
   return { selector: selector.value, catalog, policy: policy.value };
 }
 
-/** Exactly the annotations the mutating webhook adds to the naisjob fixture: DESIGN.md's catalog actions and the linkerd prerequisite. */
+/** Exactly the annotations the mutating webhook adds to the naisjob fixture: the catalog actions of docs/design.md and the linkerd prerequisite. */
 export const NAISJOB_ANNOTATIONS: Readonly<Record<string, string>> = {
   'hahaha.nais.io/main-container': 'dataloader',
   'config.linkerd.io/proxy-admin-shutdown': 'enabled',

@@ -8,10 +8,18 @@ import { COMMANDS } from '../src/cli/commands.ts';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
-t.test('every flag of every command is documented', async (t) => {
+/** Each flag as a whole word: `--namespace` is not found inside `--namespaces`. */
+const names = (flag: string): RegExp => new RegExp(`(^|[^\\w-])--${flag.replace(/[-]/g, '\\-')}(?![\\w-])`, 'm');
+
+t.test('every flag of every command is documented, as a whole word', async (t) => {
   for (const [name, command] of Object.entries(COMMANDS)) {
-    for (const flag of Object.keys(command.flags)) t.match(readme, `--${flag}`, `${name} --${flag}`);
+    for (const flag of Object.keys(command.flags)) t.match(readme, names(flag), `${name} --${flag}`);
   }
+});
+
+t.test('a flag inside a longer one does not count', async (t) => {
+  t.notMatch('use --namespaces to scope it', names('namespace'));
+  t.match('use --namespace, or -n', names('namespace'));
 });
 
 t.test('every built-in catalog entry is in the catalog table', async (t) => {

@@ -45,7 +45,7 @@ const encode = (s: StoredCerts): Record<string, string> => {
 export class SelfManagedCerts {
   private readonly core: CoreV1Api;
   private readonly hooks: AdmissionregistrationV1Api;
-  private readonly o: SelfManagedOptions;
+  private readonly opts: SelfManagedOptions;
   private leading = false;
   private served?: string;
   private timer?: NodeJS.Timeout;
@@ -54,15 +54,15 @@ export class SelfManagedCerts {
   private ticking = false;
   private leadPending = false;
 
-  constructor(kc: KubeConfig, o: SelfManagedOptions) {
+  constructor(kc: KubeConfig, options: SelfManagedOptions) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.hooks = kc.makeApiClient(AdmissionregistrationV1Api);
-    this.o = o;
+    this.opts = options;
   }
 
   /** Undefined once a pair from the Secret is served, else why not (for /readyz). */
   readiness(): string | undefined {
-    return this.served ? undefined : `waiting for the serving certificate in Secret ${this.o.namespace}/${this.o.secretName}`;
+    return this.served ? undefined : `waiting for the serving certificate in Secret ${this.opts.namespace}/${this.opts.secretName}`;
   }
 
   start(): void {
@@ -94,7 +94,7 @@ export class SelfManagedCerts {
       this.ticking = true;
       this.running = this.tick()
         .catch((err: unknown) => {
-          this.o.log.warn({ err, secret: this.o.secretName }, 'self-managed certificates: will try again');
+          this.opts.log.warn({ err, secret: this.opts.secretName }, 'self-managed certificates: will try again');
           return 5000;
         })
         .then((next) => {
@@ -108,7 +108,7 @@ export class SelfManagedCerts {
 
   /** One look: renew if leading and due, sync the caBundle, serve what the Secret holds. Returns when to look again. */
   private async tick(): Promise<number> {
-    const { namespace, secretName, policy, log } = this.o;
+    const { namespace, secretName, policy, log } = this.opts;
     let secret: V1Secret;
     try {
       secret = await this.core.readNamespacedSecret({ name: secretName, namespace });
@@ -151,7 +151,7 @@ export class SelfManagedCerts {
     }
     if (stored.cert && stored.key && stored.cert !== this.served) {
       try {
-        this.o.onPair({ cert: stored.cert, key: stored.key });
+        this.opts.onPair({ cert: stored.cert, key: stored.key });
         this.served = stored.cert;
       } catch (err) {
         log.warn({ err }, 'self-managed certificates: the pair in the Secret is not usable yet');
@@ -163,14 +163,14 @@ export class SelfManagedCerts {
   /** Make every webhook of both configurations carry this caBundle. */
   private async syncBundle(pem: string): Promise<void> {
     const want = Buffer.from(pem).toString('base64');
-    const name = this.o.webhookConfigName;
+    const name = this.opts.webhookConfigName;
     const update = async <T extends { webhooks?: { clientConfig: { caBundle?: string } }[] }>(kind: string, read: () => Promise<T>, write: (body: T) => Promise<unknown>): Promise<void> => {
       let obj: T;
       try {
         obj = await read();
       } catch (e) {
         if (statusOf(e) === 404) {
-          this.o.log.warn({ kind, name }, 'self-managed certificates: webhook configuration not found');
+          this.opts.log.warn({ kind, name }, 'self-managed certificates: webhook configuration not found');
           return;
         }
         throw e;
@@ -178,7 +178,7 @@ export class SelfManagedCerts {
       if ((obj.webhooks ?? []).every((w) => w.clientConfig.caBundle === want)) return;
       for (const w of obj.webhooks ?? []) w.clientConfig.caBundle = want;
       await write(obj);
-      this.o.log.info({ kind, name }, 'caBundle updated');
+      this.opts.log.info({ kind, name }, 'caBundle updated');
     };
     await update('MutatingWebhookConfiguration', () => this.hooks.readMutatingWebhookConfiguration({ name }), (body) => this.hooks.replaceMutatingWebhookConfiguration({ name, body }));
     await update('ValidatingWebhookConfiguration', () => this.hooks.readValidatingWebhookConfiguration({ name }), (body) => this.hooks.replaceValidatingWebhookConfiguration({ name, body }));

@@ -48,17 +48,17 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function serve(o: ServeOptions): Promise<Running> {
+export async function serve(options: ServeOptions): Promise<Running> {
   let pair: Pick<CertPair, 'cert' | 'key' | 'notAfter'>;
-  if (o.selfManaged) {
+  if (options.selfManaged) {
     // Something to start TLS with until the Secret's pair is loaded; /readyz says not ready meanwhile.
     const { createBundle } = await import('../../webhook-certs/certs.ts');
-    const temporary = await createBundle(o.selfManaged.policy.hosts, { servingMs: 3_600_000 });
+    const temporary = await createBundle(options.selfManaged.policy.hosts, { servingMs: 3_600_000 });
     pair = { ...temporary.serving, notAfter: new Date(Date.now() + 3_600_000) };
   } else {
-    if (!o.certFile || !o.keyFile) throw new UsageError('serve needs --cert-file and --key-file, or --certificates self-managed');
+    if (!options.certFile || !options.keyFile) throw new UsageError('serve needs --cert-file and --key-file, or --certificates self-managed');
     try {
-      pair = await readPair(o.certFile, o.keyFile);
+      pair = await readPair(options.certFile, options.keyFile);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
@@ -72,18 +72,18 @@ export async function serve(o: ServeOptions): Promise<Running> {
   let nativeNow: NativeDecision | undefined;
   let nodes: NodeVersions | undefined;
   const app = webhookServer({
-    config: o.config,
+    config: options.config,
     metrics,
     native: () => nativeNow ?? NOT_CONVERTING,
     tls: { cert: pair.cert, key: pair.key },
-    logger: { level: o.logLevel, base: { component: 'hahaha' } },
+    logger: { level: options.logLevel, base: { component: 'hahaha' } },
     readiness: () => certs?.readiness(),
     controllerReadiness: () => (controller ? controller.readiness() : 'the shutdown controller does not run in this process (--no-controller)'),
   });
   const log = app.log;
   const secure = (p: { cert: string; key: string }): void => (app.server as unknown as HttpsServer).setSecureContext({ cert: p.cert, key: p.key, minVersion: 'TLSv1.2' });
 
-  const native = o.native ?? { mode: 'off' as const, min: { major: 1, minor: 33 } };
+  const native = options.native ?? { mode: 'off' as const, min: { major: 1, minor: 33 } };
   const decideNative = (): void => {
     const next = clusterDecision(native.mode, native.min, nodes?.apiserver, nodes?.versions);
     if (next.code === nativeNow?.code && next.reason === nativeNow.reason) return;
@@ -95,11 +95,11 @@ export async function serve(o: ServeOptions): Promise<Running> {
   };
   if (native.mode !== 'auto') decideNative();
 
-  if (o.kube && (o.controller || o.selfManaged || native.mode === 'auto')) {
+  if (options.kube && (options.controller || options.selfManaged || native.mode === 'auto')) {
     const run = await import('../controller/run.ts');
     let kc;
     try {
-      kc = run.loadKubeConfig(o.kube.kubeconfig);
+      kc = run.loadKubeConfig(options.kube.kubeconfig);
     } catch (e) {
       throw new UsageError(`cannot load the kubeconfig: ${(e as Error).message}`);
     }
@@ -110,33 +110,33 @@ export async function serve(o: ServeOptions): Promise<Running> {
       nodes.start();
     }
     const followers: { startLeading(): void; stopLeading(why: string): void }[] = [];
-    if (o.controller) {
-      controller = run.startController(kc, run.identityOf(o.kube), o.controller, o.config, metrics, awaiting, log);
+    if (options.controller) {
+      controller = run.startController(kc, run.identityOf(options.kube), options.controller, options.config, metrics, awaiting, log);
       followers.push(controller);
     }
-    if (o.selfManaged) {
+    if (options.selfManaged) {
       const { SelfManagedCerts } = await import('../certificates/selfmanaged.ts');
       certs = new SelfManagedCerts(kc, {
-        ...o.selfManaged,
-        namespace: run.ownNamespace(o.kube.leaseNamespace),
+        ...options.selfManaged,
+        namespace: run.ownNamespace(options.kube.leaseNamespace),
         log,
         onPair: (p) => {
           secure(p);
-          log.info({ secret: o.selfManaged?.secretName }, 'serving the certificate from the Secret');
+          log.info({ secret: options.selfManaged?.secretName }, 'serving the certificate from the Secret');
         },
       });
       certs.start();
       followers.push(certs);
     }
     // Webhooks only, with --native-sidecars auto: the node cache needs no leader.
-    if (followers.length) elector = run.startLeaderElection(kc, o.kube, followers, log);
+    if (followers.length) elector = run.startLeaderElection(kc, options.kube, followers, log);
   }
   const reloader =
-    o.certFile && o.keyFile && !o.selfManaged
+    options.certFile && options.keyFile && !options.selfManaged
       ? new CertReloader(pair as CertPair, {
-          certFile: o.certFile,
-          keyFile: o.keyFile,
-          ...(o.certPollMs ? { pollMs: o.certPollMs } : {}),
+          certFile: options.certFile,
+          keyFile: options.keyFile,
+          ...(options.certPollMs ? { pollMs: options.certPollMs } : {}),
           onChange: (p) => {
             secure(p);
             log.info({ notAfter: p.notAfter.toISOString(), fingerprint: p.fingerprint }, 'serving a new certificate');
@@ -146,8 +146,8 @@ export async function serve(o: ServeOptions): Promise<Running> {
       : undefined;
   const metricsApp = metricsServer(metrics);
   try {
-    await app.listen({ port: o.port, host: o.address });
-    await metricsApp.listen({ port: o.metricsPort, host: o.address });
+    await app.listen({ port: options.port, host: options.address });
+    await metricsApp.listen({ port: options.metricsPort, host: options.address });
   } catch (e) {
     // Nothing may keep leading or acting for a process that serves nothing.
     await controller?.stop(0);
@@ -155,12 +155,12 @@ export async function serve(o: ServeOptions): Promise<Running> {
     await certs?.stop();
     await elector?.stop();
     await Promise.all([app.close(), metricsApp.close()]);
-    throw new UsageError(`cannot listen on ${o.address}: ${(e as Error).message}`);
+    throw new UsageError(`cannot listen on ${options.address}: ${(e as Error).message}`);
   }
   reloader?.start();
   const port = (app.server.address() as { port: number }).port;
   const metricsPort = (metricsApp.server.address() as { port: number }).port;
-  log.info({ port, metricsPort, notAfter: pair.notAfter.toISOString(), selector: o.config.selector.text, catalogEntries: o.config.catalog.length }, 'serving admission webhooks');
+  log.info({ port, metricsPort, notAfter: pair.notAfter.toISOString(), selector: options.config.selector.text, catalogEntries: options.config.catalog.length }, 'serving admission webhooks');
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -171,7 +171,7 @@ export async function serve(o: ServeOptions): Promise<Running> {
       process.off('SIGINT', onSignal);
       reloader?.stop();
       // The controller first: finish or abort its attempts and release the lease while the webhooks still answer.
-      await controller?.stop(o.drainMs ?? 20_000);
+      await controller?.stop(options.drainMs ?? 20_000);
       nodes?.stop();
       await certs?.stop();
       await elector?.stop();

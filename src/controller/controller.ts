@@ -69,7 +69,7 @@ const SLICE = 500;
 const MAX_SENT = 50_000;
 
 export class Controller {
-  private readonly o: ControllerOptions & { clock: Clock; dryRun: boolean };
+  private readonly opts: ControllerOptions & { clock: Clock; dryRun: boolean };
   private readonly queue: WorkQueue;
   private readonly labels: MetricLabels;
   private workers?: Promise<void>;
@@ -85,17 +85,17 @@ export class Controller {
   /** Pod UIDs whose shutdown duration was observed. */
   private readonly observedDone = new Set<string>();
 
-  constructor(o: ControllerOptions) {
-    if (!(o.concurrency >= 1)) throw new Error(`concurrency must be at least 1, not ${o.concurrency}`);
-    this.o = { ...o, clock: o.clock ?? systemClock, dryRun: o.dryRun ?? false };
-    this.queue = new WorkQueue({ clock: this.o.clock });
-    this.labels = new MetricLabels(o.config.catalog);
+  constructor(options: ControllerOptions) {
+    if (!(options.concurrency >= 1)) throw new Error(`concurrency must be at least 1, not ${options.concurrency}`);
+    this.opts = { ...options, clock: options.clock ?? systemClock, dryRun: options.dryRun ?? false };
+    this.queue = new WorkQueue({ clock: this.opts.clock });
+    this.labels = new MetricLabels(options.config.catalog);
   }
 
   /** Start the workers (they only act while this replica leads). */
   start(): void {
-    this.workers ??= runWorkers(this.queue, this.o.concurrency, (key) => this.process(key), (key, err, retryMs) =>
-      this.o.log.error({ err, pod: key, retryMs }, 'reconcile failed; retrying'),
+    this.workers ??= runWorkers(this.queue, this.opts.concurrency, (key) => this.process(key), (key, err, retryMs) =>
+      this.opts.log.error({ err, pod: key, retryMs }, 'reconcile failed; retrying'),
     );
   }
 
@@ -107,7 +107,7 @@ export class Controller {
   /** Look at every pod that is not finished yet, a slice of keys per turn of the event loop. */
   async enqueueAll(): Promise<void> {
     let n = 0;
-    for (const pod of this.o.pods.list()) {
+    for (const pod of this.opts.pods.list()) {
       if (!this.leading) return;
       if (FINISHED.has(pod.status?.phase ?? '')) continue;
       this.queue.add(keyOf(pod));
@@ -119,10 +119,10 @@ export class Controller {
     if (this.draining || this.leading) return;
     this.leading = true;
     this.abort = new AbortController();
-    this.o.metrics.leader.set(1);
-    this.o.log.info('became the leader: acting on managed pods');
+    this.opts.metrics.leader.set(1);
+    this.opts.log.info('became the leader: acting on managed pods');
     const resync = (): void => {
-      this.cancelResync = this.o.clock.after(this.o.resyncMs ?? 30_000, () => {
+      this.cancelResync = this.opts.clock.after(this.opts.resyncMs ?? 30_000, () => {
         void this.enqueueAll();
         resync();
       });
@@ -137,13 +137,13 @@ export class Controller {
     this.abort.abort(new Error(`no longer the leader: ${why}`));
     if (!this.leading) return;
     this.leading = false;
-    this.o.metrics.leader.set(0);
+    this.opts.metrics.leader.set(0);
     this.cancelResync?.();
     this.queue.clear();
-    this.o.awaiting.clear();
+    this.opts.awaiting.clear();
     this.answered.clear();
     this.sent.clear();
-    this.o.log.warn({ why }, 'stopped leading: acting on nothing');
+    this.opts.log.warn({ why }, 'stopped leading: acting on nothing');
   }
 
   /** Graceful stop: take no new work, let steps in flight finish within drainMs, then abort them. */
@@ -159,23 +159,23 @@ export class Controller {
     clearTimeout(timer);
     if (timedOut) this.abort.abort(new Error('shutting down'));
     await workers;
-    if (wasLeading) this.o.metrics.leader.set(0);
+    if (wasLeading) this.opts.metrics.leader.set(0);
   }
 
   /** One reconcile of one pod key. */
   async process(key: string): Promise<Processed> {
     if (!this.leading) return {};
     // A stale cache (pods or hahaha's events) is never acted on: the next list re-enqueues everything.
-    if (!this.o.pods.synced || !this.o.events.synced) return {};
-    const obj = this.o.pods.get(key);
+    if (!this.opts.pods.synced || !this.opts.events.synced) return {};
+    const obj = this.opts.pods.get(key);
     if (!obj) {
-      this.o.awaiting.delete(key);
+      this.opts.awaiting.delete(key);
       this.settle(key, undefined);
       return {};
     }
-    const now = this.o.clock.now();
+    const now = this.opts.clock.now();
     const pod = podView(obj);
-    const plan = decide(pod, this.o.config, { now, nativeMarginMs: this.o.nativeMarginMs });
+    const plan = decide(pod, this.opts.config, { now, nativeMarginMs: this.opts.nativeMarginMs });
     this.settle(key, pod);
     this.trackAwaiting(key, pod, plan);
     this.report(pod, plan);
@@ -190,7 +190,7 @@ export class Controller {
 
   /** The cursor of one instance, from the Events. */
   private cursorOf(ref: PodRef, target: Target): Cursor {
-    const events = this.o.events;
+    const events = this.opts.events;
     return {
       claim: (i) => events.read({ pod: ref, reason: 'Killing', key: `${target.instance}/${i}` }),
       failure: (i) => events.read({ pod: ref, reason: 'ShutdownFailed', key: `${target.instance}/${i}` }),
@@ -203,28 +203,28 @@ export class Controller {
     const ref = podRef(pod);
     const actions = target.action.map(formatStep).join(' || ');
     const note = target.note ? `; ${target.note}` : '';
-    if (this.o.dryRun) {
-      await this.o.events.record({ pod: ref, ...about(target), type: 'Normal', reason: 'WouldShutDown', action: 'Shutdown', key: target.instance, note: `Dry run: would shut down container ${target.container} (${actions})${note}` });
+    if (this.opts.dryRun) {
+      await this.opts.events.record({ pod: ref, ...about(target), type: 'Normal', reason: 'WouldShutDown', action: 'Shutdown', key: target.instance, note: `Dry run: would shut down container ${target.container} (${actions})${note}` });
       return undefined;
     }
-    const next = reconcile(target.action.length, this.cursorOf(ref, target), now, this.o.retry, (i, r) => this.answered.get(`${target.instance}/${i}/${r}`));
+    const next = reconcile(target.action.length, this.cursorOf(ref, target), now, this.opts.retry, (i, r) => this.answered.get(`${target.instance}/${i}/${r}`));
     switch (next.kind) {
       case 'done':
         return undefined;
       case 'wait':
         return next.afterMs;
       case 'abandon':
-        this.o.log.error({ pod: key, container: target.container, rounds: next.rounds }, 'gave up shutting down the sidecar');
-        await this.o.events.record({
+        this.opts.log.error({ pod: key, container: target.container, rounds: next.rounds }, 'gave up shutting down the sidecar');
+        await this.opts.events.record({
           pod: ref, ...about(target), type: 'Warning', reason: 'ShutdownAbandoned', action: 'Shutdown', key: target.instance,
           note: `Gave up shutting down container ${target.container} after ${next.rounds} rounds of ${actions}; the pod keeps running until someone stops it`,
         });
         return undefined;
       case 'fail': {
         const step = target.action[next.step] as Step;
-        this.o.metrics.sidecarShutdowns.inc({ ...this.labels.of(pod.namespace, target.container), step: step.kind, result: 'still-running' });
+        this.opts.metrics.sidecarShutdowns.inc({ ...this.labels.of(pod.namespace, target.container), step: step.kind, result: 'still-running' });
         const text = formatStep(step);
-        const written = await this.o.events.occur(
+        const written = await this.opts.events.occur(
           { pod: ref, ...about(target), type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${next.step}`, note: `${text}: container ${target.container} ${next.detail}` },
           next.round + 1,
           false,
@@ -243,7 +243,7 @@ export class Controller {
     const step = target.action[i] as Step;
     const text = formatStep(step);
     const signal = this.abort.signal;
-    const claim = await this.o.events.occur(
+    const claim = await this.opts.events.occur(
       { pod: ref, ...about(target), type: 'Normal', reason: 'Killing', action: 'Shutdown', key: `${target.instance}/${i}`, note: `Shut down container ${target.container} (${text})${target.note ? `; ${target.note}` : ''}` },
       round + 1,
       true,
@@ -255,18 +255,18 @@ export class Controller {
     this.remember(key, target, step.kind, pod.namespace);
     const where: StepTarget = { namespace: pod.namespace, pod: pod.name, container: target.container };
     const result: StepResult =
-      step.kind === 'http' ? await this.o.steps.http(where, step, signal) : step.kind === 'exec' ? await this.o.steps.exec(where, step, signal) : { ok: true, detail: 'none' };
+      step.kind === 'http' ? await this.opts.steps.http(where, step, signal) : step.kind === 'exec' ? await this.opts.steps.exec(where, step, signal) : { ok: true, detail: 'none' };
     if (signal.aborted) return undefined;
     const log = { pod: key, container: target.container, step: text, detail: result.detail };
     if (result.ok || result.maybe) {
       // Answered, or may have worked (the sidecar died mid-answer): the container's state decides within the grace period.
-      this.answered.set(`${target.instance}/${i}/${round}`, this.o.clock.now());
-      this.o.log.info(log, result.ok ? 'shutdown step answered; waiting for the container to terminate' : 'shutdown step got no answer; waiting for the container to terminate');
-      return this.o.retry.graceMs;
+      this.answered.set(`${target.instance}/${i}/${round}`, this.opts.clock.now());
+      this.opts.log.info(log, result.ok ? 'shutdown step answered; waiting for the container to terminate' : 'shutdown step got no answer; waiting for the container to terminate');
+      return this.opts.retry.graceMs;
     }
-    this.o.metrics.sidecarShutdowns.inc({ ...this.labels.of(pod.namespace, target.container), step: step.kind, result: 'failed' });
-    this.o.log.warn(log, 'shutdown step failed');
-    const written = await this.o.events.occur(
+    this.opts.metrics.sidecarShutdowns.inc({ ...this.labels.of(pod.namespace, target.container), step: step.kind, result: 'failed' });
+    this.opts.log.warn(log, 'shutdown step failed');
+    const written = await this.opts.events.occur(
       { pod: ref, ...about(target), type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${i}`, note: `${text} failed: ${result.detail}` },
       round + 1,
       false,
@@ -293,8 +293,8 @@ export class Controller {
     for (const [instance, s] of forPod) {
       const outcome = outcomeOf(pod, s);
       if (outcome === 'running') continue;
-      this.o.metrics.sidecarShutdowns.inc({ ...this.labels.of(s.namespace, s.container), step: s.step, result: outcome });
-      if (outcome === 'success') this.o.log.info({ pod: key, container: s.container }, 'sidecar shut down');
+      this.opts.metrics.sidecarShutdowns.inc({ ...this.labels.of(s.namespace, s.container), step: s.step, result: outcome });
+      if (outcome === 'success') this.opts.log.info({ pod: key, container: s.container }, 'sidecar shut down');
       forPod.delete(instance);
       for (const k of this.answered.keys()) if (k.startsWith(`${instance}/`)) this.answered.delete(k);
     }
@@ -303,17 +303,17 @@ export class Controller {
 
   private trackAwaiting(key: string, pod: PodView, plan: Plan): void {
     if (plan.awaiting) {
-      const since = Date.parse(plan.mainsFinishedAt ?? '') || this.o.clock.now();
-      this.o.awaiting.set(key, since);
+      const since = Date.parse(plan.mainsFinishedAt ?? '') || this.opts.clock.now();
+      this.opts.awaiting.set(key, since);
     } else {
-      this.o.awaiting.delete(key);
+      this.opts.awaiting.delete(key);
     }
     if (plan.kind === 'done' && plan.mainsFinishedAt && !this.observedDone.has(pod.uid)) {
-      const acted = pod.containerStatuses.some((s) => this.o.events.read({ pod: podRef(pod), reason: 'Killing', key: `${pod.uid}/${s.name}/${s.restartCount}/0` }));
+      const acted = pod.containerStatuses.some((s) => this.opts.events.read({ pod: podRef(pod), reason: 'Killing', key: `${pod.uid}/${s.name}/${s.restartCount}/0` }));
       if (!acted) return;
       const last = Math.max(...pod.containerStatuses.map((s) => Date.parse(s.finishedAt ?? '') || 0));
       const seconds = (last - Date.parse(plan.mainsFinishedAt)) / 1000;
-      if (seconds >= 0) this.o.metrics.shutdownDuration.observe(seconds);
+      if (seconds >= 0) this.opts.metrics.shutdownDuration.observe(seconds);
       this.observedDone.add(pod.uid);
       if (this.observedDone.size > 10_000) this.observedDone.delete(this.observedDone.values().next().value as string);
     }
@@ -323,7 +323,7 @@ export class Controller {
   private report(pod: PodView, plan: Plan): void {
     const ref = podRef(pod);
     const once = (spec: EventSpec, count?: () => void): void => {
-      void this.o.events.record(spec).then((x) => x === 'written' && count?.());
+      void this.opts.events.record(spec).then((x) => x === 'written' && count?.());
     };
     if (plan.problems.length) {
       once({ pod: ref, type: 'Warning', reason: 'InvalidShutdownAnnotation', action: 'Validate', key: plan.problems.join('\n'), note: plan.problems.join('; ') });
@@ -331,23 +331,23 @@ export class Controller {
     const labels = (container: string) => this.labels.of(pod.namespace, container);
     for (const r of plan.unreachable) {
       once({ pod: ref, ...about(r), type: 'Warning', reason: 'SidecarNotStarted', action: 'Report', key: r.instance, note: `Cannot shut down container ${r.container}: it ${r.detail}` },
-        () => this.o.metrics.unsupportedSidecars.inc({ ...labels(r.container), reason: 'not-started' }));
+        () => this.opts.metrics.unsupportedSidecars.inc({ ...labels(r.container), reason: 'not-started' }));
     }
     for (const r of plan.crashLooping) {
       once({ pod: ref, ...about(r), type: 'Warning', reason: 'SidecarCrashLooping', action: 'Report', key: r.instance, note: `Cannot shut down container ${r.container}: it ${r.detail}` },
-        () => this.o.metrics.unsupportedSidecars.inc({ ...labels(r.container), reason: 'crash-looping' }));
+        () => this.opts.metrics.unsupportedSidecars.inc({ ...labels(r.container), reason: 'crash-looping' }));
     }
     for (const r of plan.noAction) {
       once({ pod: ref, ...about(r), type: 'Warning', reason: 'NoShutdownAction', action: 'Report', key: r.instance, note: `No way to shut down container ${r.container}: ${r.detail}` },
-        () => this.o.metrics.unsupportedSidecars.inc({ ...labels(r.container), reason: 'no-action' }));
+        () => this.opts.metrics.unsupportedSidecars.inc({ ...labels(r.container), reason: 'no-action' }));
     }
     for (const r of plan.nativeNotStarted) {
       once({ pod: ref, ...about(r), type: 'Warning', reason: 'NativeSidecarNotStarted', action: 'Report', key: r.instance, note: `Native sidecar ${r.container} has not started (${r.detail}), so the main containers cannot start` },
-        () => this.o.metrics.nativeNotStarted.inc(labels(r.container)));
+        () => this.opts.metrics.nativeNotStarted.inc(labels(r.container)));
     }
     for (const r of plan.nativeOverdue) {
       once({ pod: ref, ...about(r), type: 'Warning', reason: 'NativeSidecarNotStopped', action: 'Report', key: r.instance, note: `The kubelet has not stopped native sidecar ${r.container}: ${r.detail}; its shutdown action is the fallback` },
-        () => this.o.metrics.nativeNotStopped.inc(labels(r.container)));
+        () => this.opts.metrics.nativeNotStopped.inc(labels(r.container)));
     }
     for (const r of plan.exitedNonZero) {
       const consequence = pod.restartPolicy === 'Never' ? '; under restartPolicy Never the pod is marked Failed and its Job may retry' : '';

@@ -99,18 +99,18 @@ export interface EventRecorderOptions {
 
 export class EventRecorder implements EventSink {
   private readonly api: EventsV1Api;
-  private readonly o: EventRecorderOptions;
+  private readonly opts: EventRecorderOptions;
   private readonly instance: string;
   private readonly reflectors: Reflector<EventsV1Event>[];
   /** What this process wrote: namespace/name -> occurrence, read with what the watch saw (the higher count wins). */
   private readonly wrote = new Map<string, Known>();
 
-  constructor(kc: KubeConfig, o: EventRecorderOptions) {
+  constructor(kc: KubeConfig, options: EventRecorderOptions) {
     this.api = kc.makeApiClient(EventsV1Api);
-    this.o = o;
-    this.instance = (o.instance ?? hostname()).slice(0, 128);
+    this.opts = options;
+    this.instance = (options.instance ?? hostname()).slice(0, 128);
     const selector = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join(',');
-    const namespaces = o.namespaces.length ? o.namespaces : [''];
+    const namespaces = options.namespaces.length ? options.namespaces : [''];
     this.reflectors = namespaces.map(
       (namespace) =>
         new Reflector<EventsV1Event>({
@@ -123,20 +123,20 @@ export class EventRecorder implements EventSink {
                 : this.api.listEventForAllNamespaces({ labelSelector: selector }, deadline(this.timeout, signal)),
             selector,
           ),
-          clock: o.clock,
+          clock: options.clock,
           // Nothing of an event but what the cursor reads.
           slim: (e) => ({ metadata: { name: e.metadata?.name, namespace: e.metadata?.namespace, resourceVersion: e.metadata?.resourceVersion }, series: e.series, eventTime: e.eventTime }),
           onChange: (key, e) => {
             // Expired (the apiserver's event TTL) or deleted: forget what was written too.
             if (!e) this.wrote.delete(key);
           },
-          ...(o.onFreshness ? { onFreshness: o.onFreshness } : {}),
+          ...(options.onFreshness ? { onFreshness: options.onFreshness } : {}),
         }),
     );
   }
 
   private get timeout(): number {
-    return this.o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    return this.opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   }
 
   start(): void {
@@ -179,7 +179,7 @@ export class EventRecorder implements EventSink {
     const known = this.known(namespace, name);
     if (known && (known.count > count || (exclusive && known.count === count))) return 'exists';
     if (known && !exclusive && known.count === count) return 'exists';
-    const now = new Date(this.o.clock.now());
+    const now = new Date(this.opts.clock.now());
     try {
       let written: EventsV1Event;
       if (!known) {
@@ -210,7 +210,7 @@ export class EventRecorder implements EventSink {
         for (const r of this.reflectors) if (r.get(`${namespace}/${name}`)) return 'failed';
         return this.occur(e, count, exclusive);
       }
-      this.o.onFailure(err, e);
+      this.opts.onFailure(err, e);
       return 'failed';
     }
   }

@@ -60,7 +60,7 @@ export interface LeaderOptions {
 }
 
 export class LeaderElector {
-  private readonly o: Required<Omit<LeaderOptions, 'onError'>> & Pick<LeaderOptions, 'onError'>;
+  private readonly opts: Required<Omit<LeaderOptions, 'onError'>> & Pick<LeaderOptions, 'onError'>;
   private leading = false;
   /** When the last successful renewal was attempted (monotonic ms). */
   private lastRenew = 0;
@@ -71,8 +71,8 @@ export class LeaderElector {
   private stopped = false;
   private busy?: Promise<void>;
 
-  constructor(o: LeaderOptions) {
-    this.o = { clock: monotonicClock, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, releaseTimeoutMs: 2_000, ...o };
+  constructor(options: LeaderOptions) {
+    this.opts = { clock: monotonicClock, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, releaseTimeoutMs: 2_000, ...options };
   }
 
   get isLeading(): boolean {
@@ -83,11 +83,11 @@ export class LeaderElector {
     // Independent of the renew loop: a leader that has not renewed within the deadline stops acting.
     const watchdog = (): void => {
       if (this.stopped) return;
-      if (this.leading && this.o.clock.now() - this.lastRenew > this.o.renewDeadlineMs) {
+      if (this.leading && this.opts.clock.now() - this.lastRenew > this.opts.renewDeadlineMs) {
         this.attempt?.abort(new Error('renew deadline passed'));
         this.setLeading(false, 'could not renew the lease in time');
       }
-      this.cancelWatchdog = this.o.clock.after(Math.min(1000, this.o.retryPeriodMs), watchdog);
+      this.cancelWatchdog = this.opts.clock.after(Math.min(1000, this.opts.retryPeriodMs), watchdog);
     };
     watchdog();
     void this.tick();
@@ -98,7 +98,7 @@ export class LeaderElector {
     if (this.stopped) return Promise.resolve();
     this.cancelTick?.();
     this.busy = this.tryAcquireOrRenew().finally(() => {
-      if (!this.stopped) this.cancelTick = this.o.clock.after(this.o.retryPeriodMs * (1 + Math.random() * 0.2), () => void this.tick());
+      if (!this.stopped) this.cancelTick = this.opts.clock.after(this.opts.retryPeriodMs * (1 + Math.random() * 0.2), () => void this.tick());
     });
     return this.busy;
   }
@@ -111,44 +111,44 @@ export class LeaderElector {
     await this.busy;
     if (!this.leading) return;
     this.setLeading(false, 'shutting down');
-    const signal = AbortSignal.timeout(this.o.releaseTimeoutMs);
+    const signal = AbortSignal.timeout(this.opts.releaseTimeoutMs);
     try {
-      const lease = await this.o.api.read(signal);
-      if (!lease || lease.spec?.holderIdentity !== this.o.identity) return;
+      const lease = await this.opts.api.read(signal);
+      if (!lease || lease.spec?.holderIdentity !== this.opts.identity) return;
       lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) as unknown as Date };
-      await this.o.api.replace(lease, signal);
+      await this.opts.api.replace(lease, signal);
     } catch (e) {
-      this.o.onError?.(e);
+      this.opts.onError?.(e);
     }
   }
 
   private setLeading(leading: boolean, why: string): void {
     if (this.leading === leading) return;
     this.leading = leading;
-    if (leading) this.o.onStartedLeading();
-    else this.o.onStoppedLeading(why);
+    if (leading) this.opts.onStartedLeading();
+    else this.opts.onStoppedLeading(why);
   }
 
   private async tryAcquireOrRenew(): Promise<void> {
     // The renewal counts from before its request, as client-go's does.
-    const startedAt = this.o.clock.now();
-    const budget = this.leading ? Math.max(1, this.o.renewDeadlineMs - (startedAt - this.lastRenew)) : this.o.renewDeadlineMs;
+    const startedAt = this.opts.clock.now();
+    const budget = this.leading ? Math.max(1, this.opts.renewDeadlineMs - (startedAt - this.lastRenew)) : this.opts.renewDeadlineMs;
     const attempt = new AbortController();
     this.attempt = attempt;
     // On this elector's clock, so that tests can move it.
-    const cancelTimeout = this.o.clock.after(Math.ceil(budget), () => attempt.abort(new Error(`no answer within the renew deadline`)));
+    const cancelTimeout = this.opts.clock.after(Math.ceil(budget), () => attempt.abort(new Error(`no answer within the renew deadline`)));
     const signal = attempt.signal;
     const wall = new Date();
     try {
-      const lease = await this.o.api.read(signal);
+      const lease = await this.opts.api.read(signal);
       const spec = {
-        holderIdentity: this.o.identity,
-        leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000),
+        holderIdentity: this.opts.identity,
+        leaseDurationSeconds: Math.ceil(this.opts.leaseDurationMs / 1000),
         renewTime: microTime(wall) as unknown as Date,
       };
       if (!lease) {
-        await this.o.api.create(
-          { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace }, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } },
+        await this.opts.api.create(
+          { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.opts.name, namespace: this.opts.namespace }, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } },
           signal,
         );
         this.renewed(startedAt);
@@ -159,22 +159,22 @@ export class LeaderElector {
       if (this.observed?.record !== record) this.observed = { record, at: startedAt };
       const duration = (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
       const expired = holder === '' || this.observed.at + duration < startedAt;
-      if (holder !== this.o.identity && !expired) {
+      if (holder !== this.opts.identity && !expired) {
         this.setLeading(false, `the lease is held by ${holder}`);
         return;
       }
-      const taking = holder !== this.o.identity;
+      const taking = holder !== this.opts.identity;
       lease.spec = {
         ...lease.spec,
         ...spec,
         ...(taking ? { acquireTime: spec.renewTime, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 } : {}),
       };
-      await this.o.api.replace(lease, signal);
+      await this.opts.api.replace(lease, signal);
       this.renewed(startedAt);
     } catch (e) {
-      this.o.onError?.(e);
+      this.opts.onError?.(e);
       // A conflict means another replica wrote first; any other failure counts against the renew deadline.
-      if (this.leading && (statusOf(e) === 409 || this.o.clock.now() - this.lastRenew > this.o.renewDeadlineMs)) {
+      if (this.leading && (statusOf(e) === 409 || this.opts.clock.now() - this.lastRenew > this.opts.renewDeadlineMs)) {
         this.setLeading(false, statusOf(e) === 409 ? 'another replica took the lease' : 'could not renew the lease in time');
       }
     } finally {
@@ -187,7 +187,7 @@ export class LeaderElector {
     if (this.stopped) return;
     this.lastRenew = startedAt;
     this.observed = undefined;
-    if (this.o.clock.now() - startedAt > this.o.renewDeadlineMs) return;
+    if (this.opts.clock.now() - startedAt > this.opts.renewDeadlineMs) return;
     this.setLeading(true, '');
   }
 }

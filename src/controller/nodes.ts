@@ -31,7 +31,7 @@ export class NodeVersions {
   private readonly core: CoreV1Api;
   private readonly version: VersionApi;
   private readonly watcher: Watch;
-  private readonly o: NodeVersionOptions;
+  private readonly opts: NodeVersionOptions;
   private map?: Map<string, string>;
   private api?: string;
   private request?: AbortController;
@@ -43,12 +43,12 @@ export class NodeVersions {
   private failures = 0;
   private stopped = false;
 
-  constructor(kc: KubeConfig, o: NodeVersionOptions) {
+  constructor(kc: KubeConfig, options: NodeVersionOptions) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.version = kc.makeApiClient(VersionApi);
     // client-node ends a watch quiet for 30 s (bookmarks come about once a minute): it is resumed, not counted as failed.
     this.watcher = new Watch(kc);
-    this.o = o;
+    this.opts = options;
   }
 
   /** Node name -> kubelet version; undefined until the first list has succeeded. */
@@ -73,7 +73,7 @@ export class NodeVersions {
 
   private async list(): Promise<void> {
     if (this.stopped) return;
-    const timeout = this.o.requestTimeoutMs ?? 10_000;
+    const timeout = this.opts.requestTimeoutMs ?? 10_000;
     try {
       const api = (await this.version.getCode({}, deadline(timeout))).gitVersion;
       const list = await this.core.listNode({}, deadline(timeout));
@@ -83,8 +83,8 @@ export class NodeVersions {
       this.map = map;
       this.resourceVersion = list.metadata?.resourceVersion;
       this.gone = false;
-      this.relistAt = Date.now() + (this.o.relistMs ?? 600_000);
-      this.o.onChange();
+      this.relistAt = Date.now() + (this.opts.relistMs ?? 600_000);
+      this.opts.onChange();
     } catch (err) {
       this.again(describeError(err));
       return;
@@ -131,7 +131,7 @@ export class NodeVersions {
       if (this.map.get(name) === v) return;
       this.map.set(name, v);
     } else return;
-    this.o.onChange();
+    this.opts.onChange();
   }
 
   /** Go on: resume the watch after a quiet end, else relist (after a jittered backoff when `why` says what failed). */
@@ -139,7 +139,7 @@ export class NodeVersions {
     if (this.stopped) return;
     if (why) {
       this.failures++;
-      this.o.onError(why);
+      this.opts.onError(why);
     }
     const relist = why !== undefined || this.gone || Date.now() >= this.relistAt;
     const backoff = why ? Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6)) * (0.5 + Math.random()) : 0;

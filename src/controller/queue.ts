@@ -21,7 +21,7 @@ export interface Processed {
 }
 
 export class WorkQueue {
-  private readonly o: Required<QueueOptions>;
+  private readonly opts: Required<QueueOptions>;
   private readonly ready = new Set<string>();
   private readonly processing = new Set<string>();
   /** Added while processing: processed again once done. */
@@ -31,8 +31,8 @@ export class WorkQueue {
   private readonly waiters: ((key: string | undefined) => void)[] = [];
   private closed = false;
 
-  constructor(o: QueueOptions) {
-    this.o = { baseBackoffMs: 500, maxBackoffMs: 300_000, ...o };
+  constructor(options: QueueOptions) {
+    this.opts = { baseBackoffMs: 500, maxBackoffMs: 300_000, ...options };
   }
 
   /** Keys waiting or delayed (for a gauge). */
@@ -68,11 +68,11 @@ export class WorkQueue {
     if (this.closed) return;
     if (ms <= 0) return this.add(key);
     if (this.ready.has(key)) return;
-    const at = this.o.clock.now() + ms;
+    const at = this.opts.clock.now() + ms;
     const current = this.delayed.get(key);
     if (current && current.at <= at) return;
     current?.cancel();
-    const cancel = this.o.clock.after(ms, () => {
+    const cancel = this.opts.clock.after(ms, () => {
       if (this.delayed.get(key)?.cancel !== cancel) return;
       this.delayed.delete(key);
       this.add(key);
@@ -84,7 +84,7 @@ export class WorkQueue {
   addRateLimited(key: string): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    const ms = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** n);
+    const ms = Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** n);
     this.addAfter(key, ms);
     return ms;
   }

@@ -54,7 +54,7 @@ export const keyOf = (o: ObjectMeta): string => `${o.metadata?.namespace ?? ''}/
 const quietEnd = (err: unknown): boolean => !err || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
 
 export class Reflector<T extends ObjectMeta> {
-  private readonly o: ReflectorOptions<T>;
+  private readonly opts: ReflectorOptions<T>;
   private store = new Map<string, T>();
   private resourceVersion = '';
   private fresh = false;
@@ -70,8 +70,8 @@ export class Reflector<T extends ObjectMeta> {
   private generation = 0;
   private stopped = false;
 
-  constructor(o: ReflectorOptions<T>) {
-    this.o = o;
+  constructor(options: ReflectorOptions<T>) {
+    this.opts = options;
   }
 
   /** The cache is known to be current. */
@@ -107,7 +107,7 @@ export class Reflector<T extends ObjectMeta> {
   /** Not current: said on every failure (a cache that never listed has failures to tell too). */
   private stale(why: string): void {
     this.fresh = false;
-    this.o.onFreshness?.(false, why);
+    this.opts.onFreshness?.(false, why);
   }
 
   private async list(): Promise<void> {
@@ -115,10 +115,10 @@ export class Reflector<T extends ObjectMeta> {
     const generation = ++this.generation;
     this.request?.abort();
     this.listing = new AbortController();
-    const timeout = this.o.requestTimeoutMs ?? 10_000;
+    const timeout = this.opts.requestTimeoutMs ?? 10_000;
     let listed: Listed<T>;
     try {
-      listed = await this.o.client.list(AbortSignal.any([this.listing.signal, AbortSignal.timeout(timeout)]));
+      listed = await this.opts.client.list(AbortSignal.any([this.listing.signal, AbortSignal.timeout(timeout)]));
     } catch (err) {
       if (generation === this.generation) this.again(`list failed: ${describeError(err)}`);
       return;
@@ -126,27 +126,27 @@ export class Reflector<T extends ObjectMeta> {
     if (this.stopped || generation !== this.generation) return;
     const before = this.store;
     const after = new Map<string, T>();
-    for (const item of listed.items) after.set(keyOf(item), this.o.slim ? this.o.slim(item) : item);
+    for (const item of listed.items) after.set(keyOf(item), this.opts.slim ? this.opts.slim(item) : item);
     this.store = after;
     this.resourceVersion = listed.resourceVersion;
     this.gone = false;
     this.failures = 0;
-    this.lastHeard = this.o.clock.now();
-    this.relistAt = this.lastHeard + (this.o.relistMs ?? 1_800_000);
+    this.lastHeard = this.opts.clock.now();
+    this.relistAt = this.lastHeard + (this.opts.relistMs ?? 1_800_000);
     if (!this.fresh) {
       this.fresh = true;
-      this.o.onFreshness?.(true, 'listed');
+      this.opts.onFreshness?.(true, 'listed');
     }
     // A list may have changed anything, deletions included.
-    for (const [key, obj] of after) if (before.get(key)?.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.o.onChange(key, obj);
-    for (const key of before.keys()) if (!after.has(key)) this.o.onChange(key, undefined);
+    for (const [key, obj] of after) if (before.get(key)?.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.opts.onChange(key, obj);
+    for (const key of before.keys()) if (!after.has(key)) this.opts.onChange(key, undefined);
     void this.watch(generation);
   }
 
   private async watch(generation: number): Promise<void> {
     if (this.stopped || generation !== this.generation) return;
     try {
-      const request = await this.o.client.watch(
+      const request = await this.opts.client.watch(
         this.resourceVersion,
         (type, obj) => {
           if (generation === this.generation) this.event(type, obj);
@@ -171,18 +171,18 @@ export class Reflector<T extends ObjectMeta> {
       this.gone = true;
       return;
     }
-    this.lastHeard = this.o.clock.now();
+    this.lastHeard = this.opts.clock.now();
     const rv = obj.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (type === 'BOOKMARK') return;
     const key = keyOf(obj);
     if (type === 'DELETED') {
       this.store.delete(key);
-      this.o.onChange(key, undefined);
+      this.opts.onChange(key, undefined);
     } else if (type === 'ADDED' || type === 'MODIFIED') {
-      const slim = this.o.slim ? this.o.slim(obj) : obj;
+      const slim = this.opts.slim ? this.opts.slim(obj) : obj;
       this.store.set(key, slim);
-      this.o.onChange(key, slim);
+      this.opts.onChange(key, slim);
     }
   }
 
@@ -193,27 +193,27 @@ export class Reflector<T extends ObjectMeta> {
       this.failures++;
       this.stale(why);
     }
-    const relist = why !== undefined || this.gone || this.o.clock.now() >= this.relistAt;
+    const relist = why !== undefined || this.gone || this.opts.clock.now() >= this.relistAt;
     const backoff = why ? Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6)) * (0.5 + Math.random()) : 0;
     this.cancelTimer?.();
     const generation = this.generation;
-    this.cancelTimer = this.o.clock.after(backoff, () => void (relist ? this.list() : this.watch(generation)));
+    this.cancelTimer = this.opts.clock.after(backoff, () => void (relist ? this.list() : this.watch(generation)));
   }
 
   /** A watch that has heard nothing, not even a bookmark, for silenceMs is stale: relist. */
   private watchSilence(): void {
-    const silenceMs = this.o.silenceMs ?? 90_000;
+    const silenceMs = this.opts.silenceMs ?? 90_000;
     const check = (): void => {
       if (this.stopped) return;
-      if (this.fresh && this.o.clock.now() - this.lastHeard > silenceMs) {
+      if (this.fresh && this.opts.clock.now() - this.lastHeard > silenceMs) {
         this.stale(`no event or bookmark for ${Math.round(silenceMs / 1000)}s`);
         // list() abandons the silent watch (a new generation) and aborts it.
         this.cancelTimer?.();
-        this.cancelTimer = this.o.clock.after(0, () => void this.list());
+        this.cancelTimer = this.opts.clock.after(0, () => void this.list());
       }
-      this.cancelSilence = this.o.clock.after(Math.min(10_000, silenceMs / 3), check);
+      this.cancelSilence = this.opts.clock.after(Math.min(10_000, silenceMs / 3), check);
     };
-    this.cancelSilence = this.o.clock.after(Math.min(10_000, silenceMs / 3), check);
+    this.cancelSilence = this.opts.clock.after(Math.min(10_000, silenceMs / 3), check);
   }
 }
 

@@ -110,7 +110,7 @@ export class StepRunner {
     } catch (e) {
       // A connection that opens after all is closed at once.
       void opening.then((late) => (typeof late === 'function' ? late() : late)?.close(), () => undefined);
-      return { ok: false, detail: `port-forward to :${step.port} failed: ${describe(e)}` };
+      return { ok: false, detail: `port-forward to :${step.port} failed: ${errorText(e)}` };
     }
     const socket = typeof ws === 'function' ? ws() : ws;
     socket?.on('close', () => output.end());
@@ -162,7 +162,7 @@ export class StepRunner {
             if (settled) ws.close();
             ws.on('close', () => finish(status ? fromStatus(status, out) : { ok: false, maybe: true, detail: `the connection closed without an exit status${out ? `: ${clip(out)}` : ''}` }));
           },
-          (e: unknown) => finish({ ok: false, detail: `exec failed: ${describe(e)}` }),
+          (e: unknown) => finish({ ok: false, detail: `exec failed: ${errorText(e)}` }),
         );
     });
   }
@@ -177,4 +177,5 @@ export function fromStatus(s: V1Status, output = ''): StepResult {
   return { ok: false, detail: `${clip(s.message ?? s.reason ?? 'exec failed')}${tail}` };
 }
 
-const describe = (e: unknown): string => clip(describeError(e));
+/** An error, clipped for an event note. */
+const errorText = (e: unknown): string => clip(describeError(e));

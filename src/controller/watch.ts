@@ -26,11 +26,11 @@ const slim = (pod: V1Pod): V1Pod => (pod.metadata?.managedFields ? { ...pod, met
 export class PodCache {
   private readonly reflectors: { namespace: string; reflector: Reflector<V1Pod> }[];
 
-  constructor(kc: KubeConfig, o: WatchOptions) {
+  constructor(kc: KubeConfig, options: WatchOptions) {
     const api = kc.makeApiClient(CoreV1Api);
-    const timeout = o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-    const labelSelector = o.selector;
-    this.reflectors = (o.namespaces.length ? o.namespaces : ['']).map((namespace) => ({
+    const timeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    const labelSelector = options.selector;
+    this.reflectors = (options.namespaces.length ? options.namespaces : ['']).map((namespace) => ({
       namespace,
       reflector: new Reflector<V1Pod>({
         client: apiListWatch<V1Pod>(
@@ -42,11 +42,11 @@ export class PodCache {
               : api.listPodForAllNamespaces({ labelSelector }, deadline(timeout, signal)),
           labelSelector,
         ),
-        clock: o.clock,
+        clock: options.clock,
         slim,
         requestTimeoutMs: timeout,
-        onChange: (key) => o.onChange(key),
-        onFreshness: (synced, why) => o.onFreshness(namespace, synced, why),
+        onChange: (key) => options.onChange(key),
+        onFreshness: (synced, why) => options.onFreshness(namespace, synced, why),
       }),
     }));
   }

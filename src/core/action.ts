@@ -1,4 +1,4 @@
-// The shutdown action grammar of DESIGN.md: annotation text <-> typed action.
+// The shutdown action grammar of docs/design.md: annotation text <-> typed action.
 //
 //   action    = step *( " || " step )
 //   step      = http-step / exec-step / "none"

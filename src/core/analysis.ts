@@ -36,6 +36,7 @@ export interface SidecarPlan {
   readonly source: ActionSource;
   /** Absent when the source is "none", or when the annotation is invalid. */
   readonly action?: Action;
+  /** The catalog entry the container matches (the native conversion reads how it becomes native). */
   readonly entry?: CatalogEntry;
 }
 

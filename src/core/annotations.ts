@@ -1,4 +1,4 @@
-// The annotation contract (v1) of DESIGN.md: the keys hahaha reads and writes on pods.
+// The annotation contract (v1) of docs/design.md: the keys hahaha reads and writes on pods.
 
 export const DOMAIN = 'hahaha.nais.io';
 /** One or more container names, comma-separated. */

@@ -1,6 +1,6 @@
 // The catalog of known sidecars: how each one is shut down and what it needs for that to work.
 // Entries match a container by name or by image repository (registry and tag ignored). The
-// built-in entries are DESIGN.md's table; a file given with --catalog extends them (its entries
+// built-in entries are docs/design.md's catalog; a file given with --catalog extends them (its entries
 // win) or replaces them. Everything here is pure: loading reads text the caller has read.
 
 import { parse as parseYaml } from 'yaml';
@@ -174,7 +174,7 @@ export function flagValue(container: ContainerView, flag: string, env?: string):
   return undefined;
 }
 
-function describe(p: Prerequisite | PortSource): string {
+function requirementText(p: Prerequisite | PortSource): string {
   if ('annotation' in p) return `annotation ${p.annotation}`;
   return p.env ? `flag ${p.flag} (or env ${p.env})` : `flag ${p.flag}`;
 }
@@ -198,7 +198,7 @@ export function unmetPrerequisites(
     } else {
       const v = flagValue(container, p.flag, p.env);
       if (v === undefined || v === 'false') {
-        out.push(`${container.name}: its shutdown endpoint needs the ${describe(p)}, which the container does not set`);
+        out.push(`${container.name}: its shutdown endpoint needs the ${requirementText(p)}, which the container does not set`);
       }
     }
   }
@@ -218,7 +218,7 @@ export function catalogAction(
   if (!(port >= 1 && port <= 65535)) {
     return {
       action: e.action,
-      warnings: [`${container.name}: ${describe(e.port)} is ${JSON.stringify(raw)}, not a port; using the default`],
+      warnings: [`${container.name}: ${requirementText(e.port)} is ${JSON.stringify(raw)}, not a port; using the default`],
     };
   }
   return {

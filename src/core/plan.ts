@@ -20,7 +20,6 @@ import { allowsExec } from './policy.ts';
 export interface Target {
   readonly container: string;
   readonly action: Action;
-  readonly source: 'annotation' | 'catalog';
   /** Why the action is not simply the pod's annotation, for the event. */
   readonly note?: string;
   /** One running instance of the container: pod UID, name, restart count. */
@@ -38,10 +37,6 @@ export interface Report {
   readonly native?: boolean;
 }
 
-export interface ExitReport extends Report {
-  readonly exitCode: number;
-}
-
 export type PlanKind = 'ignore' | 'wait' | 'act' | 'done';
 
 export interface Plan {
@@ -56,7 +51,7 @@ export interface Plan {
   /** Running sidecars with no action hahaha may carry out. */
   readonly noAction: readonly Report[];
   /** Sidecars that exited non-zero after the main containers finished. */
-  readonly exitedNonZero: readonly ExitReport[];
+  readonly exitedNonZero: readonly Report[];
   /** Main containers done and a sidecar still running or waiting: the pod is stuck without us. */
   readonly awaiting: boolean;
   /** When the last main container finished (RFC 3339), once all have. */
@@ -159,7 +154,7 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
   const unreachable: Report[] = [];
   const crashLooping: Report[] = [];
   const noAction: Report[] = [];
-  const exitedNonZero: ExitReport[] = [];
+  const exitedNonZero: Report[] = [];
   const act = (sidecar: SidecarPlan, s: ContainerStateView, instance: string, native: boolean): void => {
     const report = { container: sidecar.name, instance, ...(native ? { native: true } : {}) };
     const t = target(pod, config, sidecar, problems, native);
@@ -172,7 +167,7 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
     const restartCount = s?.restartCount ?? 0;
     const instance = instanceOf(pod, sidecar.name, restartCount);
     if (s?.state === 'terminated') {
-      if (s.exitCode !== 0) exitedNonZero.push({ container: sidecar.name, instance, exitCode: s.exitCode ?? -1, detail: `exited ${s.exitCode}${s.reason ? ` (${s.reason})` : ''}` });
+      if (s.exitCode !== 0) exitedNonZero.push({ container: sidecar.name, instance, detail: `exited ${s.exitCode}${s.reason ? ` (${s.reason})` : ''}` });
       continue;
     }
     stillUp++;
@@ -231,7 +226,6 @@ type TargetResult = { target?: Omit<Target, 'instance' | 'restartCount'> } | { d
 /** The action to carry out for a running sidecar: nothing (it exits by itself), one, or why there is none. */
 function target(pod: PodView, config: Config, sidecar: SidecarPlan, problems: readonly string[], native: boolean): TargetResult {
   let action = sidecar.action;
-  let source: Target['source'] = sidecar.source === 'catalog' ? 'catalog' : 'annotation';
   let note = sidecar.source === 'catalog' ? `no ${shutdownKey(sidecar.name)} annotation: action from the catalog` : undefined;
   if (native) note = [`the kubelet did not stop native sidecar ${sidecar.name}`, note].filter(Boolean).join('; ');
   if (sidecar.source === 'annotation' && !action) {
@@ -241,7 +235,6 @@ function target(pod: PodView, config: Config, sidecar: SidecarPlan, problems: re
     const problem = problems.find((p) => p.startsWith(`${shutdownKey(sidecar.name)}:`)) ?? 'invalid annotation';
     if (!entry || !container) return { detail: problem };
     action = catalogAction(entry, container, pod.annotations).action;
-    source = 'catalog';
     note = `${problem}; action from the catalog`;
   }
   if (!action) return { detail: `no ${shutdownKey(sidecar.name)} annotation and no catalog entry` };
@@ -249,5 +242,5 @@ function target(pod: PodView, config: Config, sidecar: SidecarPlan, problems: re
   const { steps, refused } = allowedSteps(config, action);
   if (steps.length === 0) return { detail: 'every step is an exec the exec policy does not allow' };
   if (refused.length) note = [note, `${refused.length} exec step(s) not allowed by the exec policy were left out`].filter(Boolean).join('; ');
-  return { target: { container: sidecar.name, action: steps, source, ...(note ? { note } : {}), ...(native ? { native: true } : {}) } };
+  return { target: { container: sidecar.name, action: steps, ...(note ? { note } : {}), ...(native ? { native: true } : {}) } };
 }

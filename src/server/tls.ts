@@ -66,10 +66,6 @@ export class CertReloader {
     this.opts = opts;
   }
 
-  get pair(): CertPair {
-    return this.current;
-  }
-
   start(): void {
     for (const dir of new Set([dirname(this.opts.certFile), dirname(this.opts.keyFile)])) {
       try {

@@ -1,4 +1,4 @@
-// The action grammar: examples from DESIGN.md, every error path with its column, and
+// The action grammar: examples from docs/design.md, every error path with its column, and
 // property-based round trips (parse(format(a)) == a, format(parse(s)) == s).
 
 import fc from 'fast-check';
@@ -16,7 +16,7 @@ const err = (text: string): { message: string; column: number } => {
   return r.error;
 };
 
-t.test('the catalog actions of DESIGN.md parse into typed steps', async (t) => {
+t.test('the catalog actions of docs/design.md parse into typed steps', async (t) => {
   t.same(ok('POST :4191/shutdown'), [{ kind: 'http', method: 'POST', port: 4191, path: '/shutdown' }]);
   t.same(ok('GET :24444/api/processes.killWorkers'), [{ kind: 'http', method: 'GET', port: 24444, path: '/api/processes.killWorkers' }]);
   t.same(ok('exec /bin/kill -s INT 1'), [{ kind: 'exec', argv: ['/bin/kill', '-s', 'INT', '1'] }]);

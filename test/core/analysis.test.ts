@@ -11,7 +11,7 @@ const analyse = (p: unknown, c = config()): Analysis => analyze(podView(p), c);
 const actions = (a: Analysis): Record<string, string> =>
   Object.fromEntries(a.sidecars.map((s) => [s.name, `${s.action ? formatAction(s.action) : '-'} (${s.source})`]));
 
-t.test('a Naisjob pod gets exactly the catalog actions of DESIGN.md', async (t) => {
+t.test('a Naisjob pod gets exactly the catalog actions of docs/design.md', async (t) => {
   const a = analyse(pod('naisjob'));
   t.ok(a.managed);
   t.same(a.mains, ['dataloader']);

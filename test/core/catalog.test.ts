@@ -12,7 +12,7 @@ const actionOf = (name: string, image = ''): string | undefined => {
   return e && formatAction(e.action);
 };
 
-t.test('the built-in catalog is DESIGN.md\'s table', async (t) => {
+t.test('the built-in catalog is docs/design.md\'s catalog', async (t) => {
   t.same(
     BUILTIN_CATALOG.map((e) => [e.names.join(','), e.images.join(','), formatAction(e.action)]),
     [

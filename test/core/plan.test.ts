@@ -1,5 +1,5 @@
 // The controller's decision from the pod as it is now: wait, act on these sidecars, report, or
-// nothing to do. Every case of DESIGN.md's "Decisions the controller makes".
+// nothing to do. Every case of docs/design.md's "The controller".
 
 import t from 'tap';
 import { formatAction } from '../../src/core/action.ts';
@@ -60,7 +60,7 @@ t.test('main exited 0: shut down every running sidecar with its annotated action
     'secure-logs-configmap-reload': 'exec /bin/killall configmap-reload',
     'vks-sidecar': 'exec /bin/kill -s INT 1',
   });
-  t.ok(p.targets.every((x) => x.source === 'annotation' && x.note === undefined));
+  t.ok(p.targets.every((x) => x.note === undefined), 'the annotations, as written');
   t.equal(p.targets[0]?.instance, 'uid-1/cloudsql-proxy/0');
   t.ok(p.awaiting);
   t.equal(p.mainsFinishedAt, '2026-11-26T09:00:00Z');
@@ -80,8 +80,7 @@ t.test('OnFailure and a main that exited non-zero: the kubelet restarts it, side
   const succeeded = decideOn(withStatus('istio', { report: 'exit:0', 'istio-proxy': 'running' }, { restarts: { report: 1 } }));
   t.equal(succeeded.kind, 'act');
   t.same(targets(succeeded), { 'istio-proxy': 'POST :15020/quitquitquit' });
-  t.equal(succeeded.targets[0]?.source, 'catalog', 'no annotation: the webhook was down, or ran before the injector');
-  t.equal(succeeded.targets[0]?.note, 'no shutdown.hahaha.nais.io/istio-proxy annotation: action from the catalog');
+  t.equal(succeeded.targets[0]?.note, 'no shutdown.hahaha.nais.io/istio-proxy annotation: action from the catalog', 'no annotation: the webhook was down, or ran before the injector');
 });
 
 t.test('several main containers: act only when all have finished', async (t) => {
@@ -96,7 +95,7 @@ t.test('several main containers: act only when all have finished', async (t) => 
 t.test('sidecars already terminated are skipped; all gone is done; non-zero exits are reported', async (t) => {
   const some = decideOn(withStatus('naisjob', { dataloader: 'exit:0', ...sidecarsRunning, 'cloudsql-proxy': 'exit:0', 'vks-sidecar': 'exit:143' }, { annotations: naisjobAnnotated }));
   t.same(Object.keys(targets(some)), ['secure-logs-fluentd', 'secure-logs-configmap-reload']);
-  t.same(some.exitedNonZero, [{ container: 'vks-sidecar', instance: 'uid-1/vks-sidecar/0', exitCode: 143, detail: 'exited 143 (Error)' }]);
+  t.same(some.exitedNonZero, [{ container: 'vks-sidecar', instance: 'uid-1/vks-sidecar/0', detail: 'exited 143 (Error)' }]);
   const all = decideOn(withStatus('naisjob', { dataloader: 'exit:0', 'cloudsql-proxy': 'exit:0', 'secure-logs-fluentd': 'exit:0', 'secure-logs-configmap-reload': 'exit:0', 'vks-sidecar': 'exit:0' }, { annotations: naisjobAnnotated }));
   t.equal(all.kind, 'done');
   t.notOk(all.awaiting);

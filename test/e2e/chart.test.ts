@@ -18,7 +18,6 @@ import type { Test } from 'tap';
 import t from 'tap';
 import { parseAllDocuments, stringify } from 'yaml';
 import { REPO } from '../../cluster/layout.ts';
-import { COMMANDS } from '../../src/cli/commands.ts';
 import { CHART, run as helm } from '../chart/helm.ts';
 import { NAISJOB_SIDECARS, P, cluster, containerOf, core, createJob, kc, naisjob, namespace, onlyPod, podEvents, records, suffix, waitFor, waitJob } from './cluster.ts';
 
@@ -26,7 +25,6 @@ const NODE = process.execPath;
 const MAIN = join(REPO, 'src', 'cli', 'main.ts');
 const ADMIN = P.kubeconfig('admin');
 const SELECTOR_LABEL = 'e2e.hahaha.nais.io/chart';
-const SELF_MANAGED = Object.hasOwn(COMMANDS.serve!.flags, 'certificates');
 
 function exec(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
@@ -352,7 +350,7 @@ t.test('selfManaged: helm install, and the documented permissions plus the Secre
   t.same((await core().readNamespacedSecret({ name: `${r.name}-tls`, namespace: r.namespace })).data, { 'ca.crt': ca }, 'the Secret\'s data survived the upgrade');
 });
 
-t.test('selfManaged: hahaha as the chart\'s ServiceAccount fills both caBundles and a Naisjob-like Job completes', { skip: SELF_MANAGED ? false : 'hahaha serve does not know --certificates yet (self-managed certificates are being implemented)' }, async (t) => {
+t.test('selfManaged: hahaha as the chart\'s ServiceAccount fills both caBundles and a Naisjob-like Job completes', async (t) => {
   const port = await freePort();
   const selectorValue = suffix();
   const r = await install(t, 'selfrun', { selector: `${SELECTOR_LABEL}=${selectorValue}`, shutdownGrace: '3s', maxAttempts: 3, webhook: { url: `https://127.0.0.1:${port}`, validatingFailurePolicy: 'Fail' } });
@@ -372,7 +370,7 @@ t.test('selfManaged: hahaha as the chart\'s ServiceAccount fills both caBundles 
   await naisjobCompletes(t, selectorValue);
 });
 
-t.test('selfManaged: short lifetimes rotate the serving certificate and the CA while admission requests keep succeeding', { skip: SELF_MANAGED ? false : 'no --certificates yet' }, async (t) => {
+t.test('selfManaged: short lifetimes rotate the serving certificate and the CA while admission requests keep succeeding', async (t) => {
   const port = await freePort();
   const selectorValue = suffix();
   // The validating webhook fails closed here, so a request the apiserver could not verify would fail loudly.

@@ -1,7 +1,7 @@
 // The shutdown controller on the real control plane, as cluster:up runs it (hahaha's own
 // ServiceAccount and minimal RBAC; --shutdown-grace 3s --retry-backoff 1s --max-attempts 3):
 // Naisjob-shaped Jobs complete within seconds of their main container finishing, and every
-// decision of DESIGN.md holds against simulated sidecars that behave like the real ones.
+// decision of docs/design.md holds against simulated sidecars that behave like the real ones.
 
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';

@@ -95,6 +95,40 @@ t.test('an internal error fails open: allowed, unchanged, counted', async (t) =>
   t.match(await metrics.registry.metrics(), 'result="error"} 1');
 });
 
+t.test('/readyz is the webhooks\' own: a controller that is not synced shows at /readyz/controller only', async (t) => {
+  const metrics = createMetrics();
+  let controller: string | undefined = 'the pod cache is not current (all namespaces)';
+  const app = webhookServer({ config: config(), metrics, readiness: () => undefined, controllerReadiness: () => controller });
+  t.teardown(() => app.close());
+  t.equal((await app.inject('/readyz')).statusCode, 200, 'webhooks ready whatever the controller');
+  const c = await app.inject('/readyz/controller');
+  t.same([c.statusCode, c.json()], [503, { status: 'not ready', reason: 'the pod cache is not current (all namespaces)' }]);
+  controller = undefined;
+  t.equal((await app.inject('/readyz/controller')).statusCode, 200);
+  const none = webhookServer({ config: config(), metrics: createMetrics() });
+  t.teardown(() => none.close());
+  t.equal((await none.inject('/readyz/controller')).statusCode, 503, 'no controller in this process: not ready as a controller');
+});
+
+t.test('an internal error on /validate answers 500, so the configured failurePolicy decides', async (t) => {
+  const exploding = { ...config(), selector: { text: 'x', get requirements(): never { throw new Error('boom'); } } };
+  const { app, metrics } = setup(t, exploding);
+  const res = await post(app, '/validate', review(pod('naisjob')));
+  t.equal(res.statusCode, 500);
+  t.match(res.json<{ message: string }>().message, /failurePolicy applies/);
+  t.match(await metrics.registry.metrics(), 'hahaha_admission_requests_total{webhook="validate",operation="CREATE",result="error"} 1');
+});
+
+t.test('4xx answers are timed too', async (t) => {
+  const { app, metrics } = setup(t);
+  await post(app, '/mutate', '{"apiVersion": ');
+  await post(app, '/validate', { hello: 'world' });
+  await post(app, '/mutate', 'x', { 'content-type': 'text/plain' });
+  const text = await metrics.registry.metrics();
+  t.match(text, 'hahaha_admission_duration_seconds_count{webhook="mutate"} 2');
+  t.match(text, 'hahaha_admission_duration_seconds_count{webhook="validate"} 1');
+});
+
 t.test('/healthz and /readyz', async (t) => {
   let why: string | undefined = 'informer cache not synced';
   const { app } = setup(t, config(), () => why);
@@ -140,6 +174,9 @@ t.test('a "__proto__" key in the pod is dropped, not an error (found by the prop
   const body = JSON.stringify(review(pod('naisjob'))).replace('"annotations":{', '"annotations":{"__proto__":{"polluted":"yes"},');
   const res = await post(app, '/mutate', body);
   t.equal(res.statusCode, 200);
-  t.equal(res.json<{ response: { allowed: boolean } }>().response.allowed, true);
-  t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was polluted');
+  const response = res.json<{ response: { allowed: boolean; patch?: string } }>().response;
+  t.equal(response.allowed, true);
+  const patch = Buffer.from(response.patch ?? '', 'base64').toString();
+  t.match(patch, 'hahaha.nais.io~1main-container', 'the pod was analysed and patched');
+  t.notMatch(patch, '__proto__', 'without the dropped key');
 });
