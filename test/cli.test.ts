@@ -152,11 +152,24 @@ t.test('certs writes a CA and a serving certificate for the hosts', async (t) =>
   t.equal((await stat(join(dir, 'ca.key'))).mode & 0o777, 0o600);
 });
 
+t.test('serve with no cluster configuration says where it looked and exits 2 (no retrying http://localhost:8080 forever)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hahaha-nokube-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await hahaha(['certs', '--host', '127.0.0.1', '--out', dir]);
+  const certs = ['--cert-file', join(dir, 'tls.crt'), '--key-file', join(dir, 'tls.key'), '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1'];
+  const r = await hahaha(['serve', ...certs], { env: { HOME: dir } });
+  t.equal(r.code, 2);
+  t.match(r.stderr, `no cluster configuration found: no --kubeconfig, not in a cluster (KUBERNETES_SERVICE_HOST is unset), $KUBECONFIG is unset, and ${join(dir, '.kube', 'config')} does not exist`);
+  t.match(r.stderr, 'to serve the webhooks only: --no-controller --native-sidecars on|off');
+  const missing = await hahaha(['serve', ...certs], { env: { HOME: dir, KUBECONFIG: join(dir, 'nope.yaml') } });
+  t.match(missing.stderr, `none of $KUBECONFIG (${join(dir, 'nope.yaml')}) exists`);
+});
+
 t.test('serve --no-controller serves HTTPS and stops cleanly on SIGTERM', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hahaha-serve-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await hahaha(['certs', '--host', '127.0.0.1', '--out', dir]);
-  const child = spawn(process.execPath, [MAIN, 'serve', '--no-controller', '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1',
+  const child = spawn(process.execPath, [MAIN, 'serve', '--no-controller', '--native-sidecars', 'off', '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1',
     '--cert-file', join(dir, 'tls.crt'), '--key-file', join(dir, 'tls.key')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
   child.stdout.on('data', (c: Buffer) => (logs += c.toString()));

@@ -101,7 +101,8 @@ export async function serve(options: ServeOptions): Promise<Running> {
     try {
       kc = run.loadKubeConfig(options.kube.kubeconfig);
     } catch (e) {
-      throw new UsageError(`cannot load the kubeconfig: ${(e as Error).message}`);
+      const needs = [options.controller ? 'the shutdown controller' : '', options.selfManaged ? 'self-managed certificates' : '', native.mode === 'auto' ? '--native-sidecars auto' : ''].filter(Boolean).join(', ');
+      throw new UsageError(`${(e as Error).message.startsWith('no cluster configuration') ? '' : 'cannot load the kubeconfig: '}${(e as Error).message}; ${needs} need${needs.includes(',') ? '' : 's'} it (to serve the webhooks only: --no-controller --native-sidecars on|off)`);
     }
     if (native.mode === 'auto') {
       const { NodeVersions } = await import('../controller/nodes.ts');

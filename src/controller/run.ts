@@ -2,8 +2,9 @@
 // reconciler; and the pieces serve shares with self-managed certificates: the kube client, hahaha's
 // own namespace and identity, and leader election.
 
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../core/analysis.ts';
@@ -43,11 +44,26 @@ export interface RunningController {
 
 const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
+/**
+ * The kubeconfig: the flag's file, else in-cluster, else $KUBECONFIG or ~/.kube/config. None of them
+ * is an error that says where it looked (client-node would fall back to http://localhost:8080 and
+ * retry forever).
+ */
 export function loadKubeConfig(path?: string): KubeConfig {
   const kc = new KubeConfig();
   if (path) kc.loadFromFile(path);
   else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else kc.loadFromDefault();
+  else {
+    const home = join(process.env.HOME ?? homedir(), '.kube', 'config');
+    const files = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+    if (!files.some(existsSync) && !existsSync(home)) {
+      throw new Error(
+        `no cluster configuration found: no --kubeconfig, not in a cluster (KUBERNETES_SERVICE_HOST is unset), ` +
+          `${files.length ? `none of $KUBECONFIG (${files.join(delimiter)}) exists` : '$KUBECONFIG is unset'}, and ${home} does not exist`,
+      );
+    }
+    kc.loadFromDefault();
+  }
   return kc;
 }
 
