@@ -70,7 +70,7 @@ export function reconcile(steps: number, cursor: Cursor, now: number, s: RetrySe
     const answered = answeredAt(step, round);
     const deadline = (answered ?? claim.at + s.stepTimeoutMs) + s.graceMs;
     if (now < deadline) return { kind: 'wait', afterMs: deadline - now, why: `step ${step + 1} was sent; waiting for the container to terminate` };
-    return { kind: 'fail', step, round, detail: `still running ${seconds(now - (answered ?? claim.at))} after the step ${answered === undefined ? 'was sent' : 'answered'}` };
+    return { kind: 'fail', step, round, detail: `still running ${seconds(now - (answered ?? claim.at))} after the step ${answered === undefined ? 'was claimed' : 'answered'}` };
   }
   if (step + 1 < steps) return { kind: 'send', step: step + 1, round };
   const rounds = round + 1;

@@ -18,7 +18,7 @@ t.test('nothing claimed: send step 1 of round 1', async (t) => {
 t.test('a claimed step waits out its answer time and grace, then counts as failed', async (t) => {
   const c = cursor([{ count: 1, at: T0 }]);
   t.same(reconcile(2, c, T0 + 1000, S), { kind: 'wait', afterMs: 39_000, why: 'step 1 was sent; waiting for the container to terminate' });
-  t.same(reconcile(2, c, T0 + 40_000, S), { kind: 'fail', step: 0, round: 0, detail: 'still running 40s after the step was sent' });
+  t.same(reconcile(2, c, T0 + 40_000, S), { kind: 'fail', step: 0, round: 0, detail: 'still running 40s after the step was claimed' });
 });
 
 t.test('an answer seen by this process shortens the wait to the grace period after it', async (t) => {
@@ -44,7 +44,7 @@ t.test('a failed round backs off (doubling) before the next, from the last failu
 t.test('in round 2, step 1 claimed again, step 2 still at round 1: step 1 is the open one', async (t) => {
   const c = cursor([{ count: 2, at: T0 + 8000 }, { count: 1, at: T0 + 1000 }], [{ count: 1, at: T0 + 500 }, { count: 1, at: T0 + 2000 }]);
   t.equal(reconcile(2, c, T0 + 9000, S).kind, 'wait');
-  t.same(reconcile(2, c, T0 + 8000 + 40_000, S), { kind: 'fail', step: 0, round: 1, detail: 'still running 40s after the step was sent' });
+  t.same(reconcile(2, c, T0 + 8000 + 40_000, S), { kind: 'fail', step: 0, round: 1, detail: 'still running 40s after the step was claimed' });
 });
 
 t.test('the retry budget is the rounds in the Events: spent, abandon; abandoned, done', async (t) => {

@@ -234,13 +234,13 @@ export interface Hahaha {
  * apiserver), the controller with hahaha's ServiceAccount token (its minimal RBAC), watching only
  * pods with the test's selector, electing a leader on the test's own Lease.
  */
-export async function startHahaha(t: Test, o: { selector: string; lease: string; identity: string; args?: string[] }): Promise<Hahaha> {
+export async function startHahaha(t: Test, o: { selector: string; lease: string; identity: string; args?: string[]; kubeconfig?: string }): Promise<Hahaha> {
   const child = spawn(
     NODE,
     [
       join(REPO, 'src', 'cli', 'main.ts'), 'serve', '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1',
       '--cert-file', join(P.webhookCerts, 'tls.crt'), '--key-file', join(P.webhookCerts, 'tls.key'),
-      '--kubeconfig', P.kubeconfig('hahaha'), '--lease-namespace', 'hahaha', '--lease-name', o.lease,
+      '--kubeconfig', o.kubeconfig ?? P.kubeconfig('hahaha'), '--lease-namespace', 'hahaha', '--lease-name', o.lease,
       '--selector', o.selector, '--shutdown-grace', '3s', '--retry-backoff', '1s', '--max-attempts', '3', '--log-level', 'info',
       ...(o.args ?? []),
     ],

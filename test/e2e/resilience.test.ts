@@ -3,10 +3,14 @@
 // down twice; with two replicas only the leader acts, and the other takes over when it dies;
 // --dry-run reports and changes nothing.
 
-import t from 'tap';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
 import { type EventsV1Event } from '@kubernetes/client-node';
 import {
-  containerOf, createJob, jobState, leaseHolder, naisjob, namespace, podsOf, podEvents, records, startHahaha, suffix, waitFor, waitJob,
+  P, containerOf, createJob, jobState, leaseHolder, naisjob, namespace, podsOf, podEvents, records, startHahaha, suffix, waitFor, waitJob,
 } from './cluster.ts';
 
 const GROUP = 'e2e.hahaha.nais.io/group';
@@ -57,6 +61,75 @@ t.test('SIGKILL while 50 Jobs are finishing: after a restart every Job completes
   t.same([...sent.entries()].filter(([, n]) => n !== 1), [], 'each sidecar received exactly one shutdown request');
   t.same(killing.filter((e) => e.reportingInstance === first.identity).length + killing.filter((e) => e.reportingInstance === second.identity).length, 100);
   t.ok(killing.some((e) => e.reportingInstance === second.identity), 'the second replica finished the work');
+});
+
+/**
+ * A TCP proxy in front of the apiserver (TLS passes through): `cut()` drops every connection and
+ * refuses new ones, as a network partition between hahaha and the apiserver does; `restore()` ends it.
+ */
+async function apiserverProxy(t: Test, target: number): Promise<{ port: number; cut(): void; restore(): void }> {
+  let open = true;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = connect(target, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    cut: () => {
+      open = false;
+      for (const s of sockets) s.destroy();
+    },
+    restore: () => void (open = true),
+  };
+}
+
+t.test('the apiserver cut off for longer than the grace period while Jobs finish: nothing sent twice, nothing abandoned, every Job completes once it is back', async (t) => {
+  const ns = await namespace(t, 'partition');
+  const g = group();
+  const original = await readFile(P.kubeconfig('hahaha'), 'utf8');
+  const apiserverPort = Number(/server: https:\/\/127\.0\.0\.1:(\d+)/.exec(original)?.[1]);
+  const proxy = await apiserverProxy(t, apiserverPort);
+  const dir = await mkdtemp(join(tmpdir(), 'hahaha-partition-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const kubeconfig = join(dir, 'kubeconfig.yaml');
+  await writeFile(kubeconfig, original.replace(`127.0.0.1:${apiserverPort}`, `127.0.0.1:${proxy.port}`), { mode: 0o600 });
+  const h = await startHahaha(t, { selector: g.selector, lease: g.lease, identity: `cut-${g.id}`, kubeconfig, args: ['--max-attempts', '2'] });
+  await waitFor('the lease', async () => (await leaseHolder(g.lease)) === h.identity, 20_000);
+
+  const jobs = Array.from({ length: 12 }, (_, i) => `job-${i}`);
+  // Main containers finish between 2 and 7 s after they start: some before the cut, most during it.
+  await Promise.all(jobs.map((name, i) => createJob(naisjob({ name, namespace: ns, unmanaged: true, labels: g.labels, sidecars: SIDECARS, mainRun: `${2 + (i % 6)}s:0` }))));
+  await waitFor('the first shutdowns', async () => records(ns).length >= 2, 30_000, 20);
+  proxy.cut();
+  const sentBefore = records(ns).length;
+  // Longer than the grace period (3 s) and the retry backoff (1 s): a frozen cache would send second steps and give up.
+  await new Promise((r) => setTimeout(r, 12_000));
+  t.match(h.logs, /cache stale: acting on nothing until a list succeeds/, 'hahaha knew its caches were stale');
+  t.equal(records(ns).length, sentBefore, 'nothing was sent while cut off (nothing could be)');
+  proxy.restore();
+  for (const job of jobs) await waitJob(ns, job, 'complete', 90_000);
+
+  const sent = new Map<string, number>();
+  for (const r of records(ns)) sent.set(`${r.pod}/${r.container ?? r.port}`, (sent.get(`${r.pod}/${r.container ?? r.port}`) ?? 0) + 1);
+  t.equal(sent.size, jobs.length * SIDECARS.length, 'every sidecar got its request');
+  t.same([...sent.entries()].filter(([, n]) => n !== 1), [], 'none got a second one');
+  t.same(await allEvents(ns, jobs, 'ShutdownAbandoned'), [], 'none was marked abandoned');
+  // A claim written as the connection dropped (its answer lost, so its step never sent) is waited out
+  // and recorded as failed, never sent blind: that, and only that, may show as ShutdownFailed.
+  const failed = await allEvents(ns, jobs, 'ShutdownFailed');
+  t.same(failed.filter((e) => !/still running [\d.]+s after the step was claimed$/.test(e.note ?? '')).map((e) => e.note), [], `no step answered and then failed (${failed.length} claims lost in the cut)`);
 });
 
 t.test('two replicas: only the leader acts; kill it and the other takes over within about 15 s', async (t) => {
