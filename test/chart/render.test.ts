@@ -292,7 +292,7 @@ t.test('certificate args: self-managed flags in selfManaged mode, mounted files 
   const self = args(rendered('default (selfManaged)'));
   t.same(flag(self, '--certificates'), ['self-managed']);
   t.same(flag(self, '--cert-secret'), [SECRET]);
-  t.same(flag(self, '--webhook-config-name'), [FULLNAME]);
+  t.same(flag(self, '--webhook-config-name'), [`00-${FULLNAME}`]);
   t.same(flag(self, '--cert-host'), HOSTS);
   t.same(flag(self, '--ca-lifetime'), ['87600h']);
   t.same(flag(self, '--cert-lifetime'), ['2160h']);
@@ -416,9 +416,9 @@ t.test('selfManaged adds Secret and webhook configuration access, each limited b
   const webhookRole = find(objs, 'ClusterRole', `${FULLNAME}-webhook-ca`);
   t.same(rules(webhookRole), [{
     apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'],
-    resourceNames: [FULLNAME], verbs: ['get', 'update'],
+    resourceNames: [`00-${FULLNAME}`], verbs: ['get', 'update'],
   }]);
-  t.equal(find(objs, 'MutatingWebhookConfiguration').metadata.name, FULLNAME, 'the resourceName is the configurations\' name');
+  t.equal(find(objs, 'MutatingWebhookConfiguration').metadata.name, `00-${FULLNAME}`, 'the resourceName is the configurations\' name');
   for (const [kind, roleKind, roleName] of [['RoleBinding', 'Role', `${FULLNAME}-certificates`], ['ClusterRoleBinding', 'ClusterRole', `${FULLNAME}-webhook-ca`]] as const) {
     const b = find(objs, kind, roleName) as K8sObject & { roleRef: object; subjects: object[] };
     t.same(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName });
@@ -432,6 +432,18 @@ t.test('selfManaged adds Secret and webhook configuration access, each limited b
 });
 
 // ---- webhook configurations ----
+
+t.test('hahaha\'s mutating webhook runs before the injectors it writes annotations for, whatever fullnameOverride says', async (t) => {
+  // The apiserver calls mutating webhooks in the order of their configurations' names.
+  const injectors = ['cloud-sql-proxy-operator-mutating-webhook-configuration', 'dapr-sidecar-injector', 'istio-revision-tag-default', 'istio-sidecar-injector', 'linkerd-proxy-injector-webhook-config', 'vault-agent-injector-cfg'];
+  for (const fullnameOverride of [undefined, 'zz-shutdown', 'sidecar-shutdown', 'a']) {
+    const objs = await render(fullnameOverride ? { fullnameOverride } : {});
+    const name = find(objs, 'MutatingWebhookConfiguration').metadata.name;
+    const order = [...injectors, name].sort();
+    t.equal(order[0], name, `${fullnameOverride ?? 'default'}: ${name} sorts first`);
+    t.equal(find(objs, 'ValidatingWebhookConfiguration').metadata.name, name, 'one name for both (the caBundle writer uses it)');
+  }
+});
 
 t.test('webhook configurations: v1 reviews, no side effects, fail-open mutation, reinvocation, timeouts, rules, paths', async (t) => {
   for (const [name, objs] of renders) {

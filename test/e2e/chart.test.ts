@@ -223,7 +223,7 @@ t.test('existingSecret: helm install, exactly the documented permissions, and a 
     body: { metadata: { name: secretName }, type: 'kubernetes.io/tls', data: { 'tls.crt': (await readFile(join(dir, 'tls.crt'))).toString('base64'), 'tls.key': (await readFile(join(dir, 'tls.key'))).toString('base64') } },
   });
 
-  const mutating = await kc().makeApiClient(AdmissionregistrationV1Api).readMutatingWebhookConfiguration({ name: r.name });
+  const mutating = await kc().makeApiClient(AdmissionregistrationV1Api).readMutatingWebhookConfiguration({ name: `00-${r.name}` });
   t.equal(mutating.webhooks?.[0]?.clientConfig.caBundle, ca.toString('base64'), 'the caBundle is the given CA');
   t.same(mutating.webhooks?.[0]?.objectSelector?.matchExpressions, [{ key: SELECTOR_LABEL, operator: 'In', values: [selectorValue] }]);
 
@@ -325,11 +325,11 @@ t.test('selfManaged: helm install, and the documented permissions plus the Secre
   t.same(secret.data ?? {}, {}, 'the chart created the Secret empty');
   t.equal(secret.metadata?.annotations?.['helm.sh/resource-policy'], 'keep');
   const api = kc().makeApiClient(AdmissionregistrationV1Api);
-  t.notOk((await api.readMutatingWebhookConfiguration({ name: r.name })).webhooks?.[0]?.clientConfig.caBundle, 'no caBundle until hahaha writes it');
+  t.notOk((await api.readMutatingWebhookConfiguration({ name: `00-${r.name}` })).webhooks?.[0]?.clientConfig.caBundle, 'no caBundle until hahaha writes it');
   const extra = [
-    `mutatingwebhookconfigurations.admissionregistration.k8s.io [${r.name}] [get update]`,
+    `mutatingwebhookconfigurations.admissionregistration.k8s.io [00-${r.name}] [get update]`,
     `secrets [${r.name}-tls] [get update]`,
-    `validatingwebhookconfigurations.admissionregistration.k8s.io [${r.name}] [get update]`,
+    `validatingwebhookconfigurations.admissionregistration.k8s.io [00-${r.name}] [get update]`,
   ];
   t.same(await permissions(r, r.namespace), [...(await documented(true, r.name)), ...extra].sort(), 'in the release namespace');
   const elsewhere = await namespace(t, 'cani');
@@ -345,8 +345,8 @@ t.test('selfManaged: helm install, and the documented permissions plus the Secre
   t.equal(up.code, 0, `helm upgrade${up.code ? `: ${up.stderr}` : ''}`);
   const d = await kc().makeApiClient(AppsV1Api).readNamespacedDeployment({ name: r.name, namespace: r.namespace });
   t.match(d.spec?.template.spec?.containers[0]?.args?.join(' '), '--log-level debug', 'the upgrade went through');
-  t.equal((await api.readMutatingWebhookConfiguration({ name: r.name })).webhooks?.[0]?.clientConfig.caBundle, ca, 'the mutating caBundle survived the upgrade');
-  t.equal((await api.readValidatingWebhookConfiguration({ name: r.name })).webhooks?.[0]?.clientConfig.caBundle, ca, 'the validating caBundle survived the upgrade');
+  t.equal((await api.readMutatingWebhookConfiguration({ name: `00-${r.name}` })).webhooks?.[0]?.clientConfig.caBundle, ca, 'the mutating caBundle survived the upgrade');
+  t.equal((await api.readValidatingWebhookConfiguration({ name: `00-${r.name}` })).webhooks?.[0]?.clientConfig.caBundle, ca, 'the validating caBundle survived the upgrade');
   t.same((await core().readNamespacedSecret({ name: `${r.name}-tls`, namespace: r.namespace })).data, { 'ca.crt': ca }, 'the Secret\'s data survived the upgrade');
 });
 
@@ -361,8 +361,8 @@ t.test('selfManaged: hahaha as the chart\'s ServiceAccount fills both caBundles 
   await runAsChart(t, r, { port, kubeconfig, extra: ['--cert-host', '127.0.0.1', '--retry-backoff', '1s'] });
   const api = kc().makeApiClient(AdmissionregistrationV1Api);
   await waitFor('hahaha to write both caBundles', async () => {
-    const m = (await api.readMutatingWebhookConfiguration({ name: r.name })).webhooks?.[0]?.clientConfig.caBundle;
-    const v = (await api.readValidatingWebhookConfiguration({ name: r.name })).webhooks?.[0]?.clientConfig.caBundle;
+    const m = (await api.readMutatingWebhookConfiguration({ name: `00-${r.name}` })).webhooks?.[0]?.clientConfig.caBundle;
+    const v = (await api.readValidatingWebhookConfiguration({ name: `00-${r.name}` })).webhooks?.[0]?.clientConfig.caBundle;
     return m && v && m === v ? m : undefined;
   }, 30_000);
   const secret = await core().readNamespacedSecret({ name: `${r.name}-tls`, namespace: r.namespace });
@@ -380,7 +380,7 @@ t.test('selfManaged: short lifetimes rotate the serving certificate and the CA w
   const kubeconfig = await serviceAccountKubeconfig(r, dir);
   await runAsChart(t, r, { port, kubeconfig, extra: ['--cert-host', '127.0.0.1', '--ca-lifetime', '36s', '--cert-lifetime', '12s', '--renew-before', '5s'] });
   const api = kc().makeApiClient(AdmissionregistrationV1Api);
-  const bundle = async (): Promise<string | undefined> => (await api.readValidatingWebhookConfiguration({ name: r.name })).webhooks?.[0]?.clientConfig.caBundle;
+  const bundle = async (): Promise<string | undefined> => (await api.readValidatingWebhookConfiguration({ name: `00-${r.name}` })).webhooks?.[0]?.clientConfig.caBundle;
   await waitFor('the first caBundle', bundle, 30_000);
   const ns = await namespace(t, 'rotate');
   const seenLeaves = new Set<string>();

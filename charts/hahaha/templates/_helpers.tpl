@@ -201,3 +201,13 @@ refused here rather than allowed or denied by accident.
 {{- end }}
 {{- regexSplit "\\s+" (trim .text) -1 | toJson }}
 {{- end }}
+
+{{/*
+The name of both webhook configurations. The apiserver calls mutating webhooks in the order of
+their configurations' names, and hahaha's must run before the injectors it writes annotations for
+(linkerd's proxy-admin-shutdown, the native switches of linkerd, istio and dapr): "00-" sorts
+before any name that starts with a letter, whatever fullnameOverride says.
+*/}}
+{{- define "hahaha.webhookConfigName" -}}
+{{- printf "00-%s" (include "hahaha.fullname" .) }}
+{{- end }}

@@ -59,7 +59,7 @@ metadata:
 rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
-    resourceNames: ["hahaha"]
+    resourceNames: ["00-hahaha"]
     verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
@@ -227,7 +227,7 @@ spec:
             - --cert-secret
             - "hahaha-tls"
             - --webhook-config-name
-            - "hahaha"
+            - "00-hahaha"
             - --cert-host
             - "hahaha.hahaha-system.svc"
             - --cert-host
@@ -333,7 +333,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -604,7 +604,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -990,7 +990,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -1206,7 +1206,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -1536,7 +1536,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -1752,7 +1752,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -1853,7 +1853,7 @@ metadata:
 rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
-    resourceNames: ["hahaha"]
+    resourceNames: ["00-hahaha"]
     verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
@@ -1974,7 +1974,7 @@ spec:
             - --cert-secret
             - "hahaha-tls"
             - --webhook-config-name
-            - "hahaha"
+            - "00-hahaha"
             - --cert-host
             - "hahaha.hahaha-system.svc"
             - --cert-host
@@ -2074,7 +2074,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -2400,7 +2400,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -2512,7 +2512,7 @@ metadata:
 rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
-    resourceNames: ["hahaha"]
+    resourceNames: ["00-hahaha"]
     verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
@@ -2651,7 +2651,7 @@ spec:
             - --cert-secret
             - "hahaha-tls"
             - --webhook-config-name
-            - "hahaha"
+            - "00-hahaha"
             - --cert-host
             - "hahaha.hahaha-system.svc"
             - --cert-host
@@ -2751,7 +2751,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -3022,7 +3022,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -3121,7 +3121,7 @@ metadata:
 rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
-    resourceNames: ["hahaha"]
+    resourceNames: ["00-hahaha"]
     verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
@@ -3261,7 +3261,7 @@ spec:
             - --cert-secret
             - "hahaha-tls"
             - --webhook-config-name
-            - "hahaha"
+            - "00-hahaha"
             - --cert-host
             - "hahaha.hahaha-system.svc"
             - --cert-host
@@ -3361,7 +3361,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -3632,7 +3632,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -3927,7 +3927,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -4142,7 +4142,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -4242,7 +4242,7 @@ metadata:
 rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
-    resourceNames: ["hahaha"]
+    resourceNames: ["00-hahaha"]
     verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
@@ -5121,7 +5121,7 @@ spec:
             - --cert-secret
             - "hahaha-tls"
             - --webhook-config-name
-            - "hahaha"
+            - "00-hahaha"
             - --cert-host
             - "hahaha.hahaha-system.svc"
             - --cert-host
@@ -5221,7 +5221,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -5601,7 +5601,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -5684,7 +5684,7 @@ metadata:
 rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
-    resourceNames: ["hahaha"]
+    resourceNames: ["00-hahaha"]
     verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
@@ -5803,7 +5803,7 @@ spec:
             - --cert-secret
             - "hahaha-tls"
             - --webhook-config-name
-            - "hahaha"
+            - "00-hahaha"
             - --cert-host
             - "hahaha.hahaha-system.svc"
             - --cert-host
@@ -5903,7 +5903,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -6174,7 +6174,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -6254,7 +6254,7 @@ metadata:
 rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
-    resourceNames: ["hahaha"]
+    resourceNames: ["00-hahaha"]
     verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
@@ -6373,7 +6373,7 @@ spec:
             - --cert-secret
             - "hahaha-tls"
             - --webhook-config-name
-            - "hahaha"
+            - "00-hahaha"
             - --cert-host
             - "hahaha.hahaha-system.svc"
             - --cert-host
@@ -6473,7 +6473,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -6702,7 +6702,7 @@ metadata:
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -6801,7 +6801,7 @@ metadata:
 rules:
   - apiGroups: ["admissionregistration.k8s.io"]
     resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
-    resourceNames: ["hahaha"]
+    resourceNames: ["00-hahaha"]
     verbs: ["get", "update"]
 ---
 # Source: hahaha/templates/rbac.yaml
@@ -6946,7 +6946,7 @@ spec:
             - --cert-secret
             - "hahaha-tls"
             - --webhook-config-name
-            - "hahaha"
+            - "00-hahaha"
             - --cert-host
             - "hahaha.hahaha-system.svc"
             - --cert-host
@@ -7063,7 +7063,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -7315,7 +7315,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -7610,7 +7610,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: MutatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
@@ -7821,7 +7821,7 @@ spec:
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
-  name: hahaha
+  name: 00-hahaha
   labels:
     helm.sh/chart: hahaha-0.1.0
     app.kubernetes.io/name: hahaha
