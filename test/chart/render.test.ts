@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { COMMANDS } from '../../src/cli/commands.ts';
 import { parseDuration, parseFlags } from '../../src/cli/flags.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
-import { FAKE_CA_BUNDLE, NAMESPACE, RELEASE, REPO, type K8sObject, find, parseManifests, render, templateText } from './helm.ts';
+import { FAKE_CA_BUNDLE, NAMESPACE, RELEASE, REPO, type K8sObject, find, parseManifests, render, templateRun, templateText } from './helm.ts';
 
 const FULLNAME = RELEASE; // the release name contains the chart name, so it is the full name
 const SECRET = `${FULLNAME}-tls`;
@@ -638,4 +638,19 @@ t.test('every object is namespaced in the release namespace, or cluster-scoped b
       t.equal(o.metadata.labels?.['app.kubernetes.io/instance'], RELEASE, `${name}: ${o.kind}/${o.metadata.name} is labelled`);
     }
   }
+});
+
+t.test('networkPolicy: off by default; on, ingress to the webhook and metrics ports only and egress to the apiserver only', async (t) => {
+  t.notOk((await render()).some((o) => o.kind === 'NetworkPolicy'), 'off by default');
+  const objs = await render({ networkPolicy: { enabled: true, apiServer: { cidrs: ['10.0.0.10/32'], ports: [6443] } } });
+  const np = find(objs, 'NetworkPolicy') as K8sObject & { spec: { podSelector: { matchLabels: object }; policyTypes: string[]; ingress: { from?: unknown; ports: { port: string }[] }[]; egress: { to: { ipBlock: { cidr: string } }[]; ports: { port: number }[] }[] } };
+  t.same(np.spec.policyTypes, ['Ingress', 'Egress']);
+  t.same(np.spec.podSelector.matchLabels, deployment(objs).spec.selector.matchLabels, 'selects hahaha\'s own pods');
+  t.same(np.spec.ingress.map((i) => i.ports.map((p) => p.port)), [['https', 'metrics']]);
+  t.same(np.spec.egress, [{ to: [{ ipBlock: { cidr: '10.0.0.10/32' } }], ports: [{ port: 6443, protocol: 'TCP' }] }], 'the apiserver and nothing else');
+  const ports = (container(objs) as unknown as { ports: { name: string }[] }).ports;
+  t.ok(['https', 'metrics'].every((n) => ports.some((p) => p.name === n)), 'the named ports exist on the container');
+  const r = await templateRun({ networkPolicy: { enabled: true } });
+  t.not(r.code, 0);
+  t.match(r.stderr, 'networkPolicy.enabled needs networkPolicy.apiServer.cidrs');
 });
