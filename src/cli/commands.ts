@@ -43,6 +43,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       'native-sidecars': { type: 'string', default: 'auto', choices: ['auto', 'on', 'off'], metavar: 'MODE', help: "make managed pods' sidecars native: auto (while the apiserver and every Node's kubelet run --native-min-version or later; needs list and watch on nodes), on, or off (shutdown actions only)" },
       'native-min-version': { type: 'string', default: '1.33', metavar: 'VERSION', help: 'auto: the oldest Kubernetes version (MAJOR.MINOR, 1.29 or later) whose kubelets run native sidecars well enough' },
       'no-controller': { type: 'boolean', help: 'serve the webhooks only, without the shutdown controller' },
+      'no-webhooks': { type: 'boolean', help: 'run the shutdown controller only: no HTTPS server and no certificate; /healthz and /readyz on the metrics port (the chart\'s split mode)' },
       kubeconfig: { type: 'string', metavar: 'FILE', help: 'kubeconfig of the controller (default: in-cluster, else $KUBECONFIG or ~/.kube/config)' },
       namespaces: { type: 'string', metavar: 'NS[,NS...]', help: 'watch managed pods in these namespaces only (default: all)' },
       'shutdown-grace': { type: 'duration', default: '30s', range: [1000, 3_600_000], help: 'how long a sidecar may take to terminate after a step worked, before the next step' },
@@ -58,7 +59,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     },
     async run(v) {
       const selfManaged = v.certificates === 'self-managed';
-      if (!selfManaged && (!v['cert-file'] || !v['key-file'])) throw new UsageError('serve needs --cert-file and --key-file (make a pair with `hahaha certs`), or --certificates self-managed');
+      const webhooks = v['no-webhooks'] !== true;
+      if (!webhooks && v['no-controller']) throw new UsageError('--no-webhooks and --no-controller together leave nothing to run');
+      if (!webhooks && selfManaged) throw new UsageError('--no-webhooks serves no certificate: --certificates self-managed goes with the webhooks');
+      if (webhooks && !selfManaged && (!v['cert-file'] || !v['key-file'])) throw new UsageError('serve needs --cert-file and --key-file (make a pair with `hahaha certs`), or --certificates self-managed');
       if (selfManaged && (v['cert-file'] || v['key-file'])) throw new UsageError('--cert-file and --key-file go with --certificates files, not self-managed');
       const hosts = v['cert-host'] as string[];
       if (selfManaged && hosts.length === 0) throw new UsageError('--certificates self-managed needs at least one --cert-host (the webhook Service: <svc>.<namespace>.svc)');
@@ -86,6 +90,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         logLevel: v['log-level'] as string,
         native: { mode: v['native-sidecars'] as NativeMode, min: min.value },
         drainMs: v['drain-timeout'] as number,
+        webhooks,
         ...(v['no-controller']
           ? {}
           : {

@@ -38,6 +38,8 @@ export interface ServeOptions {
   readonly drainMs?: number;
   /** Native sidecar conversion (default off). */
   readonly native?: { readonly mode: NativeMode; readonly min: Version };
+  /** Serve the admission webhooks (default true); false: the controller only, probes on the metrics port. */
+  readonly webhooks?: boolean;
 }
 
 export interface Running {
@@ -49,8 +51,13 @@ export interface Running {
 }
 
 export async function serve(options: ServeOptions): Promise<Running> {
-  let pair: Pick<CertPair, 'cert' | 'key' | 'notAfter'>;
-  if (options.selfManaged) {
+  const webhooks = options.webhooks ?? true;
+  if (!webhooks && !options.controller) throw new UsageError('--no-webhooks and --no-controller together leave nothing to run');
+  if (!webhooks && options.selfManaged) throw new UsageError('--no-webhooks serves no certificate: self-managed certificates go with the webhooks');
+  let pair: Pick<CertPair, 'cert' | 'key' | 'notAfter'> | undefined;
+  if (!webhooks) {
+    // The controller alone: no HTTPS server, no certificate.
+  } else if (options.selfManaged) {
     // Something to start TLS with until the Secret's pair is loaded; /readyz says not ready meanwhile.
     const { createBundle } = await import('../../webhook-certs/certs.ts');
     const temporary = await createBundle(options.selfManaged.policy.hosts, { servingMs: 3_600_000 });
@@ -71,19 +78,26 @@ export async function serve(options: ServeOptions): Promise<Running> {
   /** The cluster's current answer; undefined until the first decision (then nothing is converted). */
   let nativeNow: NativeDecision | undefined;
   let nodes: NodeVersions | undefined;
-  const app = webhookServer({
-    config: options.config,
-    metrics,
-    native: () => nativeNow ?? NOT_CONVERTING,
-    tls: { cert: pair.cert, key: pair.key },
-    logger: { level: options.logLevel, base: { component: 'hahaha' } },
-    readiness: () => certs?.readiness(),
-    controllerReadiness: () => (controller ? controller.readiness() : 'the shutdown controller does not run in this process (--no-controller)'),
-  });
-  const log = app.log;
-  const secure = (p: { cert: string; key: string }): void => (app.server as unknown as HttpsServer).setSecureContext({ cert: p.cert, key: p.key, minVersion: 'TLSv1.2' });
+  const logger = { level: options.logLevel, base: { component: 'hahaha' } };
+  const controllerReadiness = (): string | undefined => (controller ? controller.readiness() : 'the shutdown controller does not run in this process (--no-controller)');
+  const app = pair
+    ? webhookServer({
+        config: options.config,
+        metrics,
+        native: () => nativeNow ?? NOT_CONVERTING,
+        tls: { cert: pair.cert, key: pair.key },
+        logger,
+        readiness: () => certs?.readiness(),
+        controllerReadiness,
+      })
+    : undefined;
+  // Without webhooks, the metrics port answers the probes: /readyz is the controller's.
+  const metricsApp = metricsServer(metrics, app ? {} : { logger, readiness: controllerReadiness });
+  const log = (app ?? metricsApp).log;
+  const secure = (p: { cert: string; key: string }): void => (app?.server as unknown as HttpsServer | undefined)?.setSecureContext({ cert: p.cert, key: p.key, minVersion: 'TLSv1.2' });
 
-  const native = options.native ?? { mode: 'off' as const, min: { major: 1, minor: 33 } };
+  // The conversion is the webhooks' business: a controller alone reads no Nodes.
+  const native = webhooks ? (options.native ?? { mode: 'off' as const, min: { major: 1, minor: 33 } }) : { mode: 'off' as const, min: { major: 1, minor: 33 } };
   const decideNative = (): void => {
     const next = clusterDecision(native.mode, native.min, nodes?.apiserver, nodes?.versions);
     if (next.code === nativeNow?.code && next.reason === nativeNow.reason) return;
@@ -133,7 +147,7 @@ export async function serve(options: ServeOptions): Promise<Running> {
     if (followers.length) elector = run.startLeaderElection(kc, options.kube, followers, log);
   }
   const reloader =
-    options.certFile && options.keyFile && !options.selfManaged
+    pair && options.certFile && options.keyFile && !options.selfManaged
       ? new CertReloader(pair as CertPair, {
           certFile: options.certFile,
           keyFile: options.keyFile,
@@ -145,9 +159,8 @@ export async function serve(options: ServeOptions): Promise<Running> {
           onError: (e) => log.warn({ reason: e.message }, 'certificate files not usable yet; still serving the previous certificate'),
         })
       : undefined;
-  const metricsApp = metricsServer(metrics);
   try {
-    await app.listen({ port: options.port, host: options.address });
+    await app?.listen({ port: options.port, host: options.address });
     await metricsApp.listen({ port: options.metricsPort, host: options.address });
   } catch (e) {
     // Nothing may keep leading or acting for a process that serves nothing.
@@ -155,13 +168,14 @@ export async function serve(options: ServeOptions): Promise<Running> {
     nodes?.stop();
     await certs?.stop();
     await elector?.stop();
-    await Promise.all([app.close(), metricsApp.close()]);
+    await Promise.all([app?.close(), metricsApp.close()]);
     throw new UsageError(`cannot listen on ${options.address}: ${(e as Error).message}`);
   }
   reloader?.start();
-  const port = (app.server.address() as { port: number }).port;
+  const port = app ? (app.server.address() as { port: number }).port : 0;
   const metricsPort = (metricsApp.server.address() as { port: number }).port;
-  log.info({ port, metricsPort, notAfter: pair.notAfter.toISOString(), selector: options.config.selector.text, catalogEntries: options.config.catalog.length }, 'serving admission webhooks');
+  if (pair) log.info({ port, metricsPort, notAfter: pair.notAfter.toISOString(), selector: options.config.selector.text, catalogEntries: options.config.catalog.length }, 'serving admission webhooks');
+  else log.info({ metricsPort, selector: options.config.selector.text }, 'running the shutdown controller only (--no-webhooks); /healthz and /readyz on the metrics port');
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -176,7 +190,7 @@ export async function serve(options: ServeOptions): Promise<Running> {
       nodes?.stop();
       await certs?.stop();
       await elector?.stop();
-      await Promise.all([app.close(), metricsApp.close()]);
+      await Promise.all([app?.close(), metricsApp.close()]);
       log.info('stopped');
       resolveClosed();
     })());

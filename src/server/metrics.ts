@@ -1,7 +1,7 @@
 // Prometheus metrics: one registry per process with the default process metrics and hahaha's own.
 // Served on a separate plain-HTTP port so scraping needs no TLS and no access to the webhook port.
 
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
@@ -116,11 +116,24 @@ export function createMetrics(awaiting: AwaitingPods = new Map()): Metrics {
 }
 
 /** The plain-HTTP metrics server (GET /metrics). */
-export function metricsServer(metrics: Metrics): FastifyInstance {
-  const app = Fastify({ logger: false });
+/**
+ * The plain-HTTP metrics server. For a process without webhooks (`--no-webhooks`) it also answers
+ * the probes: /healthz, and /readyz from `readiness` (the controller's).
+ */
+export function metricsServer(metrics: Metrics, o: { logger?: FastifyServerOptions['logger']; readiness?: () => string | undefined } = {}): FastifyInstance {
+  const app = Fastify({ logger: o.logger ?? false });
   app.get('/metrics', async (_req, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
+  const { readiness } = o;
+  if (readiness) {
+    app.get('/healthz', () => Promise.resolve({ status: 'ok' }));
+    app.get('/readyz', async (_req, reply) => {
+      const why = readiness();
+      if (why !== undefined) return reply.code(503).send({ status: 'not ready', reason: why });
+      return { status: 'ready' };
+    });
+  }
   return app;
 }

@@ -654,3 +654,34 @@ t.test('networkPolicy: off by default; on, ingress to the webhook and metrics po
   t.not(r.code, 0);
   t.match(r.stderr, 'networkPolicy.enabled needs networkPolicy.apiServer.cidrs');
 });
+
+t.test('split: the webhooks as a ServiceAccount with no exec, port-forward, pods or events; the controller alone with the workload RBAC', async (t) => {
+  const objs = await render({ split: { enabled: true } });
+  const webhookSa = `${FULLNAME}-webhook`;
+  const deployments = objs.filter((o) => o.kind === 'Deployment') as (K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec & { serviceAccountName: string } } } })[];
+  t.same(deployments.map((d) => d.metadata.name).sort(), [FULLNAME, `${FULLNAME}-controller`]);
+  const [webhooks, controller] = [deployments.find((d) => d.metadata.name === FULLNAME)!, deployments.find((d) => d.metadata.name !== FULLNAME)!];
+  t.equal(webhooks.spec.template.spec.serviceAccountName, webhookSa);
+  t.equal(controller.spec.template.spec.serviceAccountName, FULLNAME);
+  t.ok(webhooks.spec.template.spec.containers[0]!.args.includes('--no-controller'));
+  t.ok(controller.spec.template.spec.containers[0]!.args.includes('--no-webhooks'));
+  t.notOk(controller.spec.template.spec.containers[0]!.args.includes('--cert-host'), 'the controller holds no certificate');
+  // Neither Deployment (nor the Service) selects the other's pods.
+  const matches = (sel: Record<string, string>, labels: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
+  t.notOk(matches(webhooks.spec.selector.matchLabels, controller.spec.template.metadata.labels), 'the webhook Deployment does not select controller pods');
+  t.notOk(matches(controller.spec.selector.matchLabels, webhooks.spec.template.metadata.labels), 'and the other way round');
+  const svc = find(objs, 'Service', FULLNAME) as K8sObject & { spec: { selector: Record<string, string> } };
+  t.notOk(matches(svc.spec.selector, controller.spec.template.metadata.labels), 'the webhook Service has no controller endpoints');
+  // What each ServiceAccount is bound to.
+  const bindings = objs.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') as (K8sObject & { roleRef: { kind: string; name: string }; subjects: { name: string }[] })[];
+  const rulesOf = (sa: string): Rule[] => bindings.filter((b) => b.subjects.some((s) => s.name === sa)).flatMap((b) => rules(find(objs, b.roleRef.kind, b.roleRef.name)));
+  const webhookRules = rulesOf(webhookSa);
+  t.same(webhookRules.filter((r) => touches(r, ['pods', 'pods/exec', 'pods/portforward', 'events'])), [], 'the webhooks: no pods, exec, port-forward or events');
+  t.same(webhookRules.filter((r) => touches(r, ['secrets'])).map((r) => r.resourceNames), [[SECRET]], 'the webhooks: only their own certificate\'s Secret');
+  t.ok(webhookRules.some((r) => touches(r, ['nodes'])), 'the webhooks read Node versions (native conversion)');
+  const controllerRules = rulesOf(FULLNAME);
+  t.ok(controllerRules.some((r) => sameRule(r, SHUTDOWN_RULE)), 'the controller: exec and port-forward');
+  t.same(controllerRules.filter((r) => touches(r, ['secrets', 'nodes'])), [], 'the controller: no Secret, no Nodes');
+  const leases = (sa: string) => rulesOf(sa).filter((r) => touches(r, ['leases'])).flatMap((r) => r.resourceNames ?? []);
+  t.same([leases(FULLNAME), leases(webhookSa)], [[FULLNAME], [`${FULLNAME}-webhook`]], 'a Lease each');
+});

@@ -15,6 +15,8 @@ const MODES: Record<string, object> = {
   'default values': {},
   certManager: { certificates: { mode: 'certManager' } },
   existingSecret: { certificates: { mode: 'existingSecret', existingSecret: { name: 'my-tls', caBundle: FAKE_CA_BUNDLE } } },
+  split: { split: { enabled: true } },
+  'split, existingSecret': { split: { enabled: true }, certificates: { mode: 'existingSecret', existingSecret: { name: 'my-tls', caBundle: FAKE_CA_BUNDLE } } },
   'everything on': {
     dryRun: true,
     namespaces: ['a', 'b'],

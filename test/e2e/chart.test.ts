@@ -89,7 +89,7 @@ async function install(t: Test, mode: string, values: object): Promise<Release> 
   const args = d.spec?.template.spec?.containers[0]?.args ?? [];
   // The ReplicaSet's pods are admitted under the restricted level (a violation would refuse them).
   const pods = await waitFor(`the two pods of Deployment ${name}`, async () => {
-    const list = await core().listNamespacedPod({ namespace: ns, labelSelector: `app.kubernetes.io/instance=${name}` });
+    const list = await core().listNamespacedPod({ namespace: ns, labelSelector: `app.kubernetes.io/name=hahaha,app.kubernetes.io/instance=${name}` });
     return list.items.length === 2 ? list.items : undefined;
   }, 30_000);
   t.equal(pods.length, 2, 'the restricted Pod Security level admitted both replicas');
@@ -289,6 +289,32 @@ t.test('least privilege: with namespaces, exec only there; the exec admission po
   t.same([catalog.status, catalog.message], [400, 'Upgrade request required'], 'a catalog command passes admission');
   const admin = await kubectl(['exec', '-n', managed, 'target', '-c', 'c', '--', '/bin/sh', '-c', 'id']).catch((e: Error) => e.message);
   t.notMatch(admin, /exec policy/, 'other users are not limited by it');
+});
+
+t.test('split: the webhooks\' ServiceAccount cannot exec, port-forward, or read pods and events anywhere; the controller\'s can', async (t) => {
+  const { ca } = await localWebhook(t);
+  const r = await install(t, 'split', {
+    selector: `${SELECTOR_LABEL}=${suffix()}`,
+    split: { enabled: true },
+    webhook: { url: 'https://127.0.0.1:9', validatingFailurePolicy: 'Ignore' },
+    certificates: { mode: 'existingSecret', existingSecret: { name: 'webhook-tls', caBundle: ca.toString('base64') } },
+  });
+  const controllerPods = await waitFor('the controller Deployment\'s two pods', async () => {
+    const list = await core().listNamespacedPod({ namespace: r.namespace, labelSelector: `app.kubernetes.io/name=hahaha-controller,app.kubernetes.io/instance=${r.name}` });
+    return list.items.length === 2 ? list.items : undefined;
+  }, 30_000);
+  t.equal(controllerPods.length, 2, 'the restricted Pod Security level admitted the controller\'s pods too');
+  const elsewhere = await namespace(t, 'splitcani');
+  for (const ns of [r.namespace, elsewhere]) {
+    const webhook = await permissions({ ...r, name: `${r.name}-webhook` }, ns);
+    t.notOk(webhook.some((row) => /^(pods|events)/.test(row)), `webhooks in ${ns === r.namespace ? 'the release namespace' : 'another namespace'}: nothing on pods or events (${webhook.join('; ')})`);
+    t.ok(webhook.includes('nodes [] [list watch]'), 'but the Node versions');
+    const controller = await permissions(r, ns);
+    t.ok(controller.includes('pods/exec [] [create get]'), 'the controller execs');
+  }
+  // can-i exits 1 when the answer is no.
+  await t.rejects(kubectl(['auth', 'can-i', 'create', 'pods', '--subresource=exec', '--all-namespaces', '--as', `system:serviceaccount:${r.namespace}:${r.name}-webhook`]), 'kubectl auth can-i create pods --subresource=exec --all-namespaces: no');
+  t.match(await kubectl(['auth', 'can-i', 'create', 'pods', '--subresource=exec', '--all-namespaces', '--as', `system:serviceaccount:${r.namespace}:${r.name}`]), /^yes/, 'and yes for the controller');
 });
 
 t.test('native only: nativeSidecars.mode on, rbac.shutdownActions false: no exec, port-forward or nodes in the role, and a Naisjob completes natively', async (t) => {

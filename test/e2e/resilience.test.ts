@@ -181,3 +181,16 @@ t.test('--dry-run reports what it would do and changes nothing', async (t) => {
   t.equal(await jobState(ns, 'audit'), 'active');
   t.same(await podEvents(ns, pod.metadata!.name!, 'Killing'), []);
 });
+
+t.test('--no-webhooks: the controller alone (the chart\'s split mode) shuts sidecars down, with its probes on the metrics port', async (t) => {
+  const ns = await namespace(t, 'ctlonly');
+  const g = group();
+  const h = await startHahaha(t, { selector: g.selector, lease: g.lease, identity: `ctl-${g.id}`, args: ['--no-webhooks'] });
+  t.match(h.logs, 'running the shutdown controller only (--no-webhooks)');
+  const probe = async (path: string) => (await fetch(`http://127.0.0.1:${h.metricsPort}${path}`)).status;
+  t.equal(await probe('/healthz'), 200);
+  t.equal(await waitFor('/readyz on the metrics port', async () => ((await probe('/readyz')) === 200 ? 200 : undefined), 20_000), 200);
+  await createJob(naisjob({ name: 'solo', namespace: ns, unmanaged: true, labels: g.labels, sidecars: SIDECARS, mainRun: '1s:0' }));
+  await waitJob(ns, 'solo', 'complete', 40_000);
+  t.equal(records(ns).length, 2, 'both sidecars got their request');
+});

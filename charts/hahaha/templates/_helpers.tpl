@@ -211,3 +211,11 @@ before any name that starts with a letter, whatever fullnameOverride says.
 {{- define "hahaha.webhookConfigName" -}}
 {{- printf "00-%s" (include "hahaha.fullname" .) }}
 {{- end }}
+
+{{/*
+The ServiceAccount of the webhook pods: the release's own, or in split mode one of their own that
+can neither exec, port-forward, nor read pods or events.
+*/}}
+{{- define "hahaha.webhookServiceAccount" -}}
+{{- if .Values.split.enabled }}{{ include "hahaha.fullname" . }}-webhook{{ else }}{{ include "hahaha.fullname" . }}{{ end }}
+{{- end }}
