@@ -28,3 +28,25 @@ export function isHahahaKey(key: string): boolean {
 }
 
 export const KNOWN_KEYS: readonly string[] = [MAIN_CONTAINER, ENABLED, NATIVE_SIDECARS];
+
+const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Why a string is not a valid annotation key, as the apiserver checks it (a qualified name: an
+ * optional DNS-subdomain prefix of at most 253 characters and "/", then a name of at most 63
+ * characters of letters, digits, "-", "_" and ".", starting and ending alphanumeric); undefined if valid.
+ */
+export function annotationKeyProblem(key: string): string | undefined {
+  const slash = key.indexOf('/');
+  const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
+  if (prefix !== undefined) {
+    if (prefix === '') return 'the prefix before "/" is empty';
+    if (prefix.length > 253) return `the prefix is ${prefix.length} characters long; at most 253`;
+    if (!DNS1123_SUBDOMAIN.test(prefix)) return `the prefix ${JSON.stringify(prefix)} is not a DNS subdomain (lower-case letters, digits, "-" and ".")`;
+  }
+  if (name === '') return 'the name is empty';
+  if (name.length > 63) return `the name is ${name.length} characters long; at most 63`;
+  if (!NAME.test(name)) return `the name ${JSON.stringify(name)} must be letters, digits, "-", "_" and ".", starting and ending with a letter or digit`;
+  return undefined;
+}

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { type Action, type HttpStep, parseAction, mustParseAction } from './action.ts';
 import type { ContainerView } from './pod.ts';
 import { type Obj, isObj } from './json.ts';
+import { annotationKeyProblem } from './annotations.ts';
 
 /** Something the sidecar needs before its shutdown endpoint answers. */
 export type Prerequisite =
@@ -292,7 +293,11 @@ function fileEntry(v: unknown, where: string): CatalogEntry {
   if (v.podAnnotations !== undefined) {
     if (!isObj(v.podAnnotations)) throw new CatalogError(`${where}.podAnnotations: expected a map of strings`);
     for (const [k, val] of Object.entries(v.podAnnotations)) {
+      // Checked here as the apiserver checks it: one bad key would make it reject every managed pod.
+      const bad = annotationKeyProblem(k);
+      if (bad) throw new CatalogError(`${where}.podAnnotations: ${JSON.stringify(k)} is not a valid annotation key: ${bad}`);
       if (typeof val !== 'string') throw new CatalogError(`${where}.podAnnotations.${k}: expected a string`);
+      if (val.length > 65_536) throw new CatalogError(`${where}.podAnnotations.${k}: the value is ${val.length} characters long; at most 65536 (all of a pod's annotations together may not pass 256 KiB)`);
       podAnnotations[k] = val;
     }
   }

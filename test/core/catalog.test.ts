@@ -99,6 +99,11 @@ t.test('replace: true drops the built-in entries; JSON works too', async (t) => 
   t.equal(matchCatalog(r.value, c('linkerd-proxy')), undefined);
 });
 
+t.test('valid annotation keys load', async (t) => {
+  const r = loadCatalog('sidecars: [{name: a, action: none, podAnnotations: {"config.linkerd.io/proxy-admin-shutdown": enabled, plain_key.v1: "1"}}]', 'c.yaml');
+  t.ok(r.ok, r.ok ? '' : r.error);
+});
+
 t.test('a bad catalog file gets an error that says where', async (t) => {
   const cases: [string, string][] = [
     ['sidecars: [', 'c.yaml: not valid YAML or JSON: '],
@@ -114,6 +119,12 @@ t.test('a bad catalog file gets an error that says where', async (t) => {
     ['sidecars: [{name: a, action: none, requires: [{annotation: x}]}]', 'c.yaml: sidecars[0].requires[0].value: expected the annotation\'s required value (a string)'],
     ['sidecars: [{name: a, action: none, port: {flag: x}}]', 'c.yaml: sidecars[0].port: expected {annotation: <key>} or {flag: --<name>, env: <NAME>}'],
     ['sidecars: [{name: a, action: none, podAnnotations: {a: 1}}]', 'c.yaml: sidecars[0].podAnnotations.a: expected a string'],
+    // Keys as the apiserver checks them: one bad key would make it reject every managed pod.
+    ['sidecars: [{name: a, action: none, podAnnotations: {"has space": "x"}}]', 'c.yaml: sidecars[0].podAnnotations: "has space" is not a valid annotation key: the name "has space" must be letters, digits'],
+    ['sidecars: [{name: a, action: none, podAnnotations: {"Example.COM/x": "y"}}]', 'c.yaml: sidecars[0].podAnnotations: "Example.COM/x" is not a valid annotation key: the prefix "Example.COM" is not a DNS subdomain'],
+    ['sidecars: [{name: a, action: none, podAnnotations: {"a/b/c": "y"}}]', 'c.yaml: sidecars[0].podAnnotations: "a/b/c" is not a valid annotation key: the name "b/c" must be'],
+    [`sidecars: [{name: a, action: none, podAnnotations: {"x.io/${'n'.repeat(64)}": "y"}}]`, 'c.yaml: sidecars[0].podAnnotations: "x.io/nnnn'],
+    ['sidecars: [{name: a, action: none, podAnnotations: {"/x": "y"}}]', 'c.yaml: sidecars[0].podAnnotations: "/x" is not a valid annotation key: the prefix before "/" is empty'],
   ];
   for (const [text, message] of cases) {
     const r = loadCatalog(text, 'c.yaml');
