@@ -1,37 +1,38 @@
-// Self-managed webhook certificates, the decision: given what the Secret holds now, is the CA
-// missing, unusable or due for renewal, and is the serving certificate missing, unusable, for
-// other hosts, not signed by the CA, or due for renewal? Also the caBundle the webhook
-// configurations must carry: the CA, plus the previous CA while it is still valid, so that a CA
-// rotation never leaves the apiserver trusting neither the old leaf nor the new one.
+// Self-managed webhook certificates, the decision. No CA key is ever kept: since hahaha publishes
+// the caBundle itself, each issue of the serving certificate makes a fresh CA that lives as long as
+// the certificate, signs it, and throws the CA's key away. The bundle trusts the new CA before
+// anything signed by it is served, and keeps each previous CA until it expires, so that replicas
+// still serving the previous certificate keep working through a rotation.
+// Given what the Secret holds now: must a certificate be issued (none, unusable, for other hosts,
+// not signed by the stored CA, due for renewal, or a CA key left at rest by an older hahaha)?
 // Pure (parsing PEM with node:crypto is computation, not I/O).
 
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 
 export interface StoredCerts {
   readonly caCert?: string;
-  readonly caKey?: string;
   readonly cert?: string;
   readonly key?: string;
-  /** The CA before the last rotation, kept in the bundle until it expires. */
-  readonly previousCa?: string;
+  /** CAs before the last rotations (PEMs), kept in the bundle until they expire. */
+  readonly previousCas?: string;
+  /** A CA key an older hahaha kept in the Secret: it goes at the next write. */
+  readonly caKeyAtRest?: boolean;
 }
 
 export interface CertPolicy {
   readonly hosts: readonly string[];
-  readonly caLifetimeMs: number;
   readonly certLifetimeMs: number;
   readonly renewBeforeMs: number;
 }
 
 export interface CertDecision {
-  readonly ca: 'keep' | 'create' | 'rotate';
-  readonly leaf: 'keep' | 'issue';
+  readonly issue: boolean;
   /** Why, for the log. */
   readonly reasons: readonly string[];
 }
 
-/** Secret data keys. */
-export const KEYS = { caCert: 'ca.crt', caKey: 'ca.key', cert: 'tls.crt', key: 'tls.key', previousCa: 'ca-previous.crt' } as const;
+/** Secret data keys (ca.key only to remove what an older hahaha kept). */
+export const KEYS = { caCert: 'ca.crt', caKey: 'ca.key', cert: 'tls.crt', key: 'tls.key', previousCas: 'ca-previous.crt' } as const;
 
 function parse(pem: string | undefined): X509Certificate | undefined {
   if (!pem) return undefined;
@@ -51,8 +52,10 @@ function matchesKey(cert: X509Certificate, keyPem: string | undefined): boolean 
   }
 }
 
-/** Is this text a PEM certificate? */
-export const isCertificate = (pem: string | undefined): boolean => parse(pem) !== undefined;
+/** The certificates of a PEM bundle. */
+export function splitPem(pem: string | undefined): string[] {
+  return (pem ?? '').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+}
 
 /** The hosts a certificate is for (DNS names and IP addresses of its SAN). */
 export function certHosts(cert: X509Certificate): string[] {
@@ -64,35 +67,40 @@ export function certHosts(cert: X509Certificate): string[] {
 }
 
 export function decideCerts(s: StoredCerts, p: CertPolicy, now: Date): CertDecision {
-  const reasons: string[] = [];
-  const ca = parse(s.caCert);
   const t = now.getTime();
-  let caDecision: CertDecision['ca'] = 'keep';
-  if (!ca || !ca.ca || !matchesKey(ca, s.caKey)) {
-    caDecision = 'create';
-    reasons.push(s.caCert ? 'the stored CA is not usable' : 'no CA yet');
-  } else if (Date.parse(ca.validTo) - t <= p.renewBeforeMs) {
-    caDecision = 'rotate';
-    reasons.push(`the CA expires ${ca.validTo}`);
-  }
-  if (caDecision !== 'keep') return { ca: caDecision, leaf: 'issue', reasons: [...reasons, 'a new CA needs a new serving certificate'] };
-
+  const ca = parse(s.caCert);
   const leaf = parse(s.cert);
-  if (!leaf || !matchesKey(leaf, s.key)) reasons.push(s.cert ? 'the stored serving certificate is not usable' : 'no serving certificate yet');
-  else if (!ca || !leaf.verify(ca.publicKey)) reasons.push('the serving certificate is not signed by the CA');
-  else if (Date.parse(leaf.validTo) - t <= p.renewBeforeMs) reasons.push(`the serving certificate expires ${leaf.validTo}`);
-  else if ([...certHosts(leaf)].sort().join(',') !== [...p.hosts].sort().join(',')) reasons.push(`the serving certificate is for ${certHosts(leaf).join(', ')}, not ${p.hosts.join(', ')}`);
-  return { ca: 'keep', leaf: reasons.length ? 'issue' : 'keep', reasons };
+  const why = ((): string | undefined => {
+    if (s.caKeyAtRest) return 'a CA key is at rest in the Secret: issuing from a CA whose key is not kept';
+    if (!leaf || !matchesKey(leaf, s.key)) return s.cert ? 'the stored serving certificate is not usable' : 'no serving certificate yet';
+    if (!ca || !ca.ca || !leaf.verify(ca.publicKey)) return 'the serving certificate is not signed by the stored CA';
+    if (Math.min(Date.parse(leaf.validTo), Date.parse(ca.validTo)) - t <= p.renewBeforeMs) return `the serving certificate expires ${leaf.validTo}`;
+    if ([...certHosts(leaf)].sort().join(',') !== [...p.hosts].sort().join(',')) return `the serving certificate is for ${certHosts(leaf).join(', ')}, not ${p.hosts.join(', ')}`;
+    return undefined;
+  })();
+  return { issue: why !== undefined, reasons: why ? [why] : [] };
 }
 
-/** The PEM bundle for the webhook configurations' caBundle: the CA and a still-valid previous CA. */
+/** The CAs still worth trusting after `current` replaces the stored CA: the stored one and the previous ones that have not expired. */
+export function previousAfterRotation(s: StoredCerts, current: string, now: Date): string | undefined {
+  const keep = [s.caCert, ...splitPem(s.previousCas)]
+    .filter((pem): pem is string => !!pem && pem.trim() !== current.trim())
+    .filter((pem) => {
+      const c = parse(pem);
+      return c !== undefined && Date.parse(c.validTo) > now.getTime();
+    })
+    .map((pem) => pem.trim());
+  const unique = [...new Set(keep)];
+  return unique.length ? `${unique.join('\n')}\n` : undefined;
+}
+
+/** The PEM bundle for the webhook configurations' caBundle: the CA and the previous CAs still valid. */
 export function caBundle(s: StoredCerts, now: Date): string {
-  const prev = parse(s.previousCa);
-  const keepPrev = prev && Date.parse(prev.validTo) > now.getTime() && s.previousCa !== s.caCert;
-  return [s.caCert, keepPrev ? s.previousCa : undefined].filter((x): x is string => !!x).map((x) => x.trim()).join('\n') + '\n';
+  const previous = splitPem(previousAfterRotation(s, s.caCert ?? '', now));
+  return [s.caCert, ...previous].filter((x): x is string => !!x).map((x) => x.trim()).join('\n') + '\n';
 }
 
-/** When to look again: well before the earliest renewal point, at most a minute away. */
+/** When to look again: well before the renewal point, at most a minute away. */
 export function nextCheckMs(s: StoredCerts, p: CertPolicy, now: Date): number {
   const expiries = [parse(s.caCert), parse(s.cert)].filter((c): c is X509Certificate => !!c).map((c) => Date.parse(c.validTo) - p.renewBeforeMs - now.getTime());
   const soonest = Math.min(60_000, ...expiries);

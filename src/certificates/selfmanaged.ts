@@ -1,15 +1,16 @@
 // Self-managed webhook certificates, the shell: every replica reads the serving pair from its
-// Secret and serves it; the leader also makes the CA and serving certificate when missing, renews
-// them before they expire, and keeps both webhook configurations' caBundle in step (the new CA is
-// trusted before anything signed by it is served). The Secret is created by the chart, so hahaha
-// needs no create permission; every write uses the object's resourceVersion, so two writers
-// cannot both win.
+// Secret and serves it; the leader also issues the serving certificate when missing or due, each
+// time from a fresh CA whose key is thrown away (no CA key at rest: see rotation.ts), and keeps
+// both webhook configurations' caBundle in step (the new CA is trusted before anything signed by
+// it is served). The Secret is created by the chart, so hahaha needs no create permission; every
+// write uses the object's resourceVersion, so two writers cannot both win. Every call has a
+// deadline, and a renewal in progress is abandoned when leadership is lost.
 
 import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { createCA, issueServing } from '../../webhook-certs/certs.ts';
-import { type CertPolicy, KEYS, type StoredCerts, caBundle, decideCerts, isCertificate, nextCheckMs } from './rotation.ts';
-import { statusOf } from '../controller/api.ts';
+import { type CertPolicy, KEYS, type StoredCerts, caBundle, decideCerts, nextCheckMs, previousAfterRotation } from './rotation.ts';
+import { REQUEST_TIMEOUT_MS, deadline, statusOf } from '../controller/api.ts';
 
 export interface SelfManagedOptions {
   readonly namespace: string;
@@ -26,19 +27,22 @@ const decode = (s: V1Secret | undefined): StoredCerts => {
   const get = (k: string): string | undefined => (d[k] ? Buffer.from(d[k], 'base64').toString('utf8') : undefined);
   return {
     ...(get(KEYS.caCert) ? { caCert: get(KEYS.caCert) } : {}),
-    ...(get(KEYS.caKey) ? { caKey: get(KEYS.caKey) } : {}),
+    ...(get(KEYS.caKey) ? { caKeyAtRest: true } : {}),
     ...(get(KEYS.cert) ? { cert: get(KEYS.cert) } : {}),
     ...(get(KEYS.key) ? { key: get(KEYS.key) } : {}),
-    ...(get(KEYS.previousCa) ? { previousCa: get(KEYS.previousCa) } : {}),
+    ...(get(KEYS.previousCas) ? { previousCas: get(KEYS.previousCas) } : {}),
   };
 };
 
 const encode = (s: StoredCerts): Record<string, string> => {
   const out: Record<string, string> = {};
-  for (const [field, key] of Object.entries(KEYS)) {
-    const v = s[field as keyof StoredCerts];
+  const put = (key: string, v: string | undefined): void => {
     if (v) out[key] = Buffer.from(v).toString('base64');
-  }
+  };
+  put(KEYS.caCert, s.caCert);
+  put(KEYS.cert, s.cert);
+  put(KEYS.key, s.key);
+  put(KEYS.previousCas, s.previousCas);
   return out;
 };
 
@@ -53,6 +57,8 @@ export class SelfManagedCerts {
   private running?: Promise<void>;
   private ticking = false;
   private leadPending = false;
+  /** Aborted when leadership is lost: a renewal in progress writes nothing more. */
+  private lead = new AbortController();
 
   constructor(kc: KubeConfig, options: SelfManagedOptions) {
     this.core = kc.makeApiClient(CoreV1Api);
@@ -77,12 +83,14 @@ export class SelfManagedCerts {
 
   startLeading(): void {
     this.leading = true;
+    this.lead = new AbortController();
     if (this.ticking) this.leadPending = true;
     else this.schedule(0);
   }
 
   stopLeading(): void {
     this.leading = false;
+    this.lead.abort(new Error('no longer the leader'));
   }
 
   private schedule(ms: number): void {
@@ -111,7 +119,7 @@ export class SelfManagedCerts {
     const { namespace, secretName, policy, log } = this.opts;
     let secret: V1Secret;
     try {
-      secret = await this.core.readNamespacedSecret({ name: secretName, namespace });
+      secret = await this.core.readNamespacedSecret({ name: secretName, namespace }, deadline(REQUEST_TIMEOUT_MS));
     } catch (e) {
       if (statusOf(e) === 404) {
         log.error({ secret: `${namespace}/${secretName}` }, 'self-managed certificates: the Secret does not exist (the Helm chart creates it)');
@@ -122,32 +130,32 @@ export class SelfManagedCerts {
     let stored = decode(secret);
     const now = new Date();
     if (this.leading) {
+      const lead = this.lead.signal;
       const d = decideCerts(stored, policy, now);
-      if (d.ca !== 'keep' || d.leaf !== 'keep') {
-        const ca = d.ca === 'keep' ? { cert: stored.caCert as string, key: stored.caKey as string } : await createCA(undefined, { caMs: policy.caLifetimeMs });
-        const leaf = await issueServing(ca, policy.hosts, { servingMs: policy.certLifetimeMs });
-        const next: StoredCerts = {
-          caCert: ca.cert,
-          caKey: ca.key,
-          cert: leaf.cert,
-          key: leaf.key,
-          ...(d.ca === 'rotate' && stored.caCert ? { previousCa: stored.caCert } : d.ca === 'keep' && stored.previousCa ? { previousCa: stored.previousCa } : {}),
-        };
+      if (d.issue) {
+        // A CA for this certificate only, as long-lived as it; its key is never written anywhere.
+        const ca = await createCA(undefined, { caMs: policy.certLifetimeMs, now });
+        const leaf = await issueServing(ca, policy.hosts, { servingMs: policy.certLifetimeMs, now });
+        const previousCas = previousAfterRotation(stored, ca.cert, now);
+        const next: StoredCerts = { caCert: ca.cert, cert: leaf.cert, key: leaf.key, ...(previousCas ? { previousCas } : {}) };
+        if (lead.aborted) return 1000;
         // Trust first: the bundle carries the new CA before a certificate signed by it is served, and
-        // still the stored one, which replicas serve until they read the new pair (or if this write loses).
-        await this.syncBundle(caBundle(next, now) + (isCertificate(stored.caCert) && stored.caCert !== next.caCert && stored.caCert !== next.previousCa ? stored.caCert : ''));
+        // still the stored ones, which replicas serve until they read the new pair (or if this write loses).
+        await this.syncBundle(caBundle(next, now), lead);
+        if (lead.aborted) return 1000;
         try {
           const data = { ...secret.data, ...encode(next) };
-          if (!next.previousCa) delete data[KEYS.previousCa];
-          secret = await this.core.replaceNamespacedSecret({ name: secretName, namespace, body: { ...secret, data } });
+          delete data[KEYS.caKey];
+          if (!next.previousCas) delete data[KEYS.previousCas];
+          secret = await this.core.replaceNamespacedSecret({ name: secretName, namespace, body: { ...secret, data } }, deadline(REQUEST_TIMEOUT_MS, lead));
         } catch (e) {
           if (statusOf(e) === 409) return 1000; // someone else wrote it: read it again
           throw e;
         }
         stored = next;
-        log.info({ ca: d.ca, reasons: d.reasons, hosts: policy.hosts }, 'self-managed certificates renewed');
+        log.info({ reasons: d.reasons, hosts: policy.hosts, notAfter: new Date(now.getTime() + policy.certLifetimeMs).toISOString() }, 'self-managed certificates renewed (a fresh CA; its key is not kept)');
       }
-      await this.syncBundle(caBundle(stored, now));
+      if (!lead.aborted) await this.syncBundle(caBundle(stored, now), lead);
     }
     if (stored.cert && stored.key && stored.cert !== this.served) {
       try {
@@ -161,7 +169,7 @@ export class SelfManagedCerts {
   }
 
   /** Make every webhook of both configurations carry this caBundle. */
-  private async syncBundle(pem: string): Promise<void> {
+  private async syncBundle(pem: string, lead: AbortSignal): Promise<void> {
     const want = Buffer.from(pem).toString('base64');
     const name = this.opts.webhookConfigName;
     const update = async <T extends { webhooks?: { clientConfig: { caBundle?: string } }[] }>(kind: string, read: () => Promise<T>, write: (body: T) => Promise<unknown>): Promise<void> => {
@@ -180,7 +188,8 @@ export class SelfManagedCerts {
       await write(obj);
       this.opts.log.info({ kind, name }, 'caBundle updated');
     };
-    await update('MutatingWebhookConfiguration', () => this.hooks.readMutatingWebhookConfiguration({ name }), (body) => this.hooks.replaceMutatingWebhookConfiguration({ name, body }));
-    await update('ValidatingWebhookConfiguration', () => this.hooks.readValidatingWebhookConfiguration({ name }), (body) => this.hooks.replaceValidatingWebhookConfiguration({ name, body }));
+    const opts = () => deadline(REQUEST_TIMEOUT_MS, lead);
+    await update('MutatingWebhookConfiguration', () => this.hooks.readMutatingWebhookConfiguration({ name }, opts()), (body) => this.hooks.replaceMutatingWebhookConfiguration({ name, body }, opts()));
+    await update('ValidatingWebhookConfiguration', () => this.hooks.readValidatingWebhookConfiguration({ name }, opts()), (body) => this.hooks.replaceValidatingWebhookConfiguration({ name, body }, opts()));
   }
 }

@@ -36,8 +36,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       'cert-secret': { type: 'string', default: 'hahaha-webhook-tls', metavar: 'NAME', help: "self-managed: the Secret in hahaha's namespace that holds the CA and certificate (it must exist)" },
       'webhook-config-name': { type: 'string', default: 'hahaha', metavar: 'NAME', help: 'self-managed: the Mutating- and ValidatingWebhookConfiguration whose caBundle hahaha writes' },
       'cert-host': { type: 'string', multiple: true, metavar: 'NAME', help: 'self-managed: DNS name or IP address of the serving certificate (the Service: <svc>.<ns>.svc)' },
-      'ca-lifetime': { type: 'duration', default: '87600h', help: 'self-managed: lifetime of the CA' },
-      'cert-lifetime': { type: 'duration', default: '2160h', help: 'self-managed: lifetime of the serving certificate' },
+      'cert-lifetime': { type: 'duration', default: '2160h', help: 'self-managed: lifetime of the serving certificate, and of the CA made for it (whose key is never kept)' },
       'renew-before': { type: 'duration', default: '720h', help: 'self-managed: renew the CA or the certificate this long before it expires' },
       ...CONFIG_FLAGS,
       'native-sidecars': { type: 'string', default: 'auto', choices: ['auto', 'on', 'off'], metavar: 'MODE', help: "make managed pods' sidecars native: auto (while the apiserver and every Node's kubelet run --native-min-version or later; needs list and watch on nodes), on, or off (shutdown actions only)" },
@@ -66,9 +65,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       if (selfManaged && (v['cert-file'] || v['key-file'])) throw new UsageError('--cert-file and --key-file go with --certificates files, not self-managed');
       const hosts = v['cert-host'] as string[];
       if (selfManaged && hosts.length === 0) throw new UsageError('--certificates self-managed needs at least one --cert-host (the webhook Service: <svc>.<namespace>.svc)');
-      const [caLifetimeMs, certLifetimeMs, renewBeforeMs] = [v['ca-lifetime'], v['cert-lifetime'], v['renew-before']] as number[];
-      if (selfManaged && !(renewBeforeMs! < certLifetimeMs! && certLifetimeMs! <= caLifetimeMs!)) {
-        throw new UsageError('self-managed certificates need --renew-before < --cert-lifetime <= --ca-lifetime');
+      const [certLifetimeMs, renewBeforeMs] = [v['cert-lifetime'], v['renew-before']] as number[];
+      if (selfManaged && !(renewBeforeMs! < certLifetimeMs!)) {
+        throw new UsageError('self-managed certificates need --renew-before < --cert-lifetime');
       }
       const config = await loadConfig({ selector: v.selector as string, catalogFile: v.catalog as string | undefined, allowExec: v['allow-exec'] as string[] });
       if (!config.ok) throw new UsageError(config.error);
@@ -85,7 +84,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         keyFile: v['key-file'] as string | undefined,
         kube: { kubeconfig: v.kubeconfig as string | undefined, leaseNamespace: v['lease-namespace'] as string | undefined, leaseName: v['lease-name'] as string },
         ...(selfManaged
-          ? { selfManaged: { secretName: v['cert-secret'] as string, webhookConfigName: v['webhook-config-name'] as string, policy: { hosts, caLifetimeMs: caLifetimeMs!, certLifetimeMs: certLifetimeMs!, renewBeforeMs: renewBeforeMs! } } }
+          ? { selfManaged: { secretName: v['cert-secret'] as string, webhookConfigName: v['webhook-config-name'] as string, policy: { hosts, certLifetimeMs: certLifetimeMs!, renewBeforeMs: renewBeforeMs! } } }
           : {}),
         logLevel: v['log-level'] as string,
         native: { mode: v['native-sidecars'] as NativeMode, min: min.value },

@@ -144,7 +144,7 @@ function parsedArgs(a: string[], unknown: string[] = NOT_YET_KNOWN): Record<stri
 /** The values of a flag in an argument list (every occurrence). */
 const flag = (a: string[], name: string): string[] => a.flatMap((x, i) => (x === name ? [a[i + 1]!] : []));
 
-const SELF_MANAGED_FLAGS = ['--certificates', '--cert-secret', '--webhook-config-name', '--cert-host', '--ca-lifetime', '--cert-lifetime', '--renew-before'];
+const SELF_MANAGED_FLAGS = ['--certificates', '--cert-secret', '--webhook-config-name', '--cert-host', '--cert-lifetime', '--renew-before'];
 const NATIVE_FLAGS = ['--native-sidecars', '--native-min-version'];
 const serveKnows = (f: string): boolean => Object.hasOwn(COMMANDS.serve!.flags, f.slice(2));
 /** Flags the chart passes that hahaha serve does not know yet (checked literally, not parsed). */
@@ -294,10 +294,9 @@ t.test('certificate args: self-managed flags in selfManaged mode, mounted files 
   t.same(flag(self, '--cert-secret'), [SECRET]);
   t.same(flag(self, '--webhook-config-name'), [`00-${FULLNAME}`]);
   t.same(flag(self, '--cert-host'), HOSTS);
-  t.same(flag(self, '--ca-lifetime'), ['87600h']);
   t.same(flag(self, '--cert-lifetime'), ['2160h']);
   t.same(flag(self, '--renew-before'), ['720h']);
-  for (const d of ['--ca-lifetime', '--cert-lifetime', '--renew-before']) t.ok(parseDuration(flag(self, d)[0]!), `${d} is a duration hahaha reads`);
+  for (const d of ['--cert-lifetime', '--renew-before']) t.ok(parseDuration(flag(self, d)[0]!), `${d} is a duration hahaha reads`);
   t.same(flag(self, '--cert-file'), []);
   t.same(flag(self, '--key-file'), []);
   const objs = rendered('default (selfManaged)');

@@ -232,8 +232,6 @@ spec:
             - "hahaha.hahaha-system.svc"
             - --cert-host
             - "hahaha.hahaha-system.svc.cluster.local"
-            - --ca-lifetime
-            - "87600h"
             - --cert-lifetime
             - "2160h"
             - --renew-before
@@ -1979,8 +1977,6 @@ spec:
             - "hahaha.hahaha-system.svc"
             - --cert-host
             - "hahaha.hahaha-system.svc.cluster.local"
-            - --ca-lifetime
-            - "87600h"
             - --cert-lifetime
             - "2160h"
             - --renew-before
@@ -2656,8 +2652,6 @@ spec:
             - "hahaha.hahaha-system.svc"
             - --cert-host
             - "hahaha.hahaha-system.svc.cluster.local"
-            - --ca-lifetime
-            - "87600h"
             - --cert-lifetime
             - "2160h"
             - --renew-before
@@ -3266,8 +3260,6 @@ spec:
             - "hahaha.hahaha-system.svc"
             - --cert-host
             - "hahaha.hahaha-system.svc.cluster.local"
-            - --ca-lifetime
-            - "87600h"
             - --cert-lifetime
             - "2160h"
             - --renew-before
@@ -5126,8 +5118,6 @@ spec:
             - "hahaha.hahaha-system.svc"
             - --cert-host
             - "hahaha.hahaha-system.svc.cluster.local"
-            - --ca-lifetime
-            - "87600h"
             - --cert-lifetime
             - "2160h"
             - --renew-before
@@ -5808,8 +5798,6 @@ spec:
             - "hahaha.hahaha-system.svc"
             - --cert-host
             - "hahaha.hahaha-system.svc.cluster.local"
-            - --ca-lifetime
-            - "87600h"
             - --cert-lifetime
             - "2160h"
             - --renew-before
@@ -6378,8 +6366,6 @@ spec:
             - "hahaha.hahaha-system.svc"
             - --cert-host
             - "hahaha.hahaha-system.svc.cluster.local"
-            - --ca-lifetime
-            - "87600h"
             - --cert-lifetime
             - "2160h"
             - --renew-before
@@ -6951,8 +6937,6 @@ spec:
             - "hahaha.hahaha-system.svc"
             - --cert-host
             - "hahaha.hahaha-system.svc.cluster.local"
-            - --ca-lifetime
-            - "87600h"
             - --cert-lifetime
             - "2160h"
             - --renew-before
