@@ -95,10 +95,15 @@ export interface EventRecorderOptions {
   readonly onFailure: (e: unknown, spec: EventSpec) => void;
   readonly onFreshness?: (synced: boolean, why: string) => void;
   readonly requestTimeoutMs?: number;
+  /** The Events API (a seam for tests; default: client-node's, from the kubeconfig). */
+  readonly api?: EventsApi;
 }
 
+/** The calls the recorder makes to write events. */
+export type EventsApi = Pick<EventsV1Api, 'createNamespacedEvent' | 'patchNamespacedEvent' | 'listNamespacedEvent' | 'listEventForAllNamespaces'>;
+
 export class EventRecorder implements EventSink {
-  private readonly api: EventsV1Api;
+  private readonly api: EventsApi;
   private readonly opts: EventRecorderOptions;
   private readonly instance: string;
   private readonly reflectors: Reflector<EventsV1Event>[];
@@ -106,7 +111,7 @@ export class EventRecorder implements EventSink {
   private readonly wrote = new Map<string, Known>();
 
   constructor(kc: KubeConfig, options: EventRecorderOptions) {
-    this.api = kc.makeApiClient(EventsV1Api);
+    this.api = options.api ?? kc.makeApiClient(EventsV1Api);
     this.opts = options;
     this.instance = (options.instance ?? hostname()).slice(0, 128);
     const selector = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join(',');
