@@ -66,24 +66,24 @@ export function certHosts(cert: X509Certificate): string[] {
     .filter(Boolean);
 }
 
-export function decideCerts(s: StoredCerts, p: CertPolicy, now: Date): CertDecision {
+export function decideCerts(stored: StoredCerts, policy: CertPolicy, now: Date): CertDecision {
   const t = now.getTime();
-  const ca = parse(s.caCert);
-  const leaf = parse(s.cert);
+  const ca = parse(stored.caCert);
+  const leaf = parse(stored.cert);
   const why = ((): string | undefined => {
-    if (s.caKeyAtRest) return 'a CA key is at rest in the Secret: issuing from a CA whose key is not kept';
-    if (!leaf || !matchesKey(leaf, s.key)) return s.cert ? 'the stored serving certificate is not usable' : 'no serving certificate yet';
+    if (stored.caKeyAtRest) return 'a CA key is at rest in the Secret: issuing from a CA whose key is not kept';
+    if (!leaf || !matchesKey(leaf, stored.key)) return stored.cert ? 'the stored serving certificate is not usable' : 'no serving certificate yet';
     if (!ca || !ca.ca || !leaf.verify(ca.publicKey)) return 'the serving certificate is not signed by the stored CA';
-    if (Math.min(Date.parse(leaf.validTo), Date.parse(ca.validTo)) - t <= p.renewBeforeMs) return `the serving certificate expires ${leaf.validTo}`;
-    if ([...certHosts(leaf)].sort().join(',') !== [...p.hosts].sort().join(',')) return `the serving certificate is for ${certHosts(leaf).join(', ')}, not ${p.hosts.join(', ')}`;
+    if (Math.min(Date.parse(leaf.validTo), Date.parse(ca.validTo)) - t <= policy.renewBeforeMs) return `the serving certificate expires ${leaf.validTo}`;
+    if ([...certHosts(leaf)].sort().join(',') !== [...policy.hosts].sort().join(',')) return `the serving certificate is for ${certHosts(leaf).join(', ')}, not ${policy.hosts.join(', ')}`;
     return undefined;
   })();
   return { issue: why !== undefined, reasons: why ? [why] : [] };
 }
 
 /** The CAs still worth trusting after `current` replaces the stored CA: the stored one and the previous ones that have not expired. */
-export function previousAfterRotation(s: StoredCerts, current: string, now: Date): string | undefined {
-  const keep = [s.caCert, ...splitPem(s.previousCas)]
+export function previousAfterRotation(stored: StoredCerts, current: string, now: Date): string | undefined {
+  const keep = [stored.caCert, ...splitPem(stored.previousCas)]
     .filter((pem): pem is string => !!pem && pem.trim() !== current.trim())
     .filter((pem) => {
       const c = parse(pem);
@@ -95,14 +95,14 @@ export function previousAfterRotation(s: StoredCerts, current: string, now: Date
 }
 
 /** The PEM bundle for the webhook configurations' caBundle: the CA and the previous CAs still valid. */
-export function caBundle(s: StoredCerts, now: Date): string {
-  const previous = splitPem(previousAfterRotation(s, s.caCert ?? '', now));
-  return [s.caCert, ...previous].filter((x): x is string => !!x).map((x) => x.trim()).join('\n') + '\n';
+export function caBundle(stored: StoredCerts, now: Date): string {
+  const previous = splitPem(previousAfterRotation(stored, stored.caCert ?? '', now));
+  return [stored.caCert, ...previous].filter((x): x is string => !!x).map((x) => x.trim()).join('\n') + '\n';
 }
 
 /** When to look again: well before the renewal point, at most a minute away. */
-export function nextCheckMs(s: StoredCerts, p: CertPolicy, now: Date): number {
-  const expiries = [parse(s.caCert), parse(s.cert)].filter((c): c is X509Certificate => !!c).map((c) => Date.parse(c.validTo) - p.renewBeforeMs - now.getTime());
+export function nextCheckMs(stored: StoredCerts, policy: CertPolicy, now: Date): number {
+  const expiries = [parse(stored.caCert), parse(stored.cert)].filter((c): c is X509Certificate => !!c).map((c) => Date.parse(c.validTo) - policy.renewBeforeMs - now.getTime());
   const soonest = Math.min(60_000, ...expiries);
-  return Math.max(1000, Math.min(soonest, Math.max(1000, p.renewBeforeMs / 4)));
+  return Math.max(1000, Math.min(soonest, Math.max(1000, policy.renewBeforeMs / 4)));
 }

@@ -111,47 +111,47 @@ const MAIN_SOURCE: Record<string, string> = {
 };
 const ACTION_SOURCE: Record<string, string> = { annotation: 'from its annotation', catalog: 'from the catalog', none: 'unknown sidecar' };
 
-export function renderText(r: ExplainReport): string {
+export function renderText(report: ExplainReport): string {
   const out: string[] = [];
-  out.push(`Pod ${r.pod || '(unnamed)'} (${r.from}): ${r.managed ? 'managed' : 'not managed'}, ${r.reason}`);
-  if (r.managed) {
-    out.push(`Main containers: ${r.mainContainers.join(', ') || '(none)'}${r.mainSource ? ` (${MAIN_SOURCE[r.mainSource]})` : ''}`);
-    if (r.sidecars.length) {
+  out.push(`Pod ${report.pod || '(unnamed)'} (${report.from}): ${report.managed ? 'managed' : 'not managed'}, ${report.reason}`);
+  if (report.managed) {
+    out.push(`Main containers: ${report.mainContainers.join(', ') || '(none)'}${report.mainSource ? ` (${MAIN_SOURCE[report.mainSource]})` : ''}`);
+    if (report.sidecars.length) {
       out.push('Sidecars:');
-      const w = Math.max(...r.sidecars.map((s) => s.name.length));
+      const w = Math.max(...report.sidecars.map((s) => s.name.length));
       const shown = (s: ExplainReport['sidecars'][number]): string => s.action ?? (s.source === 'annotation' ? '(invalid)' : '(no action)');
-      const aw = Math.max(...r.sidecars.map((s) => shown(s).length));
-      for (const s of r.sidecars) out.push(`  ${s.name.padEnd(w)}  ${shown(s).padEnd(aw)}  ${ACTION_SOURCE[s.source]}`);
+      const aw = Math.max(...report.sidecars.map((s) => shown(s).length));
+      for (const s of report.sidecars) out.push(`  ${s.name.padEnd(w)}  ${shown(s).padEnd(aw)}  ${ACTION_SOURCE[s.source]}`);
     } else {
       out.push('Sidecars: none');
     }
-    if (r.nativeSidecars.length) out.push(`Native sidecars (stopped by the kubelet): ${r.nativeSidecars.join(', ')}`);
-    if (r.native && r.native.sidecars.length) {
-      out.push(`Native: ${r.native.convert ? 'converted' : 'not converted'}: ${r.native.reason}`);
-      const w = Math.max(...r.native.sidecars.map((s) => s.name.length));
-      for (const s of r.native.sidecars) out.push(`  ${s.name.padEnd(w)}  ${s.native.padEnd(8)}  ${s.reason}`);
+    if (report.nativeSidecars.length) out.push(`Native sidecars (stopped by the kubelet): ${report.nativeSidecars.join(', ')}`);
+    if (report.native && report.native.sidecars.length) {
+      out.push(`Native: ${report.native.convert ? 'converted' : 'not converted'}: ${report.native.reason}`);
+      const w = Math.max(...report.native.sidecars.map((s) => s.name.length));
+      for (const s of report.native.sidecars) out.push(`  ${s.name.padEnd(w)}  ${s.native.padEnd(8)}  ${s.reason}`);
     }
-    const adds = Object.entries(r.additions);
+    const adds = Object.entries(report.additions);
     if (adds.length) {
       out.push('The mutating webhook adds:');
       for (const [k, v] of adds) out.push(`  ${k}: ${v}`);
     }
   }
-  if (r.warnings.length) {
+  if (report.warnings.length) {
     out.push('Warnings:');
-    for (const w of r.warnings) out.push(`  - ${w}`);
+    for (const w of report.warnings) out.push(`  - ${w}`);
   }
-  if (r.problems.length) {
+  if (report.problems.length) {
     out.push('Denied by the validating webhook:');
-    for (const p of r.problems) out.push(`  - ${p}`);
+    for (const p of report.problems) out.push(`  - ${p}`);
   }
-  if (r.standing) {
-    out.push(`Now: ${r.standing.state}: ${r.standing.why}`);
-    for (const d of r.standing.details) out.push(`  - ${d}`);
+  if (report.standing) {
+    out.push(`Now: ${report.standing.state}: ${report.standing.why}`);
+    for (const d of report.standing.details) out.push(`  - ${d}`);
   }
-  if (r.events?.length) {
+  if (report.events?.length) {
     out.push("hahaha's events:");
-    for (const e of r.events) out.push(`  ${e.time.slice(11, 19)}  ${e.type.padEnd(7)} ${e.reason.padEnd(20)} ${e.note}${e.count > 1 ? ` (x${e.count})` : ''}`);
+    for (const e of report.events) out.push(`  ${e.time.slice(11, 19)}  ${e.type.padEnd(7)} ${e.reason.padEnd(20)} ${e.note}${e.count > 1 ? ` (x${e.count})` : ''}`);
   }
   return `${out.join('\n')}\n`;
 }

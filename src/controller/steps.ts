@@ -169,12 +169,12 @@ export class StepRunner {
 }
 
 /** The exit status that the kubelet sends on channel 3. */
-export function fromStatus(s: V1Status, output = ''): StepResult {
-  if (s.status === 'Success') return { ok: true, detail: 'exit code 0' };
-  const code = s.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
+export function fromStatus(status: V1Status, output = ''): StepResult {
+  if (status.status === 'Success') return { ok: true, detail: 'exit code 0' };
+  const code = status.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
   const tail = output ? `: ${clip(output)}` : '';
-  if (s.reason === 'NonZeroExitCode' && code !== undefined) return { ok: false, detail: `exit code ${code}${tail}` };
-  return { ok: false, detail: `${clip(s.message ?? s.reason ?? 'exec failed')}${tail}` };
+  if (status.reason === 'NonZeroExitCode' && code !== undefined) return { ok: false, detail: `exit code ${code}${tail}` };
+  return { ok: false, detail: `${clip(status.message ?? status.reason ?? 'exec failed')}${tail}` };
 }
 
 /** An error, clipped for an event note. */

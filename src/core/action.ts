@@ -150,38 +150,38 @@ function parseSteps(text: string): Action {
   return steps.map((x) => x.step);
 }
 
-function parseStep(s: Scanner): Step {
-  const start = s.pos;
-  const head = s.word();
+function parseStep(scan: Scanner): Step {
+  const start = scan.pos;
+  const head = scan.word();
   if (head === 'none') return { kind: 'none' };
   if (head === 'exec') {
-    if (s.skipBlanks() === 0 || s.done || (s.peek() === '|' && s.peek(1) === '|')) {
-      s.fail('a command after "exec"', s.pos, s.rest());
+    if (scan.skipBlanks() === 0 || scan.done || (scan.peek() === '|' && scan.peek(1) === '|')) {
+      scan.fail('a command after "exec"', scan.pos, scan.rest());
     }
-    return { kind: 'exec', argv: parseArgv(s) };
+    return { kind: 'exec', argv: parseArgv(scan) };
   }
-  if ((METHODS as readonly string[]).includes(head)) return parseHttp(s, head as Method);
+  if ((METHODS as readonly string[]).includes(head)) return parseHttp(scan, head as Method);
   // Something that looks like an HTTP step with an unsupported method gets a precise message.
-  if (/^[A-Za-z]+$/.test(head) && isBlank(s.peek()) && /^[ \t]+:/.test(s.text.slice(s.pos))) {
-    s.fail(`an HTTP method (${METHODS.join(', ')})`, start, head);
+  if (/^[A-Za-z]+$/.test(head) && isBlank(scan.peek()) && /^[ \t]+:/.test(scan.text.slice(scan.pos))) {
+    scan.fail(`an HTTP method (${METHODS.join(', ')})`, start, head);
   }
-  return s.fail(STEP_EXPECTATION, start);
+  return scan.fail(STEP_EXPECTATION, start);
 }
 
-function parseHttp(s: Scanner, method: Method): HttpStep {
-  if (s.skipBlanks() === 0) s.fail('" :<port>" after the method');
-  if (s.peek() !== ':') s.fail('":<port>" after the method');
-  s.pos++;
-  const portStart = s.pos;
-  while (/[0-9]/.test(s.peek() ?? '')) s.pos++;
-  const digits = s.text.slice(portStart, s.pos);
+function parseHttp(scan: Scanner, method: Method): HttpStep {
+  if (scan.skipBlanks() === 0) scan.fail('" :<port>" after the method');
+  if (scan.peek() !== ':') scan.fail('":<port>" after the method');
+  scan.pos++;
+  const portStart = scan.pos;
+  while (/[0-9]/.test(scan.peek() ?? '')) scan.pos++;
+  const digits = scan.text.slice(portStart, scan.pos);
   const port = Number(digits);
   if (digits === '' || digits.length > 5 || (digits.length > 1 && digits.startsWith('0')) || port < 1 || port > 65535) {
-    s.fail('a port number 1..65535', portStart, digits === '' ? s.rest(portStart) : digits);
+    scan.fail('a port number 1..65535', portStart, digits === '' ? scan.rest(portStart) : digits);
   }
-  if (s.peek() !== '/') s.fail('a path starting with "/" after the port');
-  const pathStart = s.pos;
-  const path = s.word();
+  if (scan.peek() !== '/') scan.fail('a path starting with "/" after the port');
+  const pathStart = scan.pos;
+  const path = scan.word();
   validatePath(path, pathStart);
   return { kind: 'http', method, port, path };
 }
@@ -214,48 +214,48 @@ function validatePath(path: string, offset: number): void {
 const OPERATORS = new Set([';', '&', '|', '<', '>', '(', ')', '$', '`']);
 
 /** Split words as a POSIX shell does, without expansion, until an unquoted "||" word or the end. */
-function parseArgv(s: Scanner): string[] {
+function parseArgv(scan: Scanner): string[] {
   const argv: string[] = [];
   for (;;) {
-    s.skipBlanks();
-    if (s.done) break;
-    if (s.peek() === '|' && s.peek(1) === '|' && (isBlank(s.peek(2)) || s.peek(2) === undefined)) {
-      s.pos--; // leave the blank before "||" for the step separator check
+    scan.skipBlanks();
+    if (scan.done) break;
+    if (scan.peek() === '|' && scan.peek(1) === '|' && (isBlank(scan.peek(2)) || scan.peek(2) === undefined)) {
+      scan.pos--; // leave the blank before "||" for the step separator check
       break;
     }
-    argv.push(parseWord(s));
+    argv.push(parseWord(scan));
   }
   return argv;
 }
 
-function parseWord(s: Scanner): string {
+function parseWord(scan: Scanner): string {
   let word = '';
-  while (!s.done && !isBlank(s.peek())) {
-    const at = s.pos;
-    const c = s.peek() as string;
+  while (!scan.done && !isBlank(scan.peek())) {
+    const at = scan.pos;
+    const c = scan.peek() as string;
     if (c === "'") {
-      const end = s.text.indexOf("'", at + 1);
-      if (end < 0) s.fail('a closing single quote', s.text.length, '');
-      word += s.text.slice(at + 1, end);
-      s.pos = end + 1;
+      const end = scan.text.indexOf("'", at + 1);
+      if (end < 0) scan.fail('a closing single quote', scan.text.length, '');
+      word += scan.text.slice(at + 1, end);
+      scan.pos = end + 1;
     } else if (c === '"') {
-      s.pos++;
+      scan.pos++;
       for (;;) {
-        if (s.done) s.fail('a closing double quote', s.pos, '');
-        const d = s.peek() as string;
-        s.pos++;
+        if (scan.done) scan.fail('a closing double quote', scan.pos, '');
+        const d = scan.peek() as string;
+        scan.pos++;
         if (d === '"') break;
-        if (d === '\\' && ['$', '`', '"', '\\'].includes(s.peek() ?? '')) {
-          word += s.peek();
-          s.pos++;
+        if (d === '\\' && ['$', '`', '"', '\\'].includes(scan.peek() ?? '')) {
+          word += scan.peek();
+          scan.pos++;
         } else {
           word += d;
         }
       }
     } else if (c === '\\') {
-      if (s.peek(1) === undefined) s.fail('a character after the backslash', s.pos + 1, '');
-      word += s.peek(1);
-      s.pos += 2;
+      if (scan.peek(1) === undefined) scan.fail('a character after the backslash', scan.pos + 1, '');
+      word += scan.peek(1);
+      scan.pos += 2;
     } else if (OPERATORS.has(c)) {
       throw new SyntaxFailure(
         at + 1,
@@ -263,7 +263,7 @@ function parseWord(s: Scanner): string {
       );
     } else {
       word += c;
-      s.pos++;
+      scan.pos++;
     }
   }
   return word;

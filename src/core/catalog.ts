@@ -175,9 +175,9 @@ export function flagValue(container: ContainerView, flag: string, env?: string):
   return undefined;
 }
 
-function requirementText(p: Prerequisite | PortSource): string {
-  if ('annotation' in p) return `annotation ${p.annotation}`;
-  return p.env ? `flag ${p.flag} (or env ${p.env})` : `flag ${p.flag}`;
+function requirementText(requirement: Prerequisite | PortSource): string {
+  if ('annotation' in requirement) return `annotation ${requirement.annotation}`;
+  return requirement.env ? `flag ${requirement.flag} (or env ${requirement.env})` : `flag ${requirement.flag}`;
 }
 
 /** Warnings for prerequisites that the pod (with `annotations` as they will be) does not meet. */
@@ -242,8 +242,8 @@ function stringList(v: unknown, where: string): string[] {
   throw new CatalogError(`${where}: expected a string or a list of strings`);
 }
 
-function knownKeys(o: Obj, keys: readonly string[], where: string): void {
-  const extra = Object.keys(o).find((k) => !keys.includes(k));
+function knownKeys(obj: Obj, keys: readonly string[], where: string): void {
+  const extra = Object.keys(obj).find((k) => !keys.includes(k));
   if (extra !== undefined) throw new CatalogError(`${where}: unknown field ${JSON.stringify(extra)} (known: ${keys.join(', ')})`);
 }
 

@@ -111,14 +111,14 @@ export function podDecision(annotations: Readonly<Record<string, string>>, clust
   return { convert: cluster.convert, reason: cluster.reason };
 }
 
-function verdict(s: SidecarPlan): SidecarVerdict {
-  const { name } = s;
-  if (s.source === 'none') return { name, verdict: 'stays', reason: 'unknown sidecar: hahaha moves only sidecars it knows (the catalog, or a shutdown annotation)' };
-  if (!s.action) return { name, verdict: 'stays', reason: 'its shutdown annotation is invalid' };
-  if (s.action.length === 1 && s.action[0]?.kind === 'none') {
+function verdict(sidecar: SidecarPlan): SidecarVerdict {
+  const { name } = sidecar;
+  if (sidecar.source === 'none') return { name, verdict: 'stays', reason: 'unknown sidecar: hahaha moves only sidecars it knows (the catalog, or a shutdown annotation)' };
+  if (!sidecar.action) return { name, verdict: 'stays', reason: 'its shutdown annotation is invalid' };
+  if (sidecar.action.length === 1 && sidecar.action[0]?.kind === 'none') {
     return { name, verdict: 'stays', reason: 'its action is none: it exits by itself, and a native sidecar that exits is restarted' };
   }
-  const way = s.entry?.native;
+  const way = sidecar.entry?.native;
   if (way?.kind === 'injector') {
     return {
       name,

@@ -112,11 +112,11 @@ function allowedSteps(config: Config, action: Action): { steps: Step[]; refused:
 const STARTING = new Set(['', 'PodInitializing', 'ContainerCreating']);
 
 /** Why a native sidecar has not started (and keeps the main containers from starting), if it has not. */
-function notStarted(s: ContainerStateView | undefined): string | undefined {
-  if (!s) return undefined;
-  if (s.state === 'waiting' && !STARTING.has(s.reason ?? '')) return `${s.reason}${s.restartCount ? ` after ${s.restartCount} restart(s)` : ''}`;
-  if (s.state === 'terminated' && s.exitCode !== 0) return `it exited ${s.exitCode}${s.reason ? ` (${s.reason})` : ''} and is restarted`;
-  if (s.state === 'running' && s.started === false && s.restartCount > 0) return `its startupProbe has not passed after ${s.restartCount} restart(s)`;
+function notStarted(status: ContainerStateView | undefined): string | undefined {
+  if (!status) return undefined;
+  if (status.state === 'waiting' && !STARTING.has(status.reason ?? '')) return `${status.reason}${status.restartCount ? ` after ${status.restartCount} restart(s)` : ''}`;
+  if (status.state === 'terminated' && status.exitCode !== 0) return `it exited ${status.exitCode}${status.reason ? ` (${status.reason})` : ''} and is restarted`;
+  if (status.state === 'running' && status.started === false && status.restartCount > 0) return `its startupProbe has not passed after ${status.restartCount} restart(s)`;
   return undefined;
 }
 
