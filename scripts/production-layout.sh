@@ -106,10 +106,10 @@ chmod -R a-w,a+rX "$APP"
 touch "$WORK/started"
 sleep 1 # a second of mtime resolution between the marker and anything written after it
 
-step "serve: hahaha serve --no-controller as $USER_NOTE from $APP"
+step "serve: hahaha serve --no-controller --native-sidecars off (no cluster here) as $USER_NOTE from $APP"
 (
   cd "$APP"
-  exec env -i PATH=/usr/bin:/bin NODE_ENV=production "${RUN_AS[@]}" "$NODE" dist/src/cli/main.js serve --no-controller \
+  exec env -i PATH=/usr/bin:/bin NODE_ENV=production "${RUN_AS[@]}" "$NODE" dist/src/cli/main.js serve --no-controller --native-sidecars off \
     --cert-file "$WORK/certs/tls.crt" --key-file "$WORK/certs/tls.key" --address 127.0.0.1 --port 0 --metrics-port 0
 ) >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!

@@ -44,6 +44,15 @@ export interface RunningController {
 
 const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
+/** The user's home directory, or '' for a user without one (uid 65532 in the image has none). */
+function homeOrEmpty(): string {
+  try {
+    return homedir();
+  } catch {
+    return '';
+  }
+}
+
 /**
  * The kubeconfig: the flag's file, else in-cluster, else $KUBECONFIG or ~/.kube/config. None of them
  * is an error that says where it looked (client-node would fall back to http://localhost:8080 and
@@ -54,7 +63,7 @@ export function loadKubeConfig(path?: string): KubeConfig {
   if (path) kc.loadFromFile(path);
   else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
   else {
-    const home = join(process.env.HOME ?? homedir(), '.kube', 'config');
+    const home = join(process.env.HOME ?? homeOrEmpty(), '.kube', 'config');
     const files = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
     if (!files.some(existsSync) && !existsSync(home)) {
       throw new Error(
