@@ -20,7 +20,13 @@ export interface SelfManagedOptions {
   readonly log: FastifyBaseLogger;
   /** A new serving pair to serve. */
   readonly onPair: (pair: { cert: string; key: string }) => void;
+  /** The API calls made (a seam for tests; default: client-node's, from the kubeconfig). */
+  readonly api?: CertificatesApi;
 }
+
+/** The calls the certificate shell makes: its Secret, and the two webhook configurations. */
+export type CertificatesApi = Pick<CoreV1Api, 'readNamespacedSecret' | 'replaceNamespacedSecret'> &
+  Pick<AdmissionregistrationV1Api, 'readMutatingWebhookConfiguration' | 'replaceMutatingWebhookConfiguration' | 'readValidatingWebhookConfiguration' | 'replaceValidatingWebhookConfiguration'>;
 
 const decode = (s: V1Secret | undefined): StoredCerts => {
   const d = s?.data ?? {};
@@ -46,9 +52,21 @@ const encode = (s: StoredCerts): Record<string, string> => {
   return out;
 };
 
+function kubeCertificatesApi(kc: KubeConfig): CertificatesApi {
+  const core = kc.makeApiClient(CoreV1Api);
+  const hooks = kc.makeApiClient(AdmissionregistrationV1Api);
+  return {
+    readNamespacedSecret: core.readNamespacedSecret.bind(core),
+    replaceNamespacedSecret: core.replaceNamespacedSecret.bind(core),
+    readMutatingWebhookConfiguration: hooks.readMutatingWebhookConfiguration.bind(hooks),
+    replaceMutatingWebhookConfiguration: hooks.replaceMutatingWebhookConfiguration.bind(hooks),
+    readValidatingWebhookConfiguration: hooks.readValidatingWebhookConfiguration.bind(hooks),
+    replaceValidatingWebhookConfiguration: hooks.replaceValidatingWebhookConfiguration.bind(hooks),
+  };
+}
+
 export class SelfManagedCerts {
-  private readonly core: CoreV1Api;
-  private readonly hooks: AdmissionregistrationV1Api;
+  private readonly api: CertificatesApi;
   private readonly opts: SelfManagedOptions;
   private leading = false;
   private served?: string;
@@ -61,8 +79,7 @@ export class SelfManagedCerts {
   private lead = new AbortController();
 
   constructor(kc: KubeConfig, options: SelfManagedOptions) {
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.hooks = kc.makeApiClient(AdmissionregistrationV1Api);
+    this.api = options.api ?? kubeCertificatesApi(kc);
     this.opts = options;
   }
 
@@ -119,7 +136,7 @@ export class SelfManagedCerts {
     const { namespace, secretName, policy, log } = this.opts;
     let secret: V1Secret;
     try {
-      secret = await this.core.readNamespacedSecret({ name: secretName, namespace }, deadline(REQUEST_TIMEOUT_MS));
+      secret = await this.api.readNamespacedSecret({ name: secretName, namespace }, deadline(REQUEST_TIMEOUT_MS));
     } catch (e) {
       if (statusOf(e) === 404) {
         log.error({ secret: `${namespace}/${secretName}` }, 'self-managed certificates: the Secret does not exist (the Helm chart creates it)');
@@ -147,7 +164,7 @@ export class SelfManagedCerts {
           const data = { ...secret.data, ...encode(next) };
           delete data[KEYS.caKey];
           if (!next.previousCas) delete data[KEYS.previousCas];
-          secret = await this.core.replaceNamespacedSecret({ name: secretName, namespace, body: { ...secret, data } }, deadline(REQUEST_TIMEOUT_MS, lead));
+          secret = await this.api.replaceNamespacedSecret({ name: secretName, namespace, body: { ...secret, data } }, deadline(REQUEST_TIMEOUT_MS, lead));
         } catch (e) {
           if (statusOf(e) === 409) return 1000; // someone else wrote it: read it again
           throw e;
@@ -189,7 +206,7 @@ export class SelfManagedCerts {
       this.opts.log.info({ kind, name }, 'caBundle updated');
     };
     const opts = () => deadline(REQUEST_TIMEOUT_MS, lead);
-    await update('MutatingWebhookConfiguration', () => this.hooks.readMutatingWebhookConfiguration({ name }, opts()), (body) => this.hooks.replaceMutatingWebhookConfiguration({ name, body }, opts()));
-    await update('ValidatingWebhookConfiguration', () => this.hooks.readValidatingWebhookConfiguration({ name }, opts()), (body) => this.hooks.replaceValidatingWebhookConfiguration({ name, body }, opts()));
+    await update('MutatingWebhookConfiguration', () => this.api.readMutatingWebhookConfiguration({ name }, opts()), (body) => this.api.replaceMutatingWebhookConfiguration({ name, body }, opts()));
+    await update('ValidatingWebhookConfiguration', () => this.api.readValidatingWebhookConfiguration({ name }, opts()), (body) => this.api.replaceValidatingWebhookConfiguration({ name, body }, opts()));
   }
 }
