@@ -4,7 +4,7 @@
 
 import t from 'tap';
 import { KubeConfig, type V1MutatingWebhookConfiguration, type V1Secret } from '@kubernetes/client-node';
-import { type CertificatesApi, SelfManagedCerts } from '../../src/certificates/selfmanaged.ts';
+import { SelfManagedCerts } from '../../src/certificates/selfmanaged.ts';
 import { memoryLog } from '../controller/fakes.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -49,7 +49,7 @@ function setup(api: FakeApi) {
     namespace: 'ns', secretName: 'tls', webhookConfigName: '00-hahaha', log: memoryLog(),
     policy: { hosts: ['hahaha.ns.svc'], certLifetimeMs: 3_600_000, renewBeforeMs: 600_000 },
     onPair: (p) => served.push(p.cert),
-    api: api as unknown as CertificatesApi,
+    api: api,
   });
   return { certs, served };
 }
