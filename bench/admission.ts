@@ -2,7 +2,8 @@
 // HTTPS service answering /mutate on loopback: two `hahaha serve --no-controller` processes, one with
 // native conversion off and one with it on, driven in alternating rounds from 8 keep-alive clients in
 // this process (the load on one core, the server on the other). Prints throughput, latency
-// percentiles, the ratio and each server's memory. Bounded: a fixed number of requests, then it stops.
+// percentiles, the ratio and each server's memory; then a 1 MiB review built to be slow beside the
+// Naisjob one. Bounded: a fixed number of requests, then it stops.
 //
 //   npm run bench            (BENCH_REQUESTS=20000 to change the count)
 
@@ -137,6 +138,24 @@ for (const m of ['off', 'on'] as const) {
 const cpuPer = (m: 'off' | 'on'): number => (runs[m].cpu * 1000) / runs[m].latencies.length;
 console.log(`  server CPU per request: ${cpuPer('off').toFixed(0)} µs off, ${cpuPer('on').toFixed(0)} µs on: off/on = ${(cpuPer('off') / cpuPer('on')).toFixed(2)} (what one server core can answer, on relative to off)`);
 console.log(`  on/off throughput = ${(rate('on') / rate('off')).toFixed(2)} (target: within 10 %, i.e. >= 0.90)`);
+// 3. A 1 MiB AdmissionReview built to be slow (5,000 containers, 170,000 main-container names), one
+// at a time, beside the Naisjob review on the same server: the bounds keep it linear and small.
+const slowPod = {
+  metadata: { name: 'slow', namespace: 'team-data', labels: { 'nais.io/naisjob': 'true' }, annotations: { 'hahaha.nais.io/main-container': Array.from({ length: 170_000 }, (_, i) => `c${i % 5000}`).join(',') } },
+  spec: { containers: Array.from({ length: 5000 }, (_, i) => ({ name: `c${i}`, image: 'busybox' })) },
+};
+const slowBody = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'slow', operation: 'CREATE', resource: { group: '', version: 'v1', resource: 'pods' }, namespace: 'team-data', object: slowPod } });
+const SLOW = 40;
+const one = { slow: [] as number[], naisjob: [] as number[] };
+for (let i = 0; i < 5; i++) await post(servers.off.port, slowBody); // warm up
+for (let i = 0; i < SLOW; i++) {
+  one.slow.push(await post(servers.off.port, slowBody));
+  one.naisjob.push(await post(servers.off.port, reviewBody(i)));
+}
+const p50 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const worst = (xs: number[]): number => Math.max(...xs);
+console.log(`A ${(slowBody.length / 1048576).toFixed(2)} MiB AdmissionReview built to be slow (5,000 containers, 170,000 main-container names), ${SLOW} one at a time beside the Naisjob review:`);
+console.log(`  slow: p50 ${p50(one.slow).toFixed(1)} ms, max ${worst(one.slow).toFixed(1)} ms (target: under 50 ms); Naisjob: p50 ${p50(one.naisjob).toFixed(2)} ms; slow/Naisjob = ${(p50(one.slow) / p50(one.naisjob)).toFixed(0)}x for ${(slowBody.length / reviewBody(0).length).toFixed(0)}x the bytes`);
 agent.destroy();
 servers.off.stop();
 servers.on.stop();
