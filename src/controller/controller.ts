@@ -80,8 +80,8 @@ export class Controller {
   private cancelResync?: () => void;
   /** Pod key -> instance -> what was sent there. */
   private readonly sent = new Map<string, Map<string, Sent>>();
-  /** `${instance}/${step}/${round}` -> when this process saw the step's answer. */
-  private readonly answered = new Map<string, number>();
+  /** Instance -> the step whose answer this process saw last, and when (only the open step is ever asked about). */
+  private readonly answered = new Map<string, { step: number; round: number; at: number }>();
   /** Pod UIDs whose shutdown duration was observed. */
   private readonly observedDone = new Set<string>();
 
@@ -207,7 +207,10 @@ export class Controller {
       await this.opts.events.record({ pod: ref, ...about(target), type: 'Normal', reason: 'WouldShutDown', action: 'Shutdown', key: target.instance, note: `Dry run: would shut down container ${target.container} (${actions})${note}` });
       return undefined;
     }
-    const next = reconcile(target.action.length, this.cursorOf(ref, target), now, this.opts.retry, (i, r) => this.answered.get(`${target.instance}/${i}/${r}`));
+    const next = reconcile(target.action.length, this.cursorOf(ref, target), now, this.opts.retry, (i, r) => {
+      const a = this.answered.get(target.instance);
+      return a && a.step === i && a.round === r ? a.at : undefined;
+    });
     switch (next.kind) {
       case 'done':
         return undefined;
@@ -260,7 +263,8 @@ export class Controller {
     const log = { pod: key, container: target.container, step: text, detail: result.detail };
     if (result.ok || result.maybe) {
       // Answered, or may have worked (the sidecar died mid-answer): the container's state decides within the grace period.
-      this.answered.set(`${target.instance}/${i}/${round}`, this.opts.clock.now());
+      if (this.answered.size >= MAX_SENT) this.answered.delete(this.answered.keys().next().value as string);
+      this.answered.set(target.instance, { step: i, round, at: this.opts.clock.now() });
       this.opts.log.info(log, result.ok ? 'shutdown step answered; waiting for the container to terminate' : 'shutdown step got no answer; waiting for the container to terminate');
       return this.opts.retry.graceMs;
     }
@@ -296,7 +300,7 @@ export class Controller {
       this.opts.metrics.sidecarShutdowns.inc({ ...this.labels.of(s.namespace, s.container), step: s.step, result: outcome });
       if (outcome === 'success') this.opts.log.info({ pod: key, container: s.container }, 'sidecar shut down');
       forPod.delete(instance);
-      for (const k of this.answered.keys()) if (k.startsWith(`${instance}/`)) this.answered.delete(k);
+      this.answered.delete(instance);
     }
     if (forPod.size === 0) this.sent.delete(key);
   }

@@ -106,7 +106,8 @@ export class EventRecorder implements EventSink {
   private readonly api: EventsApi;
   private readonly opts: EventRecorderOptions;
   private readonly instance: string;
-  private readonly reflectors: Reflector<EventsV1Event>[];
+  /** One cache per watched namespace ('' for all). */
+  private readonly reflectors: { namespace: string; reflector: Reflector<EventsV1Event> }[];
   /** What this process wrote: namespace/name -> occurrence, read with what the watch saw (the higher count wins). */
   private readonly wrote = new Map<string, Known>();
 
@@ -116,9 +117,9 @@ export class EventRecorder implements EventSink {
     this.instance = (options.instance ?? hostname()).slice(0, 128);
     const selector = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join(',');
     const namespaces = options.namespaces.length ? options.namespaces : [''];
-    this.reflectors = namespaces.map(
-      (namespace) =>
-        new Reflector<EventsV1Event>({
+    this.reflectors = namespaces.map((namespace) => ({
+      namespace,
+      reflector: new Reflector<EventsV1Event>({
           client: apiListWatch(
             kc,
             namespace ? `/apis/events.k8s.io/v1/namespaces/${namespace}/events` : '/apis/events.k8s.io/v1/events',
@@ -137,7 +138,7 @@ export class EventRecorder implements EventSink {
           },
           ...(options.onFreshness ? { onFreshness: options.onFreshness } : {}),
         }),
-    );
+    }));
   }
 
   private get timeout(): number {
@@ -145,24 +146,21 @@ export class EventRecorder implements EventSink {
   }
 
   start(): void {
-    for (const r of this.reflectors) r.start();
+    for (const r of this.reflectors) r.reflector.start();
   }
 
   stop(): void {
-    for (const r of this.reflectors) r.stop();
+    for (const r of this.reflectors) r.reflector.stop();
   }
 
   get synced(): boolean {
-    return this.reflectors.every((r) => r.synced);
+    return this.reflectors.every((r) => r.reflector.synced);
   }
 
   private known(namespace: string, name: string): Known | undefined {
     const key = `${namespace}/${name}`;
-    let seen: Known | undefined;
-    for (const r of this.reflectors) {
-      const e = r.get(key);
-      if (e) seen = occurrenceOf(e);
-    }
+    const found = this.reflectors.find((r) => r.namespace === '' || r.namespace === namespace)?.reflector.get(key);
+    const seen = found ? occurrenceOf(found) : undefined;
     const mine = this.wrote.get(key);
     if (!seen) return mine;
     if (!mine) return seen;
@@ -181,40 +179,40 @@ export class EventRecorder implements EventSink {
   async occur(e: EventSpec, count: number, exclusive: boolean): Promise<Written> {
     const name = eventName(e);
     const namespace = e.pod.namespace;
+    const key = `${namespace}/${name}`;
     const known = this.known(namespace, name);
-    if (known && (known.count > count || (exclusive && known.count === count))) return 'exists';
-    if (known && !exclusive && known.count === count) return 'exists';
+    // Counts only grow: this count, or a later one, is already written (by whoever).
+    if (known && known.count >= count) return 'exists';
     const now = new Date(this.opts.clock.now());
+    const create = () => this.api.createNamespacedEvent({ namespace, body: this.event(e, name, now, count) }, deadline(this.timeout));
     try {
       let written: EventsV1Event;
-      if (!known) {
-        written = await this.api.createNamespacedEvent({ namespace, body: this.event(e, name, now, count) }, deadline(this.timeout));
-      } else {
-        written = await this.api.patchNamespacedEvent(
-          {
-            name,
-            namespace,
-            body: {
-              // A claim is conditional on the version this process saw: a concurrent writer makes it 409.
-              ...(exclusive && known.resourceVersion ? { metadata: { resourceVersion: known.resourceVersion } } : {}),
-              series: { count, lastObservedTime: microTime(now) },
-              note: noteOf(e.note),
+      if (!known) written = await create();
+      else {
+        try {
+          written = await this.api.patchNamespacedEvent(
+            {
+              name,
+              namespace,
+              body: {
+                // A claim is conditional on the version this process saw: a concurrent writer makes it 409.
+                ...(exclusive && known.resourceVersion ? { metadata: { resourceVersion: known.resourceVersion } } : {}),
+                series: { count, lastObservedTime: microTime(now) },
+                note: noteOf(e.note),
+              },
             },
-          },
-          deadline(this.timeout, undefined, { 'Content-Type': 'application/merge-patch+json' }),
-        );
+            deadline(this.timeout, undefined, { 'Content-Type': 'application/merge-patch+json' }),
+          );
+        } catch (err) {
+          // The event expired since (the apiserver's event TTL): write it anew, with its count.
+          if (statusOf(err) !== 404) throw err;
+          written = await create();
+        }
       }
-      this.wrote.set(`${namespace}/${name}`, occurrenceOf(written));
+      this.wrote.set(key, occurrenceOf(written));
       return 'written';
     } catch (err) {
-      const status = statusOf(err);
-      if (status === 409) return 'exists';
-      if (status === 404 && known) {
-        // The event expired since: write it anew, with its count.
-        this.wrote.delete(`${namespace}/${name}`);
-        for (const r of this.reflectors) if (r.get(`${namespace}/${name}`)) return 'failed';
-        return this.occur(e, count, exclusive);
-      }
+      if (statusOf(err) === 409) return 'exists';
       this.opts.onFailure(err, e);
       return 'failed';
     }

@@ -75,10 +75,6 @@ export class LeaderElector {
     this.opts = { clock: monotonicClock, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, releaseTimeoutMs: 2_000, ...options };
   }
 
-  get isLeading(): boolean {
-    return this.leading;
-  }
-
   start(): void {
     // Independent of the renew loop: a leader that has not renewed within the deadline stops acting.
     const watchdog = (): void => {
@@ -186,7 +182,6 @@ export class LeaderElector {
     // A renewal that finished after the deadline (or after an abort) does not make a leader.
     if (this.stopped) return;
     this.lastRenew = startedAt;
-    this.observed = undefined;
     if (this.opts.clock.now() - startedAt > this.opts.renewDeadlineMs) return;
     this.setLeading(true, '');
   }

@@ -1,16 +1,15 @@
 // The kubelet versions of every Node, and the apiserver's version, for `--native-sidecars auto`.
-// Keeps a name -> kubeletVersion map and nothing else of a Node (a Node's status is large): a list
-// (with the apiserver's version, read again each time), then a watch from its resourceVersion with
-// bookmarks. A watch that ends cleanly or goes quiet is resumed from the last resourceVersion seen;
-// 410 Gone, an error, or the 10-minute timer relists (after a jittered backoff when something
-// failed), so a lost event is not lost for long. Until the first list has succeeded `versions` is
-// undefined, and the caller does not convert.
+// A list-watch of Nodes (reflector.ts) that keeps a name -> kubeletVersion map and nothing else of a
+// Node (a Node's status is large); the apiserver's version is read again with each list. Until the
+// first list has succeeded `versions` is undefined, and the caller does not convert.
 
-import { CoreV1Api, type KubeConfig, VersionApi, Watch } from '@kubernetes/client-node';
-import { deadline, describeError } from './api.ts';
+import { CoreV1Api, type KubeConfig, type V1Node, VersionApi } from '@kubernetes/client-node';
+import { REQUEST_TIMEOUT_MS, deadline } from './api.ts';
+import { systemClock } from './clock.ts';
+import { Reflector, apiListWatch } from './reflector.ts';
 
 export interface NodeVersionOptions {
-  /** Called after every change of what is known (a node added, removed or changed, a relist, the apiserver's version). */
+  /** Called after every change of what is known (a node added, removed or its kubelet changed, a relist, the apiserver's version). */
   readonly onChange: () => void;
   readonly onError: (why: string) => void;
   /** Bound on each list and version request (default 10 s). */
@@ -19,41 +18,45 @@ export interface NodeVersionOptions {
   readonly relistMs?: number;
 }
 
-interface NodeLike {
-  metadata?: { name?: string; resourceVersion?: string };
-  status?: { nodeInfo?: { kubeletVersion?: string } };
-}
-
-/** Ends of a watch that are no failure: the server closed it, or it was quiet longer than the client waits. */
-const quietEnd = (err: unknown): boolean => !err || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'));
-
 export class NodeVersions {
-  private readonly core: CoreV1Api;
-  private readonly version: VersionApi;
-  private readonly watcher: Watch;
   private readonly opts: NodeVersionOptions;
-  private map?: Map<string, string>;
+  private readonly reflector: Reflector<V1Node>;
+  private readonly map = new Map<string, string>();
+  private listed = false;
   private api?: string;
-  private request?: AbortController;
-  private timer?: NodeJS.Timeout;
-  private relistAt = 0;
-  private resourceVersion?: string;
-  /** A 410 or an ERROR event arrived: the next start is a list. */
-  private gone = false;
-  private failures = 0;
-  private stopped = false;
 
   constructor(kc: KubeConfig, options: NodeVersionOptions) {
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.version = kc.makeApiClient(VersionApi);
-    // client-node ends a watch quiet for 30 s (bookmarks come about once a minute): it is resumed, not counted as failed.
-    this.watcher = new Watch(kc);
     this.opts = options;
+    const core = kc.makeApiClient(CoreV1Api);
+    const version = kc.makeApiClient(VersionApi);
+    const timeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    const list = async (signal: AbortSignal) => {
+      // The apiserver's version with every list: an upgrade of the control plane shows at the next relist.
+      const api = (await version.getCode({}, deadline(timeout, signal))).gitVersion;
+      const nodes = await core.listNode({}, deadline(timeout, signal));
+      this.api = api;
+      return nodes;
+    };
+    this.reflector = new Reflector<V1Node>({
+      client: apiListWatch<V1Node>(kc, '/api/v1/nodes', list),
+      clock: systemClock,
+      requestTimeoutMs: timeout,
+      relistMs: options.relistMs ?? 600_000,
+      // Nothing of a Node but its name and kubelet version.
+      slim: (n) => ({ metadata: { name: n.metadata?.name, resourceVersion: n.metadata?.resourceVersion }, status: { nodeInfo: { kubeletVersion: n.status?.nodeInfo?.kubeletVersion ?? '' } } }) as V1Node,
+      onChange: (key, node) => this.changed(key, node),
+      onFreshness: (synced, why) => {
+        if (synced) {
+          this.listed = true;
+          this.opts.onChange();
+        } else this.opts.onError(why);
+      },
+    });
   }
 
   /** Node name -> kubelet version; undefined until the first list has succeeded. */
   get versions(): ReadonlyMap<string, string> | undefined {
-    return this.map;
+    return this.listed ? this.map : undefined;
   }
 
   /** The apiserver's gitVersion, once read. */
@@ -62,89 +65,20 @@ export class NodeVersions {
   }
 
   start(): void {
-    void this.list();
+    this.reflector.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.request?.abort();
+    this.reflector.stop();
   }
 
-  private async list(): Promise<void> {
-    if (this.stopped) return;
-    const timeout = this.opts.requestTimeoutMs ?? 10_000;
-    try {
-      const api = (await this.version.getCode({}, deadline(timeout))).gitVersion;
-      const list = await this.core.listNode({}, deadline(timeout));
-      const map = new Map<string, string>();
-      for (const n of list.items as NodeLike[]) if (n.metadata?.name) map.set(n.metadata.name, n.status?.nodeInfo?.kubeletVersion ?? '');
-      this.api = api;
-      this.map = map;
-      this.resourceVersion = list.metadata?.resourceVersion;
-      this.gone = false;
-      this.relistAt = Date.now() + (this.opts.relistMs ?? 600_000);
-      this.opts.onChange();
-    } catch (err) {
-      this.again(describeError(err));
-      return;
-    }
-    await this.watch();
-  }
-
-  private async watch(): Promise<void> {
-    if (this.stopped) return;
-    let request: AbortController | undefined;
-    try {
-      request = await this.watcher.watch(
-        '/api/v1/nodes',
-        // The server ends it after 5 minutes at most, so the relist timer is looked at that often.
-        { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
-        (type: string, obj: NodeLike & { code?: number }) => this.event(type, obj),
-        (err: unknown) => {
-          if (this.stopped) return;
-          if ((err as { statusCode?: number } | null)?.statusCode === 410) this.gone = true;
-          this.again(quietEnd(err) && !this.gone ? undefined : `node watch ended: ${err ? describeError(err) : 'the resourceVersion is too old'}`);
-        },
-      );
-    } catch (err) {
-      this.again(describeError(err));
-      return;
-    }
-    this.request = request;
-    if (this.stopped) request.abort();
-  }
-
-  private event(type: string, n: NodeLike & { code?: number }): void {
-    if (type === 'ERROR') {
-      // 410 Gone (or any Status): the watch cannot go on from here; the watch then ends.
-      this.gone = true;
-      return;
-    }
-    this.failures = 0;
-    if (n.metadata?.resourceVersion) this.resourceVersion = n.metadata.resourceVersion;
-    const name = n.metadata?.name;
-    if (type === 'BOOKMARK' || !name || !this.map) return;
-    if (type === 'DELETED') this.map.delete(name);
-    else if (type === 'ADDED' || type === 'MODIFIED') {
-      const v = n.status?.nodeInfo?.kubeletVersion ?? '';
-      if (this.map.get(name) === v) return;
-      this.map.set(name, v);
-    } else return;
-    this.opts.onChange();
-  }
-
-  /** Go on: resume the watch after a quiet end, else relist (after a jittered backoff when `why` says what failed). */
-  private again(why: string | undefined): void {
-    if (this.stopped) return;
-    if (why) {
-      this.failures++;
-      this.opts.onError(why);
-    }
-    const relist = why !== undefined || this.gone || Date.now() >= this.relistAt;
-    const backoff = why ? Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6)) * (0.5 + Math.random()) : 0;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void (relist ? this.list() : this.watch()), backoff);
-    this.timer.unref();
+  /** Keep the map in step with the cache; speak only when a kubelet version changed (node heartbeats do not). */
+  private changed(key: string, node: V1Node | undefined): void {
+    const name = key.slice(key.indexOf('/') + 1);
+    const version = node?.status?.nodeInfo?.kubeletVersion;
+    if (this.map.get(name) === version) return;
+    if (version === undefined) this.map.delete(name);
+    else this.map.set(name, version);
+    if (this.listed) this.opts.onChange();
   }
 }

@@ -133,13 +133,13 @@ export class Reflector<T extends ObjectMeta> {
     this.failures = 0;
     this.lastHeard = this.opts.clock.now();
     this.relistAt = this.lastHeard + (this.opts.relistMs ?? 1_800_000);
+    // A list may have changed anything, deletions included; then the cache is current.
+    for (const [key, obj] of after) if (before.get(key)?.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.opts.onChange(key, obj);
+    for (const key of before.keys()) if (!after.has(key)) this.opts.onChange(key, undefined);
     if (!this.fresh) {
       this.fresh = true;
       this.opts.onFreshness?.(true, 'listed');
     }
-    // A list may have changed anything, deletions included.
-    for (const [key, obj] of after) if (before.get(key)?.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.opts.onChange(key, obj);
-    for (const key of before.keys()) if (!after.has(key)) this.opts.onChange(key, undefined);
     void this.watch(generation);
   }
 

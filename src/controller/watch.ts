@@ -76,10 +76,6 @@ export class PodCache {
     for (const r of this.reflectors) yield* r.reflector.values();
   }
 
-  get size(): number {
-    return this.reflectors.reduce((n, r) => n + r.reflector.size, 0);
-  }
-
   start(): void {
     for (const r of this.reflectors) r.reflector.start();
   }
