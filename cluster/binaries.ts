@@ -17,6 +17,8 @@ export interface Binaries {
   readonly kubeControllerManager: string;
   readonly kubeScheduler: string;
   readonly kubectl: string;
+  /** The real node's kubelet, built in the same go build as the control plane. */
+  readonly kubelet: string;
   readonly etcd: string;
   readonly kwok: string;
   /** Undefined when cluster/simkubelet is not there. */
@@ -28,6 +30,7 @@ const KEYS = {
   KUBE_CONTROLLER_MANAGER: 'kubeControllerManager',
   KUBE_SCHEDULER: 'kubeScheduler',
   KUBECTL: 'kubectl',
+  KUBELET: 'kubelet',
   ETCD: 'etcd',
   KWOK: 'kwok',
 } as const;

@@ -5,7 +5,7 @@
 # Go module proxy. Binaries go to a cache outside the source tree:
 #
 #   ${HAHAHA_CACHE:-$HOME/.cache/hahaha}/bin/kubernetes-<KUBERNETES_VERSION>/
-#       kube-apiserver kube-controller-manager kube-scheduler kubectl
+#       kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet
 #   .../bin/etcd-<ETCD_VERSION>/      etcd etcdctl
 #   .../bin/kwok-<KWOK_VERSION>/      kwok
 #   .../bin/helm-<HELM_VERSION>/      helm
@@ -24,8 +24,8 @@
 #   COMPONENT: kubernetes | etcd | kwok | helm  (default: all of them)
 #
 # Output contract (for Node scripts and shells):
-#   stdout gets only KEY=/absolute/path lines, one per binary, always all eight, in this order:
-#     KUBE_APISERVER= KUBE_CONTROLLER_MANAGER= KUBE_SCHEDULER= KUBECTL= ETCD= ETCDCTL= KWOK= HELM=
+#   stdout gets only KEY=/absolute/path lines, one per binary, always all nine, in this order:
+#     KUBE_APISERVER= KUBE_CONTROLLER_MANAGER= KUBE_SCHEDULER= KUBECTL= KUBELET= ETCD= ETCDCTL= KWOK= HELM=
 #   Progress and timings go to stderr. Exit 0 means success. Any other exit code means failure.
 #   Example (shell): eval "$(cluster/build.sh --print-paths)" && "$KUBE_APISERVER" --version
 #   Example (Node):  execFileSync('cluster/build.sh', ['--print-paths']) then split each line on
@@ -42,7 +42,7 @@
 #     replaces every staging module named in that go.mod's own replace block (read from the
 #     proxy, not hard-coded) with its published v0.Y.Z release. It copies the go/godebug
 #     directives, lists the cmd packages as `tool` directives, runs `go mod tidy`, and builds
-#     all four commands in ONE `go build -o DIR/` call so they share compile work.
+#     all five commands (the real node's kubelet among them) in ONE `go build -o DIR/` call so they share compile work.
 #     Flags follow upstream hack/lib/golang.sh: CGO_ENABLED=0, -trimpath,
 #     -tags selinux,notest,grpcnotrace, and -ldflags "-s -w -X ...version.gitVersion=..." for
 #     k8s.io/component-base/version and k8s.io/client-go/pkg/version.
@@ -66,7 +66,7 @@ ETCD_DIR="$BIN_ROOT/etcd-$ETCD_VERSION"
 KWOK_DIR="$BIN_ROOT/kwok-$KWOK_VERSION"
 HELM_DIR="$BIN_ROOT/helm-$HELM_VERSION"
 
-KUBE_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+KUBE_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet)
 ETCD_BINS=(etcd etcdctl)
 ALL_COMPONENTS=(kubernetes etcd kwok helm)
 
@@ -81,6 +81,7 @@ KUBE_APISERVER=$KUBE_DIR/kube-apiserver
 KUBE_CONTROLLER_MANAGER=$KUBE_DIR/kube-controller-manager
 KUBE_SCHEDULER=$KUBE_DIR/kube-scheduler
 KUBECTL=$KUBE_DIR/kubectl
+KUBELET=$KUBE_DIR/kubelet
 ETCD=$ETCD_DIR/etcd
 ETCDCTL=$ETCD_DIR/etcdctl
 KWOK=$KWOK_DIR/kwok
