@@ -1,0 +1,3 @@
+module hahaha.local/standin
+
+go 1.24
