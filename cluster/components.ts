@@ -9,9 +9,11 @@ import { type Binaries } from './binaries.ts';
 import { request, tcpAnswers, type Tls } from './http.ts';
 import { HOST, NODE_LABEL, REPO, SERVICE_CIDR, CLUSTER_NAME, type Paths, type PortName, type Settings } from './layout.ts';
 import { kubeconfigText } from './pki.ts';
+import { containerdArgv, containerdConfig, containerdHealth, ensureRealNodePki, kubeletArgv, kubeletConfig, kubeletHealth, kubeletKubeconfig, NO_REGISTRY_ENV, writeRealNodeFiles } from './realnode/node.ts';
+import { realNodePaths } from './realnode/layout.ts';
 import { sandboxBinary, sandboxDir, sandboxFile, sandboxWritableDir, sandboxWritableFile, wrapPrefix } from './sandbox.ts';
 
-export const COMPONENT_NAMES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'simkubelet', 'hahaha'] as const;
+export const COMPONENT_NAMES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'simkubelet', 'containerd', 'kubelet', 'hahaha'] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
 /** The ports each component listens on. */
@@ -22,8 +24,14 @@ export const COMPONENT_PORTS: Readonly<Record<ComponentName, readonly PortName[]
   'kube-scheduler': ['scheduler'],
   kwok: ['kwok'],
   simkubelet: ['simkubelet'],
+  // The real node: containerd listens on a unix socket only; the kubelet's API is on the node IP.
+  containerd: [],
+  kubelet: ['kubeletHealthz'],
   hahaha: ['webhook', 'metrics'],
 };
+
+/** The apiserver's audit policy: pod streams only (cluster/audit-policy.yaml). */
+const AUDIT_POLICY = join(REPO, 'cluster', 'audit-policy.yaml');
 
 /** The node that runs hahaha: Node 24 from the repo's devDependency, not the machine's own. */
 export const NODE = join(REPO, 'node_modules', '.bin', 'node');
@@ -46,6 +54,9 @@ export function hahahaServeArgs(p: Paths, s: Settings): string[] {
     '--shutdown-grace', '3s',
     '--retry-backoff', '1s',
     '--max-attempts', '3',
+    // The real node's tests send SIGTERM as a fallback step (and to a pid that is not there, for a
+    // real non-zero exit status); the catalog's own exec steps stay allowed as always.
+    '--allow-exec', '/bin/kill -s TERM *',
   ];
 }
 
@@ -96,6 +107,8 @@ export function probes(p: Paths, s: Settings): Record<ComponentName, () => Promi
         return { ok: false, reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
       }
     },
+    containerd: () => containerdHealth(realNodePaths(p)),
+    kubelet: () => kubeletHealth(s.ports.kubeletHealthz),
     hahaha: async () => {
       const ca = { ca: read(join(p.webhookCerts, 'ca.crt')) };
       const h = await httpsOk(s.ports.webhook, '/readyz', ca);
@@ -202,6 +215,15 @@ export async function plans(c: PlanContext): Promise<Plan[]> {
       `--service-account-signing-key-file=${p.saKey}`,
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       '--kubelet-preferred-address-types=InternalIP',
+      // Webhooks behind a Service (the chart's) are called at the endpoint's pod IP, on the real
+      // node's bridge: there is no kube-proxy on the host.
+      '--enable-aggregator-routing=true',
+      // Every exec, attach and port-forward into a pod, one JSON line each: what reached the real
+      // node's containers, as the simkubelet's record shows it for the simulated ones.
+      `--audit-policy-file=${AUDIT_POLICY}`,
+      `--audit-log-path=${p.log('audit')}`,
+      '--audit-log-format=json',
+      '--audit-log-maxsize=100',
       // The `kubernetes` Endpoints may not hold a loopback address, so the reconciler would fail
       // every 10 s; nothing in this cluster dials the Service, so keep the Service, skip the Endpoints.
       '--endpoint-reconciler-type=none',
@@ -325,6 +347,23 @@ export async function plans(c: PlanContext): Promise<Plan[]> {
       cwd: dir,
       identity: [pkiId, read(kubeconfig), bins.simkubelet],
       timeoutMs: 30_000,
+    });
+  }
+
+  // The real node: containerd and the kubelet run on the host as root, with their state in <state>/realnode.
+  if (s.realNode) {
+    const r = realNodePaths(p);
+    await ensureRealNodePki(p, r);
+    await writeRealNodeFiles(p, r, s.ports);
+    const env = baseEnv(NO_REGISTRY_ENV);
+    out.push({ name: 'containerd', argv: containerdArgv(r), env, cwd: r.dir, identity: containerdConfig(r), timeoutMs: 30_000 });
+    out.push({
+      name: 'kubelet',
+      argv: kubeletArgv(bins.kubelet, r),
+      env,
+      cwd: r.dir,
+      identity: [pkiId, kubeletConfig(p, r, s.ports), kubeletKubeconfig(s.ports.apiserver, p, r), bins.kubelet],
+      timeoutMs: 60_000,
     });
   }
 

@@ -1,5 +1,7 @@
-// `npm run cluster:down`: stops everything cluster:up started (each component's whole process
-// group: SIGTERM, SIGKILL after a bound; the sandboxed ones take their PID namespace with them),
+// `npm run cluster:down`: stops everything cluster:up started: the real node first (its
+// containers through containerd, then the kubelet and containerd, then their mounts, network
+// namespaces, bridge and iptables chains: cluster/realnode/teardown.ts), then each component's
+// whole process group (SIGTERM, SIGKILL after a bound; the sandboxed ones take their PID namespace with them),
 // kills any leftover process of ours (one of the cluster's executables naming the state dir), checks that no such process
 // remains and that every port is free, and only then removes the state dir.
 
@@ -8,6 +10,8 @@ import { rm } from 'node:fs/promises';
 import { COMPONENT_NAMES, COMPONENT_PORTS } from './components.ts';
 import { portFree } from './http.ts';
 import { REPO, loadSettings, paths, stateDir, type Paths } from './layout.ts';
+import { REAL_NODE, realNodePaths } from './realnode/layout.ts';
+import { tearDownRealNode } from './realnode/teardown.ts';
 import { killPids, listRecords, ourProcesses, stopRecord, waitReaped, withLock, type ProcRecord } from './processes.ts';
 
 const say = (line: string): void => console.log(`[cluster:down] ${line}`);
@@ -17,7 +21,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function looksLikeOurs(p: Paths): boolean {
   if (p.dir === '/' || p.dir === REPO || p.dir === process.env.HOME) return false;
   const entries = readdirSync(p.dir);
-  const ours = new Set(['.lock', 'cluster.json', 'pki', 'pids', 'logs', 'kubeconfig', 'etcd', 'sandbox', 'webhook-certs', 'apiserver']);
+  const ours = new Set(['.lock', 'cluster.json', 'pki', 'pids', 'logs', 'kubeconfig', 'etcd', 'sandbox', 'webhook-certs', 'apiserver', 'realnode']);
   return entries.every((e) => ours.has(e));
 }
 
@@ -50,6 +54,8 @@ async function main(): Promise<number> {
 
 async function downLocked(p: Paths, t0: number): Promise<number> {
   const { settings } = loadSettings(p);
+  // The real node first, while containerd runs: it takes its containers down itself.
+  const realNodeLeft = existsSync(realNodePaths(p).dir) ? await tearDownRealNode(p, say) : [];
   const recs = listRecords(p);
   await stopAll(p, recs);
 
@@ -76,7 +82,8 @@ async function downLocked(p: Paths, t0: number): Promise<number> {
     await sleep(200);
   }
 
-  if (strays.length || busy.length) {
+  if (strays.length || busy.length || realNodeLeft.length) {
+    if (realNodeLeft.length) say(`the real node left: ${realNodeLeft.join('; ')}`);
     if (strays.length) say(`still running: ${strays.map((s) => `${s.pid} (${s.argv[0] ?? '?'})`).join(', ')}`);
     if (busy.length) say(`ports still taken on 127.0.0.1: ${busy.join(', ')}`);
     say(`kept ${p.dir} for a look; run cluster:down again once that is sorted out`);
@@ -89,7 +96,8 @@ async function downLocked(p: Paths, t0: number): Promise<number> {
     }
     await rm(p.dir, { recursive: true, force: true });
   }
-  say(`cluster down in ${((performance.now() - t0) / 1000).toFixed(1)} s: no process left, ports ${ports.join(', ')} free, ${p.dir} removed`);
+  const node = settings.realNode ? `, nothing of ${REAL_NODE} left (containers, shims, mounts, network namespaces, bridge, iptables chains)` : '';
+  say(`cluster down in ${((performance.now() - t0) / 1000).toFixed(1)} s: no process left, ports ${ports.join(', ')} free${node}, ${p.dir} removed`);
   return 0;
 }
 

@@ -24,6 +24,7 @@ export const PORT_DEFAULTS = {
   kwok: 20251,
   webhook: 18443,
   metrics: 19090,
+  kubeletHealthz: 20248,
 } as const;
 
 export type PortName = keyof typeof PORT_DEFAULTS;
@@ -50,6 +51,8 @@ export interface Settings {
   readonly selector: string;
   /** The components cluster:up started (simkubelet is left out while its module is missing). */
   readonly components: readonly string[];
+  /** Whether the real node (containerd, the kubelet, the bridge) is part of it (false after --without-real-node). */
+  readonly realNode: boolean;
 }
 
 export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): Ports {
@@ -110,9 +113,9 @@ export type Paths = ReturnType<typeof paths>;
 export function loadSettings(p: Paths, env: NodeJS.ProcessEnv = process.env): { settings: Settings; saved: boolean } {
   if (existsSync(p.settings)) {
     const s = JSON.parse(readFileSync(p.settings, 'utf8')) as Settings;
-    return { settings: { ...s, ports: { ...PORT_DEFAULTS, ...s.ports } }, saved: true };
+    return { settings: { ...s, realNode: s.realNode ?? false, ports: { ...PORT_DEFAULTS, ...s.ports } }, saved: true };
   }
-  return { settings: { ports: portsFromEnv(env), withHahaha: true, selector: '', components: [] }, saved: false };
+  return { settings: { ports: portsFromEnv(env), withHahaha: true, selector: '', components: [], realNode: false }, saved: false };
 }
 
 export async function saveSettings(p: Paths, s: Settings): Promise<void> {

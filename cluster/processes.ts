@@ -64,7 +64,9 @@ export function groupMembers(pgrp: number): ProcStat[] {
 }
 
 /** Executables cluster:up starts (directly or through the sandbox wrapper). */
-const OUR_EXECUTABLES = new Set(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'simkubelet', 'unshare', 'setpriv']);
+const OUR_EXECUTABLES = new Set(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'simkubelet', 'kubelet', 'containerd', 'unshare', 'setpriv']);
+// containerd's shims are not in the list: they hold the real node's running containers and are
+// taken down through containerd (cluster/realnode/teardown.ts), never killed as strays.
 
 /**
  * Processes that cluster:up started for the state dir `dir`: one of our executables (or

@@ -6,7 +6,7 @@
 // Idempotent: a healthy component is kept, a dead, unhealthy or differently configured one is
 // (re)started, so a second run repairs a half-up cluster and otherwise changes nothing.
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +19,11 @@ import { NODE_LABEL, NODE_NAMES, REPO, paths, portEnv, portsFromEnv, saveSetting
 import { NODES_PATH, nodeObjects, nodeStatus } from './nodes.ts';
 import { ensurePki, writeKubeconfigs } from './pki.ts';
 import { alive, fingerprint, killPids, listRecords, ourProcesses, procStat, readRecord, spawnDetached, stopRecord, withLock, type ProcRecord } from './processes.ts';
+import { importImages, realNodeImages, type ImageArchive } from './realnode/images.ts';
+import { REAL_NODE, REAL_NODE_TAINT, realNodePaths } from './realnode/layout.ts';
+import { ensureNetwork } from './realnode/network.ts';
+import { tearDownRealNode } from './realnode/teardown.ts';
+import { must } from './realnode/exec.ts';
 import { checkSandboxTools } from './sandbox.ts';
 import { parseSelector } from '../src/core/selector.ts';
 import { MUTATING_PATH, VALIDATING_PATH, WEBHOOK_NAME, selectorText, webhookConfigurations } from './webhooks.ts';
@@ -30,13 +35,15 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 class UpError extends Error {}
 
-const USAGE = `Usage: npm run cluster:up [-- --without-hahaha] [--without-simkubelet]
+const USAGE = `Usage: npm run cluster:up [-- --without-hahaha] [--without-simkubelet] [--without-real-node]
 
 Starts (or repairs) the local Kubernetes control plane on 127.0.0.1 and prints
 KUBECONFIG=<admin kubeconfig> as the last line. State: $HAHAHA_CLUSTER_DIR (default .cluster/).
   --without-hahaha   do not run hahaha serve (the webhooks stay registered, pointing at
                      https://127.0.0.1:<webhook port>; run your own there with .cluster/webhook-certs)
   --without-simkubelet  do not build or run the simkubelet (pods get scheduled, nothing more)
+  --without-real-node   leave out Node real-node (kubelet, containerd and runc, needs root); a
+                     real node that runs is taken down
 Ports: ${(['etcd', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler', 'kwok', 'simkubelet', 'webhook', 'metrics'] as const).map(portEnv).join(', ')}.
 `;
 
@@ -132,7 +139,23 @@ async function waitSchedulable(kube: Kube, timeoutMs: number): Promise<void> {
   say(`${NODE_NAMES.length} nodes Ready, default ServiceAccount present (${since(t)})`);
 }
 
-async function up(withHahaha: boolean, withSimkubelet: boolean): Promise<string> {
+/** Node real-node Ready: the kubelet registered it (with its taint) and reports it healthy. */
+async function waitRealNodeReady(kube: Kube, timeoutMs: number): Promise<void> {
+  const t = performance.now();
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await kube.get<NodeList['items'][number] & { status?: { nodeInfo?: { kubeletVersion?: string; containerRuntimeVersion?: string } } }>(`${NODES_PATH}/${REAL_NODE}`);
+    const ready = n?.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status === 'True' && n?.spec?.taints?.some((x) => x.key === REAL_NODE_TAINT.key)) {
+      say(`${REAL_NODE} Ready (${since(t)}; kubelet ${n.status?.nodeInfo?.kubeletVersion ?? '?'}, ${n.status?.nodeInfo?.containerRuntimeVersion ?? '?'}; tainted ${REAL_NODE_TAINT.key}=${REAL_NODE_TAINT.value}:${REAL_NODE_TAINT.effect})`);
+      return;
+    }
+    if (Date.now() > until) throw new UpError(`${REAL_NODE} not Ready after ${timeoutMs / 1000} s (${n ? `Ready=${ready?.status ?? 'unknown'}` : 'not registered'}). See the kubelet's log in .cluster/logs/kubelet.log`);
+    await sleep(500);
+  }
+}
+
+async function up(withHahaha: boolean, withSimkubelet: boolean, realNode: boolean): Promise<string> {
   const p = paths(stateDir());
   const ports = portsFromEnv();
   const selector = selectorText();
@@ -159,19 +182,32 @@ async function up(withHahaha: boolean, withSimkubelet: boolean): Promise<string>
   const bins: Binaries = { ...built, simkubelet };
   say(`binaries ready (${since(tb)})`);
   checkSandboxTools();
+  let images: ImageArchive[] = [];
+  if (realNode) {
+    if (process.getuid?.() !== 0) throw new UpError('the real node needs root (containerd, the kubelet, a bridge and its iptables rules): run as root, or leave it out with --without-real-node');
+    const ti = performance.now();
+    await must('bash', [join(REPO, 'cluster', 'realnode', 'packages.sh')], { timeoutMs: 600_000 });
+    images = await realNodeImages(say, { hahaha: true });
+    say(`real node: Debian packages and ${images.length} images ready (${since(ti)})`);
+  } else {
+    say('real node left out (--without-real-node)');
+  }
   mkdirSync(p.dir, { recursive: true, mode: 0o755 });
-  return withLock(p, say, () => upLocked(p, { ports, selector, withHahaha, bins }));
+  return withLock(p, say, () => upLocked(p, { ports, selector, withHahaha, bins, realNode, images }));
 }
 
-async function upLocked(p: Paths, o: { ports: Settings['ports']; selector: string; withHahaha: boolean; bins: Binaries }): Promise<string> {
-  const { ports, selector, withHahaha, bins } = o;
+async function upLocked(
+  p: Paths,
+  o: { ports: Settings['ports']; selector: string; withHahaha: boolean; bins: Binaries; realNode: boolean; images: readonly ImageArchive[] },
+): Promise<string> {
+  const { ports, selector, withHahaha, bins, realNode } = o;
   const simkubelet = bins.simkubelet;
   mkdirSync(p.etcdData, { recursive: true, mode: 0o700 });
   const pki = await ensurePki(p);
   say(pki.created ? `PKI created in ${p.pki.startsWith(`${REPO}/`) ? relative(REPO, p.pki) : p.pki}` : 'PKI reused');
   await writeKubeconfigs(p, ports.apiserver);
 
-  const settings0: Settings = { ports, withHahaha, selector, components: [] };
+  const settings0: Settings = { ports, withHahaha, selector, components: [], realNode };
   let all = await plans({ p, s: settings0, bins, pkiId: pki.id });
   const settings: Settings = { ...settings0, components: all.map((x) => x.name) };
   await saveSettings(p, settings);
@@ -184,6 +220,13 @@ async function upLocked(p: Paths, o: { ports: Settings['ports']; selector: strin
       if (how !== 'not running') say(`${rec.name} stopped (${how}): not wanted in this setup`);
       changed = true;
     }
+  }
+
+  if (!realNode && existsSync(realNodePaths(p).dir)) {
+    const left = await tearDownRealNode(p, say);
+    if (left.length) throw new UpError(`the real node is not fully gone: ${left.join('; ')}`);
+    say(`${REAL_NODE} taken down: not wanted in this setup`);
+    changed = true;
   }
 
   // Processes of ours that no live record accounts for (a lost pid file, a dead wrapper) go.
@@ -218,7 +261,13 @@ async function upLocked(p: Paths, o: { ports: Settings['ports']; selector: strin
   // hahaha's plan names its token kubeconfig, which exists only now.
   all = await plans({ p, s: settings, bins, pkiId: pki.id });
 
-  const rest = COMPONENT_NAMES.filter((n) => n !== 'etcd' && n !== 'kube-apiserver');
+  if (realNode) {
+    await ensureNetwork(ports.apiserver);
+    await ensure('containerd');
+    await importImages(realNodePaths(p), o.images, say);
+  }
+
+  const rest = COMPONENT_NAMES.filter((n) => n !== 'etcd' && n !== 'kube-apiserver' && n !== 'containerd');
   const outcomes = await Promise.allSettled(rest.map(ensure));
   const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed.length) throw failed.length === 1 ? failed[0]?.reason : new UpError(failed.map((f) => (f.reason as Error).message).join('\n\n'));
@@ -226,6 +275,7 @@ async function upLocked(p: Paths, o: { ports: Settings['ports']; selector: strin
   await waitSchedulable(kube, 60_000);
   // After kwok's first status: the nodes report the pinned kubelet version from now on.
   for (const n of NODE_NAMES) await kube.apply(`${NODES_PATH}/${n}/status`, nodeStatus(n));
+  if (realNode) await waitRealNodeReady(kube, 120_000);
   if (!withHahaha) say(`hahaha not started (--without-hahaha): the webhooks expect it on https://127.0.0.1:${ports.webhook} with ${join(p.webhookCerts, 'tls.crt')}`);
   if (!simkubelet) say('simkubelet not running: pods get scheduled but no container status');
   const admin = p.kubeconfig('admin');
@@ -237,7 +287,7 @@ async function upLocked(p: Paths, o: { ports: Settings['ports']; selector: strin
 async function main(): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { 'without-hahaha': { type: 'boolean' }, 'without-simkubelet': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({ options: { 'without-hahaha': { type: 'boolean' }, 'without-simkubelet': { type: 'boolean' }, 'without-real-node': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
   } catch (e) {
     process.stderr.write(`cluster:up: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -247,7 +297,7 @@ async function main(): Promise<number> {
     return 0;
   }
   try {
-    const admin = await up(!values['without-hahaha'], !values['without-simkubelet']);
+    const admin = await up(!values['without-hahaha'], !values['without-simkubelet'], !values['without-real-node']);
     console.log(`KUBECONFIG=${admin}`);
     return 0;
   } catch (e) {
