@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import type { Test } from 'tap';
 import { P, kc } from './cluster.ts';
+import { IMAGES } from './realnode.ts';
 
 export const INJECT_LABEL = 'e2e.hahaha.nais.io/inject';
 
@@ -34,13 +35,25 @@ export function wantsNative(annotations: Record<string, string> = {}): boolean {
 
 type Patch = Record<string, unknown>[];
 
+/** The images the injector adds: linkerd's own names for simulated pods, the ones built here for the real node. */
+interface LinkerdImages {
+  readonly proxy: Record<string, unknown>;
+  readonly init: Record<string, unknown>;
+}
+const SIMULATED: LinkerdImages = { proxy: { image: 'cr.l5d.io/linkerd/proxy:edge-25.11.1' }, init: { image: 'cr.l5d.io/linkerd/proxy-init:v2.4.1', args: ['--incoming-proxy-port', '4143'] } };
+/** On the real node: the proxy stand-in, and an init container that only exits 0 (linkerd-init's iptables rules have no place here). */
+const REAL: LinkerdImages = {
+  proxy: { image: IMAGES.linkerdProxy, imagePullPolicy: 'Never' },
+  init: { image: IMAGES.busybox, imagePullPolicy: 'Never', command: ['/bin/true'] },
+};
+
 /** linkerd's proxy injector, as described above. */
-function linkerdPatch(review: Review): Patch {
+function linkerdPatch(review: Review, images: LinkerdImages): Patch {
   const { spec, metadata } = review.request.object;
   const annotations = metadata?.annotations ?? {};
   const proxy = {
     name: 'linkerd-proxy',
-    image: 'cr.l5d.io/linkerd/proxy:edge-25.11.1',
+    ...images.proxy,
     ports: [{ name: 'linkerd-admin', containerPort: 4191 }],
     env: [{ name: 'LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED', value: String(annotations['config.linkerd.io/proxy-admin-shutdown'] === 'enabled') }],
   };
@@ -49,7 +62,7 @@ function linkerdPatch(review: Review): Patch {
     ? []
     : [
         ...(spec.initContainers ? [] : [{ op: 'add', path: '/spec/initContainers', value: [] }]),
-        { op: 'add', path: '/spec/initContainers/-', value: { name: 'linkerd-init', image: 'cr.l5d.io/linkerd/proxy-init:v2.4.1', args: ['--incoming-proxy-port', '4143'] } },
+        { op: 'add', path: '/spec/initContainers/-', value: { name: 'linkerd-init', ...images.init } },
         wantsNative(annotations)
           ? { op: 'add', path: '/spec/initContainers/-', value: { ...proxy, restartPolicy: 'Always' } }
           : { op: 'add', path: '/spec/containers/-', value: proxy },
@@ -74,7 +87,9 @@ function vaultPatch(review: Review): Patch {
   ];
 }
 
-export const linkerdInjector = (t: Test): Promise<{ calls: () => number }> => testInjector(t, 'linkerd', linkerdPatch);
+export const linkerdInjector = (t: Test): Promise<{ calls: () => number }> => testInjector(t, 'linkerd', (r) => linkerdPatch(r, SIMULATED));
+/** The same injector for pods on the real node (label INJECT_LABEL=linkerd-real), with the images built here. */
+export const realLinkerdInjector = (t: Test): Promise<{ calls: () => number }> => testInjector(t, 'linkerd-real', (r) => linkerdPatch(r, REAL));
 export const vaultInjector = (t: Test): Promise<{ calls: () => number }> => testInjector(t, 'vault', vaultPatch);
 
 /** A mutating webhook named after hahaha's (so it runs after it), for pods labelled INJECT_LABEL=kind, reinvocationPolicy Never as both injectors' charts leave it. */
