@@ -1,6 +1,6 @@
 // `npm run cluster:status`: what of the local cluster is running. For each component the pid, whether
 // that process is still alive, whether its ports answer and its health probe passes; then whether
-// the apiserver is ready and how many simulated nodes are Ready. Exits 0 only when everything
+// the apiserver is ready, how many simulated nodes are Ready, and whether Node real-node is. Exits 0 only when everything
 // cluster:up started is alive and healthy.
 
 import { existsSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { request, tcpAnswers } from './http.ts';
 import { Kube } from './kube.ts';
 import { NODE_LABEL, NODE_NAMES, loadSettings, paths, stateDir } from './layout.ts';
 import { alive, readRecord } from './processes.ts';
+import { BRIDGE, NODE_IP, REAL_NODE } from './realnode/layout.ts';
 
 async function main(): Promise<number> {
   const p = paths(stateDir());
@@ -26,7 +27,7 @@ async function main(): Promise<number> {
       const expected = s.components.includes(name);
       const ports = await Promise.all(COMPONENT_PORTS[name].map(async (n) => `${s.ports[n]}${(await tcpAnswers(s.ports[n])) ? '' : ' (closed)'}`));
       if (!expected && !rec) {
-        const why = name === 'hahaha' && !s.withHahaha ? 'not started (--without-hahaha)' : 'not started';
+        const why = name === 'hahaha' && !s.withHahaha ? 'not started (--without-hahaha)' : (name === 'kubelet' || name === 'containerd') && !s.realNode ? 'not started (--without-real-node)' : 'not started';
         rows[i + 1] = [name, '-', '-', ports.join(', '), why];
         return;
       }
@@ -49,6 +50,15 @@ async function main(): Promise<number> {
     const readyNodes = (nodes?.items ?? []).filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
     console.log(`apiserver: ready on https://127.0.0.1:${s.ports.apiserver}; nodes Ready: ${readyNodes}/${NODE_NAMES.length}`);
     if (readyNodes !== NODE_NAMES.length) healthy = false;
+    if (s.realNode) {
+      const n = await kube.get<{ status?: { conditions?: { type: string; status: string }[]; nodeInfo?: { kubeletVersion?: string; containerRuntimeVersion?: string } } }>(`/api/v1/nodes/${REAL_NODE}`);
+      const ready = n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      const pods = await kube.get<{ items: unknown[] }>(`/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${REAL_NODE}`)}`);
+      console.log(`${REAL_NODE}: ${n ? (ready ? 'Ready' : 'NOT Ready') : 'not registered'} (kubelet ${n?.status?.nodeInfo?.kubeletVersion ?? '?'}, ${n?.status?.nodeInfo?.containerRuntimeVersion ?? '?'}, bridge ${BRIDGE} ${NODE_IP}); ${pods?.items.length ?? 0} pods`);
+      if (!ready) healthy = false;
+    } else {
+      console.log(`${REAL_NODE}: left out (--without-real-node)`);
+    }
   } catch {
     console.log(`apiserver: not ready on https://127.0.0.1:${s.ports.apiserver}`);
     healthy = false;

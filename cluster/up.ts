@@ -1,8 +1,10 @@
-// `npm run cluster:up [-- --without-hahaha]`: brings up the local Kubernetes control plane on
-// 127.0.0.1 (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok for Nodes and
-// Leases, the simkubelet for pods, and hahaha serve from the working tree) as detached background
-// processes with real TLS everywhere, registers hahaha's webhooks and three simulated nodes, waits
-// until pods can be scheduled, and prints KUBECONFIG=<admin kubeconfig> as its last line.
+// `npm run cluster:up [-- --without-hahaha] [--without-real-node]`: brings up the local Kubernetes
+// control plane on 127.0.0.1 (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok for
+// Nodes and Leases, the simkubelet for pods, and hahaha serve from the working tree) and the real
+// node (containerd and a kubelet on the cluster's bridge, its images built here and imported:
+// cluster/realnode/) as detached background processes with real TLS everywhere, registers hahaha's
+// webhooks and three simulated nodes, waits until pods can be scheduled and real-node is Ready, and
+// prints KUBECONFIG=<admin kubeconfig> as its last line.
 // Idempotent: a healthy component is kept, a dead, unhealthy or differently configured one is
 // (re)started, so a second run repairs a half-up cluster and otherwise changes nothing.
 

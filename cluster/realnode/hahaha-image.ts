@@ -518,7 +518,8 @@ export async function hahahaImage(log: (line: string) => void): Promise<ImageArc
   const tb = Date.now();
   try {
     await buildah(
-      ['bud', '--pull=never', '--isolation=chroot', '--network=host', '--layers', '--format', 'oci', '-f', 'Dockerfile', '-t', ref,
+      // --cni-config-dir: buildah keeps a cni.lock in it even with the host's network; not in /etc/cni.
+      ['bud', '--pull=never', '--isolation=chroot', '--network=host', `--cni-config-dir=${join(cacheRoot(), 'buildah', 'cni')}`, '--layers', '--format', 'oci', '-f', 'Dockerfile', '-t', ref,
        '--build-arg', `VERSION=${tag}`, '--build-arg', `REVISION=${rev.revision}`, '--build-arg', `CREATED=${rev.created}`, '.'],
       {
         step: `build ${ref} (log: ${logFile})`,

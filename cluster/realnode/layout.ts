@@ -42,6 +42,10 @@ export const HOST_PATHS = {
   cniCache: '/var/lib/cni/results',
   /** The kubelet's symlinks to container logs (a fixed path in the kubelet). */
   containerLogs: '/var/log/containers',
+  /** The kubelet's device-plugin socket (pluginapi.DevicePluginPath, a constant). */
+  devicePlugins: '/var/lib/kubelet/device-plugins',
+  /** The loopback network containerd's CRI sets up in every pod: its cache entries are cni-loopback-<sandbox id>-lo. */
+  cniLoopback: 'cni-loopback',
 } as const;
 
 export function realNodePaths(p: Paths) {

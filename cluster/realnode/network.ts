@@ -16,16 +16,19 @@ import { BRIDGE, NAT_CHAIN, NODE_IP, POD_PREFIX } from './layout.ts';
 import { HOST, SERVICE_IP } from '../layout.ts';
 
 const FWD_CHAIN = `${NAT_CHAIN}-FWD`;
-/** The chains the kubelet makes to watch iptables being flushed (pkg/kubelet/kubelet_network_linux.go). */
-const KUBELET_CHAINS: readonly { table: string; chain: string }[] = [
-  { table: 'mangle', chain: 'KUBE-KUBELET-CANARY' },
-  { table: 'nat', chain: 'KUBE-KUBELET-CANARY' },
-  { table: 'filter', chain: 'KUBE-KUBELET-CANARY' },
-  { table: 'mangle', chain: 'KUBE-IPTABLES-HINT' },
-];
+/**
+ * The chains the kubelet makes (pkg/kubelet/kubelet_network_linux.go): canaries that tell it when
+ * iptables was flushed, in both families, and KUBE-FIREWALL, which drops packets to 127.0.0.0/8
+ * that did not come from loopback and were not DNATed there (it guards route_localnet).
+ */
+const KUBELET_CHAINS: readonly { table: string; chain: string }[] = ['filter', 'nat', 'mangle'].flatMap((table) =>
+  ['KUBE-KUBELET-CANARY', 'KUBE-IPTABLES-HINT', 'KUBE-FIREWALL'].map((chain) => ({ table, chain })),
+);
+const FAMILIES = ['iptables', 'ip6tables'] as const;
+type Family = (typeof FAMILIES)[number];
 
-const ipt = (args: readonly string[]): Promise<string> => must('iptables', ['-w', '5', ...args], { timeoutMs: 15_000 });
-const iptOk = async (args: readonly string[]): Promise<boolean> => (await run('iptables', ['-w', '5', ...args], { timeoutMs: 15_000 })).code === 0;
+const ipt = (args: readonly string[], family: Family = 'iptables'): Promise<string> => must(family, ['-w', '5', ...args], { timeoutMs: 15_000 });
+const iptOk = async (args: readonly string[], family: Family = 'iptables'): Promise<boolean> => (await run(family, ['-w', '5', ...args], { timeoutMs: 15_000 })).code === 0;
 
 async function ensureChain(table: string, chain: string, rules: readonly (readonly string[])[], jump: { from: string; match: readonly string[] }): Promise<void> {
   if (!(await iptOk(['-t', table, '-S', chain]))) await ipt(['-t', table, '-N', chain]);
@@ -40,14 +43,14 @@ async function ensureChain(table: string, chain: string, rules: readonly (readon
   if (!(await iptOk(['-t', table, '-C', ...j]))) await ipt(['-t', table, '-I', jump.from, '1', ...jump.match, '-j', chain]);
 }
 
-async function removeChain(table: string, chain: string, jumpFrom: string): Promise<void> {
-  if (!(await iptOk(['-t', table, '-S', chain]))) return;
-  // Every rule anywhere in the table that jumps to the chain, then the chain.
-  for (const line of (await ipt(['-t', table, '-S', jumpFrom])).split('\n')) {
-    if (line.startsWith(`-A ${jumpFrom} `) && line.endsWith(`-j ${chain}`)) await ipt(['-t', table, ...line.replace(/^-A /, '-D ').split(' ')]);
+/** Every rule of the table that jumps to `chain`, then the chain itself. */
+async function removeChain(table: string, chain: string, family: Family = 'iptables'): Promise<void> {
+  if (!(await iptOk(['-t', table, '-S', chain], family))) return;
+  for (const line of (await ipt(['-t', table, '-S'], family)).split('\n')) {
+    if (line.startsWith('-A ') && !line.startsWith(`-A ${chain} `) && line.endsWith(`-j ${chain}`)) await ipt(['-t', table, ...line.replace(/^-A /, '-D ').split(' ')], family);
   }
-  await ipt(['-t', table, '-F', chain]);
-  await ipt(['-t', table, '-X', chain]);
+  await ipt(['-t', table, '-F', chain], family);
+  await ipt(['-t', table, '-X', chain], family);
 }
 
 async function sysctl(path: string, value: string): Promise<void> {
@@ -83,8 +86,10 @@ export async function ensureNetwork(apiserverPort: number): Promise<void> {
 export async function networkLeftovers(): Promise<string[]> {
   const out: string[] = [];
   if ((await run('ip', ['link', 'show', 'dev', BRIDGE])).code === 0) out.push(`bridge ${BRIDGE}`);
-  for (const { table, chain } of [{ table: 'nat', chain: NAT_CHAIN }, { table: 'filter', chain: FWD_CHAIN }, ...KUBELET_CHAINS]) {
-    if (await iptOk(['-t', table, '-S', chain])) out.push(`iptables -t ${table} chain ${chain}`);
+  for (const family of FAMILIES) {
+    for (const { table, chain } of [{ table: 'nat', chain: NAT_CHAIN }, { table: 'filter', chain: FWD_CHAIN }, ...KUBELET_CHAINS]) {
+      if (await iptOk(['-t', table, '-S', chain], family)) out.push(`${family} -t ${table} chain ${chain}`);
+    }
   }
   const veths = (await run('ip', ['-o', 'link', 'show', 'master', BRIDGE])).stdout.trim();
   if (veths) out.push(`veths on ${BRIDGE}: ${veths.split('\n').length}`);
@@ -92,20 +97,12 @@ export async function networkLeftovers(): Promise<string[]> {
 }
 
 /**
- * Remove the bridge and the chains. The kubelet's canary chains are removed only when `kubelet`
- * says the real node ran here (no other kubelet runs on this machine; a machine with one would
- * have its own canaries back within a minute).
+ * Remove the bridge and the chains, the kubelet's too: no other kubelet runs on this machine (one
+ * that did would have its chains back within a minute).
  */
-export async function removeNetwork(o: { kubeletRan: boolean }): Promise<void> {
-  await removeChain('nat', NAT_CHAIN, 'PREROUTING');
-  await removeChain('filter', FWD_CHAIN, 'FORWARD');
-  if (o.kubeletRan) {
-    for (const { table, chain } of KUBELET_CHAINS) {
-      if (await iptOk(['-t', table, '-S', chain])) {
-        await ipt(['-t', table, '-F', chain]);
-        await ipt(['-t', table, '-X', chain]);
-      }
-    }
-  }
+export async function removeNetwork(): Promise<void> {
+  await removeChain('nat', NAT_CHAIN);
+  await removeChain('filter', FWD_CHAIN);
+  for (const family of FAMILIES) for (const { table, chain } of KUBELET_CHAINS) await removeChain(table, chain, family);
   if (existsSync(`/sys/class/net/${BRIDGE}`)) await must('ip', ['link', 'delete', 'dev', BRIDGE]);
 }

@@ -147,7 +147,6 @@ export function kubeletConfig(p: Paths, r: RealNodePaths, ports: Ports): string 
     // No DNS for pods: an empty resolv.conf, nothing to ask outside.
     resolvConf: r.resolvConf,
     podLogsDir: r.podLogs,
-    volumePluginDir: r.kubeletPlugins,
     registerNode: true,
     registerWithTaints: [REAL_NODE_TAINT],
     // Imported images are the only images: never collect them, never evict for disk.
@@ -213,6 +212,8 @@ export function kubeletArgv(kubelet: string, r: RealNodePaths): string[] {
     `--config=${r.kubeletConfig}`,
     `--kubeconfig=${r.kubeletKubeconfig}`,
     `--root-dir=${r.kubeletRoot}`,
+    // A flag only (not a config field): else the kubelet makes /usr/libexec/kubernetes/kubelet-plugins.
+    `--volume-plugin-dir=${r.kubeletPlugins}`,
     `--hostname-override=${REAL_NODE}`,
     `--node-ip=${NODE_IP}`,
     `--node-labels=${REAL_NODE_LABEL.key}=${REAL_NODE_LABEL.value}`,

@@ -19,12 +19,19 @@ const ctr = (r: RealNodePaths, args: readonly string[]) => run('ctr', ['--addres
 
 const lines = (s: string): string[] => s.split('\n').map((l) => l.trim()).filter(Boolean);
 
-/** The network namespace paths of the pods, read from the task bundles while they exist. */
-function bundleNetns(r: RealNodePaths): string[] {
+/** What the teardown must find again if it is cut short: the containers' ids and the pods' network namespaces. */
+interface Noted {
+  readonly ids: readonly string[];
+  readonly netns: readonly string[];
+}
+
+/** The container ids and the pods' network namespace paths, read from the task bundles while they exist. */
+function fromBundles(r: RealNodePaths): Noted {
   const dir = join(r.containerdState, 'io.containerd.runtime.v2.task', 'k8s.io');
-  if (!existsSync(dir)) return [];
+  if (!existsSync(dir)) return { ids: [], netns: [] };
+  const ids = readdirSync(dir);
   const out: string[] = [];
-  for (const id of readdirSync(dir)) {
+  for (const id of ids) {
     try {
       const spec = JSON.parse(readFileSync(join(dir, id, 'config.json'), 'utf8')) as { linux?: { namespaces?: { type: string; path?: string }[] } };
       const ns = spec.linux?.namespaces?.find((n) => n.type === 'network')?.path;
@@ -33,14 +40,14 @@ function bundleNetns(r: RealNodePaths): string[] {
       // a bundle half-written or already gone
     }
   }
-  return [...new Set(out)];
+  return { ids, netns: [...new Set(out)] };
 }
 
-/** Kill and delete every container of the node through containerd (which must still run). */
-export async function drainContainers(r: RealNodePaths, say: (line: string) => void): Promise<void> {
-  if (!existsSync(r.containerdSocket)) return;
+/** Kill and delete every container of the node through containerd (which must still run). Returns their ids. */
+async function drainContainers(r: RealNodePaths, say: (line: string) => void): Promise<string[]> {
+  if (!existsSync(r.containerdSocket)) return [];
   const tasks = await ctr(r, ['tasks', 'ls', '-q']);
-  if (tasks.code !== 0) return;
+  if (tasks.code !== 0) return [];
   const ids = lines(tasks.stdout);
   for (const id of ids) await ctr(r, ['tasks', 'kill', '-a', '-s', 'SIGKILL', id]);
   for (const id of ids) {
@@ -49,6 +56,7 @@ export async function drainContainers(r: RealNodePaths, say: (line: string) => v
   const containers = lines((await ctr(r, ['containers', 'ls', '-q'])).stdout);
   for (const id of containers) await ctr(r, ['containers', 'rm', id]);
   if (ids.length || containers.length) say(`real node: ${ids.length} tasks killed, ${containers.length} containers removed`);
+  return containers;
 }
 
 /** containerd shims started for our socket. */
@@ -99,7 +107,22 @@ function podLogLinks(r: RealNodePaths): string[] {
     });
 }
 
-const cniCacheEntries = (): string[] => (existsSync(HOST_PATHS.cniCache) ? readdirSync(HOST_PATHS.cniCache).filter((f) => f.startsWith(`${CNI_NETWORK}-`)).map((f) => join(HOST_PATHS.cniCache, f)) : []);
+/** libcni's cache entries of ours: our network's, and the CRI's loopback network's for our containers. */
+function cniCacheEntries(n: Noted): string[] {
+  if (!existsSync(HOST_PATHS.cniCache)) return [];
+  const ids = new Set(n.ids);
+  const loopback = new RegExp(`^${HOST_PATHS.cniLoopback}-([0-9a-f]{64})-lo$`);
+  return readdirSync(HOST_PATHS.cniCache)
+    .filter((f) => f.startsWith(`${CNI_NETWORK}-`) || ids.has(loopback.exec(f)?.[1] ?? ''))
+    .map((f) => join(HOST_PATHS.cniCache, f));
+}
+
+/** Pod network namespaces: the noted ones, and any cni-* (containerd's CRI names them so; no other runtime runs here). */
+const netnsLeft = (n: Noted): string[] => [
+  ...new Set([...n.netns.filter((x) => existsSync(x)), ...(existsSync(HOST_PATHS.netns) ? readdirSync(HOST_PATHS.netns).filter((f) => f.startsWith('cni-')).map((f) => join(HOST_PATHS.netns, f)) : [])]),
+];
+
+const devicePluginSocket = join(HOST_PATHS.devicePlugins, 'kubelet.sock');
 
 function rmdirIfEmpty(dir: string): void {
   try {
@@ -110,7 +133,7 @@ function rmdirIfEmpty(dir: string): void {
 }
 
 /** After containerd and the kubelet stopped: remove what they left on the host. */
-export async function removeRealNode(r: RealNodePaths, netns: readonly string[], say: (line: string) => void): Promise<void> {
+async function removeRealNode(r: RealNodePaths, noted: Noted, say: (line: string) => void): Promise<void> {
   const shims = ourShims(r);
   for (const pid of shims) {
     try {
@@ -129,15 +152,15 @@ export async function removeRealNode(r: RealNodePaths, netns: readonly string[],
   for (const m of mountsUnder(r.dir)) {
     if ((await run('umount', [m], { timeoutMs: 15_000 })).code !== 0) await run('umount', ['-l', m], { timeoutMs: 15_000 });
   }
-  for (const ns of netns) {
-    if (!existsSync(ns)) continue;
-    await run('umount', [ns], { timeoutMs: 15_000 });
+  for (const ns of netnsLeft(noted)) {
+    if ((await run('umount', [ns], { timeoutMs: 15_000 })).code !== 0) await run('umount', ['-l', ns], { timeoutMs: 15_000 });
     await rm(ns, { force: true });
   }
-  rmdirIfEmpty(HOST_PATHS.netns);
-  for (const f of [...cniCacheEntries(), ...podLogLinks(r)]) await rm(f, { force: true });
-  rmdirIfEmpty(HOST_PATHS.cniCache);
-  rmdirIfEmpty('/var/lib/cni');
+  for (const f of [...cniCacheEntries(noted), ...podLogLinks(r), devicePluginSocket]) await rm(f, { force: true });
+  // containerd binds /run/netns onto itself (shared, so that the pods' namespace mounts propagate).
+  if (existsSync(HOST_PATHS.netns) && readdirSync(HOST_PATHS.netns).length === 0 && mountsUnder(HOST_PATHS.netns).length) await run('umount', [HOST_PATHS.netns], { timeoutMs: 15_000 });
+  // The fixed folders the kubelet and containerd made, once nothing is in them.
+  for (const d of [HOST_PATHS.netns, HOST_PATHS.cniCache, '/var/lib/cni', HOST_PATHS.devicePlugins, '/var/lib/kubelet', HOST_PATHS.containerLogs]) rmdirIfEmpty(d);
   // Shim sockets nobody listens on any more (ours are gone with our shims; another runtime's live ones stay).
   if (existsSync(HOST_PATHS.shimSockets)) {
     const live = listeningSockets();
@@ -145,19 +168,20 @@ export async function removeRealNode(r: RealNodePaths, netns: readonly string[],
     rmdirIfEmpty(HOST_PATHS.shimSockets);
     rmdirIfEmpty('/run/containerd');
   }
-  await removeNetwork({ kubeletRan: true });
+  await removeNetwork();
 }
 
 /** What of the real node is still on the host (empty when it is all gone). */
-export async function realNodeLeftovers(r: RealNodePaths, netns: readonly string[]): Promise<string[]> {
+async function realNodeLeftovers(r: RealNodePaths, noted: Noted): Promise<string[]> {
   const out: string[] = [];
   const shims = ourShims(r);
   if (shims.length) out.push(`containerd shims: ${shims.join(', ')}`);
   const mounts = mountsUnder(r.dir);
   if (mounts.length) out.push(`mounts under ${r.dir}: ${mounts.length} (${mounts[0] ?? ''} ...)`);
-  const ns = netns.filter((n) => existsSync(n));
+  const ns = netnsLeft(noted);
   if (ns.length) out.push(`network namespaces: ${ns.join(', ')}`);
-  const cache = cniCacheEntries();
+  if (existsSync(devicePluginSocket)) out.push(devicePluginSocket);
+  const cache = cniCacheEntries(noted);
   if (cache.length) out.push(`CNI cache entries: ${cache.length} in ${HOST_PATHS.cniCache}`);
   const links = podLogLinks(r);
   if (links.length) out.push(`log links: ${links.length} in ${HOST_PATHS.containerLogs}`);
@@ -175,17 +199,21 @@ export async function tearDownRealNode(p: Paths, say: (line: string) => void): P
   const r = realNodePaths(p);
   const kubelet = readRecord(p, 'kubelet');
   if (kubelet) say(`kubelet (pid ${kubelet.pid}): ${await stopRecord(p, kubelet)}`);
-  const noted = JSON.parse(await readFile(netnsFile(r), 'utf8').catch(() => '[]')) as string[];
-  const found = bundleNetns(r);
-  const netns = [...new Set([...noted, ...found])];
-  if (existsSync(r.dir)) await writeFile(netnsFile(r), JSON.stringify(netns));
-  await drainContainers(r, say);
+  const before = JSON.parse(await readFile(notedFile(r), 'utf8').catch(() => '{"ids":[],"netns":[]}')) as Noted;
+  const found = fromBundles(r);
+  const note = async (ids: readonly string[]): Promise<Noted> => {
+    const n = { ids: [...new Set([...before.ids, ...found.ids, ...ids])], netns: [...new Set([...before.netns, ...found.netns])] };
+    if (existsSync(r.dir)) await writeFile(notedFile(r), JSON.stringify(n));
+    return n;
+  };
+  await note([]);
+  const noted = await note(await drainContainers(r, say));
   const containerd = readRecord(p, 'containerd');
   if (containerd) say(`containerd (pid ${containerd.pid}): ${await stopRecord(p, containerd)}`);
-  await removeRealNode(r, netns, say);
-  const left = await realNodeLeftovers(r, netns);
+  await removeRealNode(r, noted, say);
+  const left = await realNodeLeftovers(r, noted);
   if (left.length === 0) await rm(r.dir, { recursive: true, force: true });
   return left;
 }
 
-const netnsFile = (r: RealNodePaths): string => join(r.dir, 'netns.json');
+const notedFile = (r: RealNodePaths): string => join(r.dir, 'teardown.json');

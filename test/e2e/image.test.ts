@@ -3,6 +3,8 @@
 // restricted Pod Security, in-cluster configuration through the `kubernetes` Service, webhooks called
 // by the apiserver through the chart's Service, self-managed certificates. Then hahaha's leader pod
 // is deleted while Jobs finish (no shutdown lost, none done twice), and helm upgrade and uninstall.
+// The Jobs' pods are simulated (kwok nodes, the simkubelet's record counts every request exactly);
+// hahaha itself is the real process in its real container.
 
 import { AdmissionregistrationV1Api, AppsV1Api, CoordinationV1Api, type V1Pod } from '@kubernetes/client-node';
 import t from 'tap';
@@ -71,7 +73,7 @@ t.test('the chart installs the image built from the Dockerfile: hahaha runs as r
     t.equal(spec.process?.user?.uid, 65532, `${p.metadata?.name}: runc ran it as uid 65532`);
     t.equal(spec.process?.user?.gid, 65532);
     t.equal(spec.root?.readonly, true, 'with a read-only root filesystem');
-    t.equal(p.status?.containerStatuses?.[0]?.imageID?.startsWith('sha256:') || p.status?.containerStatuses?.[0]?.image === HAHAHA_IMAGE, true, 'from the imported image');
+    t.equal(p.status?.containerStatuses?.[0]?.image, HAHAHA_IMAGE, 'from the imported image');
   }
   // In-cluster configuration: the leader holds the Lease through the `kubernetes` Service.
   const lease = await waitFor('a replica to hold the Lease', async () => {
@@ -114,7 +116,8 @@ t.test('the chart installs the image built from the Dockerfile: hahaha runs as r
   const up = await helm(['upgrade', name, CHART, '--namespace', ns, '--kubeconfig', ADMIN, '--reuse-values', '--set', 'logLevel=debug']);
   t.equal(up.code, 0, `helm upgrade${up.code ? `: ${up.stderr}` : ''}`);
   await rolledOut(ns, name);
-  t.ok((await hahahaPods(ns, name)).every((p) => p.spec?.containers[0]?.args?.join(' ').includes('--log-level debug')), 'the upgraded pods run');
+  const upgraded = (await hahahaPods(ns, name)).filter((p) => !p.metadata?.deletionTimestamp);
+  t.same(upgraded.map((p) => p.spec?.containers[0]?.args?.includes('debug')), [true, true], 'the upgraded pods run');
   const un = await helm(['uninstall', name, '--namespace', ns, '--kubeconfig', ADMIN, '--wait', '--timeout', '60s']);
   t.equal(un.code, 0, `helm uninstall${un.code ? `: ${un.stderr}` : ''}`);
   await waitFor('the pods to go', async () => (await hahahaPods(ns, name)).length === 0, 60_000);

@@ -4,11 +4,14 @@
 // has no handler for, and native sidecars stopped by the kubelet itself. The cluster's own hahaha
 // (cluster:up, --shutdown-grace 3s --retry-backoff 1s --max-attempts 3) acts on these pods.
 
+import { readFileSync, readdirSync } from 'node:fs';
 import t from 'tap';
 import { INJECT_LABEL, realLinkerdInjector } from './injector.ts';
-import { containerOf, core, createJob, jobState, namespace, onlyPod, podEvents, waitFor, waitJob } from './cluster.ts';
+import { P, containerOf, core, createJob, jobState, namespace, onlyPod, podEvents, waitFor, waitJob } from './cluster.ts';
 import { CONFIGMAP_RELOAD, REAL_SIDECARS, deaf, ignoresInt, realJob, realNodeMissing, streams } from './realnode.ts';
-import { REAL_NODE } from '../../cluster/realnode/layout.ts';
+import { BRIDGE, REAL_NODE, realNodePaths } from '../../cluster/realnode/layout.ts';
+import { run } from '../../cluster/realnode/exec.ts';
+import { readRecord } from '../../cluster/processes.ts';
 
 const skip = realNodeMissing();
 const linkerd = { labels: { [INJECT_LABEL]: 'linkerd-real' }, annotations: { 'config.linkerd.io/proxy-admin-shutdown': 'enabled' } };
@@ -48,6 +51,13 @@ t.test('shutdown actions: a Naisjob with real sidecars completes on the real nod
   t.same(sent.filter((s) => s.kind === 'exec'), [], 'HTTP steps only');
   t.same(sent.filter((s) => s.kind === 'portforward').map((s) => s.ports).sort(), ['15020', '4191', '8200', '9091'], 'one port-forward per HTTP step');
   t.ok(sent.every((s) => s.user === 'system:serviceaccount:hahaha:hahaha'), 'all as hahaha\'s ServiceAccount');
+
+  // No image was pulled: the kubelet found each one present (imported), and never tried a registry.
+  const kubelet = (await podEvents(ns, name)).filter((e) => e.reportingController === 'kubelet');
+  t.same(kubelet.filter((e) => e.reason === 'Pulling' || e.reason === 'Failed' || e.reason === 'ErrImageNeverPull'), [], 'no pull, no pull error');
+  const pulled = kubelet.filter((e) => e.reason === 'Pulled');
+  t.ok(pulled.length >= 6, `the kubelet reported each container's image (${pulled.length} Pulled events)`);
+  t.ok(pulled.every((e) => / already present on machine/.test(e.note ?? '')), 'every image was already present');
 });
 
 t.test('native sidecars: the same Job completes through the real kubelet with no exec and no port-forward', { skip }, async (t) => {
@@ -134,4 +144,19 @@ t.test('opted out: the twin stays active on the real node', { skip }, async (t) 
   t.equal(p.status?.containerStatuses?.filter((c) => c.state?.running).length, 2, 'both sidecars still run');
   t.equal(await jobState(ns, 'optedout'), 'active');
   t.same(streams(ns), [], 'nothing was sent');
+});
+
+t.test('safety: no pod packet leaves the bridge, containerd can reach no registry, pods get no DNS server', { skip }, async (t) => {
+  const fwd = await run('iptables', ['-w', '5', '-S', 'HAHAHA-REALNODE-FWD'], { timeoutMs: 15_000 });
+  t.match(fwd.stdout, `-A HAHAHA-REALNODE-FWD -i ${BRIDGE} ! -o ${BRIDGE} -j DROP`, 'forwarding from the bridge is dropped');
+  t.match(fwd.stdout, `-A HAHAHA-REALNODE-FWD ! -i ${BRIDGE} -o ${BRIDGE} -j DROP`, 'and to it');
+  t.match((await run('iptables', ['-w', '5', '-S', 'FORWARD'], { timeoutMs: 15_000 })).stdout, '-A FORWARD -j HAHAHA-REALNODE-FWD');
+  const nat = (await run('iptables', ['-w', '5', '-t', 'nat', '-S', 'POSTROUTING'], { timeoutMs: 15_000 })).stdout;
+  t.notMatch(nat, /MASQUERADE|SNAT/, 'no address translation out of the pod subnet');
+  const rec = readRecord(P, 'containerd');
+  const env = new Map(readFileSync(`/proc/${rec!.pid}/environ`, 'utf8').split('\0').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  t.equal(env.get('HTTPS_PROXY'), 'http://127.0.0.1:9', 'any registry request of containerd would go to a closed port on loopback');
+  const r = realNodePaths(P);
+  t.same(readdirSync(r.registryHosts), [], 'no registry host is configured');
+  t.equal(readFileSync(r.resolvConf, 'utf8'), '', 'pods get an empty resolv.conf');
 });
