@@ -45,6 +45,7 @@ import { chmod, chown, copyFile, cp, mkdir, mkdtemp, rename, rm, symlink, unlink
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { REPO } from '../layout.ts';
+import { buildahEnv } from './buildah.ts';
 
 export interface ImageArchive {
   /** The image reference inside the archive, e.g. ghcr.io/nais/hahaha:0.1.0-local. */
@@ -110,7 +111,7 @@ function tail(text: string, n = TAIL_LINES): string {
  */
 function run(cmd: string, args: readonly string[], o: RunOptions): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: o.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(cmd, args, { cwd: o.cwd ?? REPO, env: cmd === 'buildah' ? buildahEnv() : process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     let err = '';
     let timedOut = false;
@@ -518,8 +519,7 @@ export async function hahahaImage(log: (line: string) => void): Promise<ImageArc
   const tb = Date.now();
   try {
     await buildah(
-      // --cni-config-dir: buildah keeps a cni.lock in it even with the host's network; not in /etc/cni.
-      ['bud', '--pull=never', '--isolation=chroot', '--network=host', `--cni-config-dir=${join(cacheRoot(), 'buildah', 'cni')}`, '--layers', '--format', 'oci', '-f', 'Dockerfile', '-t', ref,
+      ['bud', '--pull=never', '--isolation=chroot', '--network=host', '--layers', '--format', 'oci', '-f', 'Dockerfile', '-t', ref,
        '--build-arg', `VERSION=${tag}`, '--build-arg', `REVISION=${rev.revision}`, '--build-arg', `CREATED=${rev.created}`, '.'],
       {
         step: `build ${ref} (log: ${logFile})`,

@@ -22,6 +22,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, symlink, writeFil
 import { basename, join, relative } from 'node:path';
 import { cacheRoot } from '../binaries.ts';
 import { REPO } from '../layout.ts';
+import { buildahEnv } from './buildah.ts';
 
 // github.com/GoogleCloudPlatform/cloud-sql-proxy/v2, built with `go install` from the Go module
 // proxy. v2.27.0 is the newest v2 release whose whole module graph the proxy serves: v2.28.0
@@ -355,7 +356,7 @@ async function buildImage(spec: Spec, key: string, archive: string, binaries: Re
   await mkdir(join(bh, 'tmp'), { recursive: true });
   const env = { ...process.env, TMPDIR: join(bh, 'tmp') };
   const buildah = (step: string, args: string[], timeoutMs = 5 * 60_000): Promise<string> =>
-    run('buildah', ['--root', join(bh, 'root'), '--runroot', join(bh, 'runroot'), ...args], { step: `${spec.ref}: ${step}`, env, timeoutMs });
+    run('buildah', ['--root', join(bh, 'root'), '--runroot', join(bh, 'runroot'), ...args], { step: `${spec.ref}: ${step}`, env: { ...buildahEnv(), ...env }, timeoutMs });
   const work = await mkdtemp(join(cache, 'images', `.tmp-${spec.name}-`));
   const ctr = `hahaha-sidecar-${spec.name}-${randomBytes(4).toString('hex')}`;
   let committed = false;
