@@ -263,6 +263,8 @@ export async function plans(c: PlanContext): Promise<Plan[]> {
       `--cluster-signing-key-file=${key('ca')}`,
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       `--cluster-name=${CLUSTER_NAME}`,
+      // Its flexvolume prober makes this folder; the default is /usr/libexec/kubernetes/kubelet-plugins/volume/exec.
+      `--flex-volume-plugin-dir=${join(p.dir, 'flexvolume')}`,
       '--leader-elect=false',
       '--controllers=*',
       '--profiling=false',

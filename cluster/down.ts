@@ -21,7 +21,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function looksLikeOurs(p: Paths): boolean {
   if (p.dir === '/' || p.dir === REPO || p.dir === process.env.HOME) return false;
   const entries = readdirSync(p.dir);
-  const ours = new Set(['.lock', 'cluster.json', 'pki', 'pids', 'logs', 'kubeconfig', 'etcd', 'sandbox', 'webhook-certs', 'apiserver', 'realnode']);
+  const ours = new Set(['.lock', 'cluster.json', 'pki', 'pids', 'logs', 'kubeconfig', 'etcd', 'sandbox', 'webhook-certs', 'apiserver', 'realnode', 'flexvolume']);
   return entries.every((e) => ours.has(e));
 }
 

@@ -48,6 +48,16 @@ export const HOST_PATHS = {
   cniLoopback: 'cni-loopback',
 } as const;
 
+/**
+ * Host folders a kubelet, containerd, CNI or buildah makes by default. cluster:up notes which of them
+ * exist before the node starts; cluster:down reports any that exist afterwards but did not before.
+ */
+export const WATCHED_HOST_PATHS = [
+  '/etc/cni', '/opt/cni', '/var/lib/cni', '/run/netns',
+  '/etc/containerd', '/opt/containerd', '/var/lib/containerd', '/run/containerd', '/run/runc',
+  '/etc/kubernetes', '/var/lib/kubelet', '/usr/libexec/kubernetes', '/var/log/containers', '/var/log/pods',
+] as const;
+
 export function realNodePaths(p: Paths) {
   const dir = join(p.dir, 'realnode');
   return {
@@ -70,6 +80,8 @@ export function realNodePaths(p: Paths) {
     pki: join(dir, 'pki'),
     cert: (name: string) => join(dir, 'pki', `${name}.crt`),
     key: (name: string) => join(dir, 'pki', `${name}.key`),
+    /** Which WATCHED_HOST_PATHS existed before the node first started. */
+    hostBefore: join(dir, 'host-before.json'),
     /** Which images are imported, by archive: a warm cluster:up imports nothing. */
     imported: join(dir, 'imported.json'),
   };

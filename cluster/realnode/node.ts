@@ -4,7 +4,7 @@
 // CAP_SYS_RESOURCE, containerd 1.6) are in docs/design.md, "The real node".
 
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
 import { issueCert } from '../../webhook-certs/certs.ts';
 import { request } from '../http.ts';
@@ -21,6 +21,7 @@ import {
   REAL_NODE,
   REAL_NODE_LABEL,
   REAL_NODE_TAINT,
+  WATCHED_HOST_PATHS,
   type RealNodePaths,
 } from './layout.ts';
 
@@ -176,6 +177,9 @@ export function kubeletKubeconfig(apiserverPort: number, p: Paths, r: RealNodePa
 
 /** Write every file of the node (unchanged files are left alone, so a warm run restarts nothing). */
 export async function writeRealNodeFiles(p: Paths, r: RealNodePaths, ports: Ports): Promise<void> {
+  // Before anything of the node ever ran here (the file is kept until cluster:down finds nothing left).
+  await mkdir(r.dir, { recursive: true, mode: 0o711 });
+  if (!existsSync(r.hostBefore)) await writeFile(r.hostBefore, `${JSON.stringify(WATCHED_HOST_PATHS.filter((d) => existsSync(d)))}\n`);
   for (const d of [r.dir, r.containerdRoot, r.containerdState, r.containerdOpt, r.runcRoot, r.cniConf, r.cniIpam, r.registryHosts, r.kubeletRoot, r.kubeletPlugins, r.podLogs]) {
     await mkdir(d, { recursive: true, mode: 0o711 });
   }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { type Paths } from '../layout.ts';
 import { readRecord, stopRecord } from '../processes.ts';
 import { run } from './exec.ts';
-import { CNI_NETWORK, HOST_PATHS, realNodePaths, type RealNodePaths } from './layout.ts';
+import { CNI_NETWORK, HOST_PATHS, WATCHED_HOST_PATHS, realNodePaths, type RealNodePaths } from './layout.ts';
 import { networkLeftovers, removeNetwork } from './network.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -186,6 +186,8 @@ async function realNodeLeftovers(r: RealNodePaths, noted: Noted): Promise<string
   const links = podLogLinks(r);
   if (links.length) out.push(`log links: ${links.length} in ${HOST_PATHS.containerLogs}`);
   out.push(...(await networkLeftovers()));
+  const before = new Set(JSON.parse(await readFile(r.hostBefore, 'utf8').catch(() => '[]')) as string[]);
+  if (existsSync(r.hostBefore)) for (const d of WATCHED_HOST_PATHS) if (existsSync(d) && !before.has(d)) out.push(`${d} (made while the cluster ran)`);
   return out;
 }
 
