@@ -197,8 +197,9 @@ export class EventRecorder implements EventSink {
               body: {
                 // A claim is conditional on the version this process saw: a concurrent writer makes it 409.
                 ...(exclusive && known.resourceVersion ? { metadata: { resourceVersion: known.resourceVersion } } : {}),
+                // The count only: the apiserver refuses a changed note ("field is immutable"), and a
+                // later round's note may differ from the first (a duration measured again).
                 series: { count, lastObservedTime: microTime(now) },
-                note: noteOf(e.note),
               },
             },
             deadline(this.timeout, undefined, { 'Content-Type': 'application/merge-patch+json' }),

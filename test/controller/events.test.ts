@@ -46,12 +46,14 @@ class FakeEventsApi {
     this.store.set(key, e);
     return e;
   }
-  async patchNamespacedEvent({ name, namespace, body }: { name: string; namespace: string; body: { metadata?: { resourceVersion?: string }; series: { count: number } } }) {
+  async patchNamespacedEvent({ name, namespace, body }: { name: string; namespace: string; body: { metadata?: { resourceVersion?: string }; series: { count: number }; note?: string } }) {
     const key = `${namespace}/${name}`;
     const cur = this.store.get(key);
     this.calls.push(`patch #${body.series.count}${body.metadata?.resourceVersion ? ` if rv ${body.metadata.resourceVersion}` : ''}`);
     if (!cur) throw Object.assign(new Error('NotFound'), { code: 404 });
     if (body.metadata?.resourceVersion && body.metadata.resourceVersion !== cur.metadata?.resourceVersion) throw Object.assign(new Error('Conflict'), { code: 409 });
+    // As the apiserver's event validation has it: an event's note is immutable (422 "field is immutable").
+    if (body.note !== undefined && body.note !== cur.note) throw Object.assign(new Error('Invalid: note: field is immutable'), { code: 422 });
     const e = { ...cur, series: body.series, metadata: { ...cur.metadata, resourceVersion: String(this.rv++) } } as EventsV1Event;
     this.store.set(key, e);
     return e;
@@ -84,6 +86,17 @@ t.test('a claim is exclusive: round 1 is a create, later rounds a patch conditio
   const key = [...api.store.keys()][0]!;
   api.store.set(key, { ...api.store.get(key)!, metadata: { ...api.store.get(key)!.metadata, resourceVersion: '99' } });
   t.equal(await r.occur(spec('Killing'), 3, true), 'exists');
+});
+
+t.test('a later round whose note differs (a duration measured again) bumps the count and keeps the first note: the apiserver refuses a changed note', async (t) => {
+  const api = new FakeEventsApi();
+  const { r, failures } = recorder(api);
+  t.equal(await r.occur({ ...spec('ShutdownFailed'), note: 'still running 3s after the step answered' }, 1, false), 'written');
+  t.equal(await r.occur({ ...spec('ShutdownFailed'), note: 'still running 3.3s after the step answered' }, 2, false), 'written');
+  t.same(failures, []);
+  const stored = [...api.store.values()][0];
+  t.equal(stored?.series?.count, 2);
+  t.equal(stored?.note, 'still running 3s after the step answered');
 });
 
 t.test('a second replica\'s create of the same claim answers 409: exists, not written', async (t) => {
