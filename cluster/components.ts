@@ -225,7 +225,8 @@ export async function plans(c: PlanContext): Promise<Plan[]> {
       '--audit-log-format=json',
       '--audit-log-maxsize=100',
       // The `kubernetes` Endpoints may not hold a loopback address, so the reconciler would fail
-      // every 10 s; nothing in this cluster dials the Service, so keep the Service, skip the Endpoints.
+      // every 10 s; the real node's pods reach the Service IP by the cluster's own DNAT rule
+      // (cluster/realnode/network.ts), so keep the Service, skip the Endpoints.
       '--endpoint-reconciler-type=none',
       `--kubelet-certificate-authority=${cert('ca')}`,
       `--kubelet-client-certificate=${cert('apiserver-kubelet-client')}`,

@@ -24,6 +24,7 @@ import { alive, fingerprint, killPids, listRecords, ourProcesses, procStat, read
 import { importImages, realNodeImages, type ImageArchive } from './realnode/images.ts';
 import { REAL_NODE, REAL_NODE_TAINT, realNodePaths } from './realnode/layout.ts';
 import { ensureNetwork } from './realnode/network.ts';
+import { noteHostBefore } from './realnode/node.ts';
 import { tearDownRealNode } from './realnode/teardown.ts';
 import { must } from './realnode/exec.ts';
 import { checkSandboxTools } from './sandbox.ts';
@@ -189,6 +190,7 @@ async function up(withHahaha: boolean, withSimkubelet: boolean, realNode: boolea
     if (process.getuid?.() !== 0) throw new UpError('the real node needs root (containerd, the kubelet, a bridge and its iptables rules): run as root, or leave it out with --without-real-node');
     const ti = performance.now();
     await must('bash', [join(REPO, 'cluster', 'realnode', 'packages.sh')], { timeoutMs: 600_000 });
+    await noteHostBefore(realNodePaths(paths(stateDir())));
     images = await realNodeImages(say, { hahaha: true });
     say(`real node: Debian packages and ${images.length} images ready (${since(ti)})`);
   } else {

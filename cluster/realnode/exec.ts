@@ -11,18 +11,37 @@ export interface Ran {
 }
 
 export function run(cmd: string, args: readonly string[], o: { timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Ran> {
+  const timeoutMs = o.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: o.env ?? process.env, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: o.timeoutMs ?? 30_000, killSignal: 'SIGKILL' });
+    // Its own process group, so that the deadline ends everything it started (apt-get under bash),
+    // and the answer comes at the deadline even if a grandchild still holds the pipes.
+    const child = spawn(cmd, args, { env: o.env ?? process.env, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
+    let done = false;
+    const finish = (r: Ran): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      finish({ code: null, stdout, stderr: `${stderr}\n(killed after ${timeoutMs / 1000} s)` });
+    }, timeoutMs);
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     if (o.input !== undefined) child.stdin?.end(o.input);
-    child.once('error', (e) => reject(new Error(`${cmd} ${args.join(' ')}: ${e.message}`)));
-    child.once('close', (code, signal) => {
-      if (signal) stderr += `\n(killed by ${signal}${signal === 'SIGKILL' ? `, after ${(o.timeoutMs ?? 30_000) / 1000} s?` : ''})`;
-      resolve({ code, stdout, stderr });
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      if (!done) reject(new Error(`${cmd} ${args.join(' ')}: ${e.message}`));
+      done = true;
     });
+    child.once('close', (code, signal) => finish({ code, stdout, stderr: signal ? `${stderr}\n(killed by ${signal})` : stderr }));
   });
 }
 

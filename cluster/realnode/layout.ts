@@ -56,6 +56,16 @@ export const WATCHED_HOST_PATHS = [
   '/etc/cni', '/opt/cni', '/var/lib/cni', '/run/netns',
   '/etc/containerd', '/opt/containerd', '/var/lib/containerd', '/run/containerd', '/run/runc',
   '/etc/kubernetes', '/var/lib/kubelet', '/usr/libexec/kubernetes', '/var/log/containers', '/var/log/pods',
+  '/var/lib/containers', '/run/containers',
+] as const;
+
+/**
+ * Host sysctls the node changes: the CNI bridge plugin turns on ip_forward (isGateway), and the
+ * kubelet sets its kernel tunables (pkg/kubelet/cm setupKernelTunables). cluster:down puts back the
+ * values noted before the node first ran, and reports any it could not.
+ */
+export const WATCHED_SYSCTLS = [
+  'net/ipv4/ip_forward', 'vm/overcommit_memory', 'vm/panic_on_oom', 'kernel/panic', 'kernel/panic_on_oops', 'kernel/keys/root_maxkeys', 'kernel/keys/root_maxbytes',
 ] as const;
 
 export function realNodePaths(p: Paths) {
@@ -80,7 +90,7 @@ export function realNodePaths(p: Paths) {
     pki: join(dir, 'pki'),
     cert: (name: string) => join(dir, 'pki', `${name}.crt`),
     key: (name: string) => join(dir, 'pki', `${name}.key`),
-    /** Which WATCHED_HOST_PATHS existed before the node first started. */
+    /** Which WATCHED_HOST_PATHS existed, and the WATCHED_SYSCTLS' values, before the node first started. */
     hostBefore: join(dir, 'host-before.json'),
     /** Which images are imported, by archive: a warm cluster:up imports nothing. */
     imported: join(dir, 'imported.json'),

@@ -22,6 +22,7 @@ import {
   REAL_NODE_LABEL,
   REAL_NODE_TAINT,
   WATCHED_HOST_PATHS,
+  WATCHED_SYSCTLS,
   type RealNodePaths,
 } from './layout.ts';
 
@@ -175,11 +176,30 @@ export function kubeletKubeconfig(apiserverPort: number, p: Paths, r: RealNodePa
   });
 }
 
+/** The host as it was before anything of the node ran (kept until cluster:down finds nothing left). */
+export interface HostBefore {
+  readonly paths: readonly string[];
+  readonly sysctls: Readonly<Record<string, string>>;
+}
+
+export const readSysctl = (name: string): string => {
+  try {
+    return readFileSync(`/proc/sys/${name}`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+};
+
+/** Note the host's state once, before the node first starts (after its packages are installed). */
+export async function noteHostBefore(r: RealNodePaths): Promise<void> {
+  await mkdir(r.dir, { recursive: true, mode: 0o711 });
+  if (existsSync(r.hostBefore)) return;
+  const before: HostBefore = { paths: WATCHED_HOST_PATHS.filter((d) => existsSync(d)), sysctls: Object.fromEntries(WATCHED_SYSCTLS.map((k) => [k, readSysctl(k)])) };
+  await writeFile(r.hostBefore, `${JSON.stringify(before, null, 2)}\n`);
+}
+
 /** Write every file of the node (unchanged files are left alone, so a warm run restarts nothing). */
 export async function writeRealNodeFiles(p: Paths, r: RealNodePaths, ports: Ports): Promise<void> {
-  // Before anything of the node ever ran here (the file is kept until cluster:down finds nothing left).
-  await mkdir(r.dir, { recursive: true, mode: 0o711 });
-  if (!existsSync(r.hostBefore)) await writeFile(r.hostBefore, `${JSON.stringify(WATCHED_HOST_PATHS.filter((d) => existsSync(d)))}\n`);
   for (const d of [r.dir, r.containerdRoot, r.containerdState, r.containerdOpt, r.runcRoot, r.cniConf, r.cniIpam, r.registryHosts, r.kubeletRoot, r.kubeletPlugins, r.podLogs]) {
     await mkdir(d, { recursive: true, mode: 0o711 });
   }

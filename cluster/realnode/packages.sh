@@ -6,9 +6,9 @@
 #   containerd, runc                 the node's container runtime (containerd 1.6, runc 1.1 on
 #                                    Debian 12); each run gets its own root, state and socket under
 #                                    .cluster/, the packages' own service is never started
-#   containernetworking-plugins     CNI bridge, host-local, portmap, loopback (/usr/lib/cni)
-#   iptables                         kube-proxy's rules for the `kubernetes` Service, and the CNI
-#                                    bridge plugin's masquerade rules
+#   containernetworking-plugins     CNI bridge, host-local, loopback (/usr/lib/cni)
+#   iptables                         the cluster's DNAT rule for the `kubernetes` Service and its
+#                                    FORWARD drop chain (cluster/realnode/network.ts)
 #   busybox-static                   /bin/killall and a shell inside the sidecar images, and the
 #                                    stand-in base images' shell
 #   buildah                          builds the repo's Dockerfile without a daemon

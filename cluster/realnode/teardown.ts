@@ -13,6 +13,7 @@ import { readRecord, stopRecord } from '../processes.ts';
 import { run } from './exec.ts';
 import { CNI_NETWORK, HOST_PATHS, WATCHED_HOST_PATHS, realNodePaths, type RealNodePaths } from './layout.ts';
 import { networkLeftovers, removeNetwork } from './network.ts';
+import { readSysctl, type HostBefore } from './node.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const ctr = (r: RealNodePaths, args: readonly string[]) => run('ctr', ['--address', r.containerdSocket, '--timeout', '10s', '-n', 'k8s.io', ...args], { timeoutMs: 15_000 });
@@ -169,7 +170,17 @@ async function removeRealNode(r: RealNodePaths, noted: Noted, say: (line: string
     rmdirIfEmpty('/run/containerd');
   }
   await removeNetwork();
+  // The sysctls the CNI plugin and the kubelet changed, back to what they were.
+  const before = await hostBefore(r);
+  for (const [k, v] of Object.entries(before?.sysctls ?? {})) {
+    if (v !== '' && readSysctl(k) !== v) await writeFile(`/proc/sys/${k}`, `${v}\n`).catch(() => undefined);
+  }
 }
+
+const hostBefore = async (r: RealNodePaths): Promise<HostBefore | undefined> => {
+  const text = await readFile(r.hostBefore, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as HostBefore);
+};
 
 /** What of the real node is still on the host (empty when it is all gone). */
 async function realNodeLeftovers(r: RealNodePaths, noted: Noted): Promise<string[]> {
@@ -186,8 +197,11 @@ async function realNodeLeftovers(r: RealNodePaths, noted: Noted): Promise<string
   const links = podLogLinks(r);
   if (links.length) out.push(`log links: ${links.length} in ${HOST_PATHS.containerLogs}`);
   out.push(...(await networkLeftovers()));
-  const before = new Set(JSON.parse(await readFile(r.hostBefore, 'utf8').catch(() => '[]')) as string[]);
-  if (existsSync(r.hostBefore)) for (const d of WATCHED_HOST_PATHS) if (existsSync(d) && !before.has(d)) out.push(`${d} (made while the cluster ran)`);
+  const before = await hostBefore(r);
+  if (before) {
+    for (const d of WATCHED_HOST_PATHS) if (existsSync(d) && !before.paths.includes(d)) out.push(`${d} (made while the cluster ran)`);
+    for (const [k, v] of Object.entries(before.sysctls)) if (v !== '' && readSysctl(k) !== v) out.push(`sysctl ${k.replace(/\//g, '.')} is ${readSysctl(k)}, was ${v}`);
+  }
   return out;
 }
 

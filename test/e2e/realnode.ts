@@ -92,12 +92,8 @@ interface AuditEvent {
 
 /** Every exec, attach and port-forward the apiserver set up into pods of `namespace`, from its audit log. */
 export function streams(namespace: string): Stream[] {
-  let text = '';
-  try {
-    text = readFileSync(P.log('audit'), 'utf8');
-  } catch {
-    return [];
-  }
+  // No audit log is an error, not "nothing was sent": every empty answer must mean something.
+  const text = readFileSync(P.log('audit'), 'utf8');
   const out: Stream[] = [];
   for (const line of text.split('\n')) {
     if (!line.includes(`"namespace":"${namespace}"`)) continue;
