@@ -55,7 +55,10 @@ t.test('SIGKILL while 50 Jobs are finishing: after a restart every Job completes
     perContainer.set(k, (perContainer.get(k) ?? 0) + (e.series?.count ?? 1));
   }
   t.equal(perContainer.size, 100, 'every sidecar has its Killing event');
-  t.same([...perContainer.entries()].filter(([, n]) => n !== 1), [], 'and exactly one');
+  // One round each, except where the first replica died between a claim and its request: that claim
+  // is waited out and recorded as failed (never sent), and the second replica's round 2 sends it.
+  const failed = new Set((await allEvents(ns, jobs, 'ShutdownFailed')).map((e) => `${e.regarding?.name}/${containerOf(e)}`));
+  t.same([...perContainer.entries()].filter(([k, n]) => n !== 1 && !(n === 2 && failed.has(k))), [], 'one Killing round each, two only after a claim that was waited out');
   const sent = new Map<string, number>();
   for (const r of records(ns)) sent.set(`${r.pod}/${r.container ?? r.port}`, (sent.get(`${r.pod}/${r.container ?? r.port}`) ?? 0) + 1);
   t.same([...sent.entries()].filter(([, n]) => n !== 1), [], 'each sidecar received exactly one shutdown request');
