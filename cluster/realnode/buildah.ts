@@ -3,10 +3,10 @@
 // every buildah command (`from`, `rm`, `bud`) would otherwise make /etc/cni/net.d/cni.lock on the host.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheRoot } from '../binaries.ts';
 
-export const buildahDir = (): string => join(process.env.HAHAHA_CACHE || join(homedir(), '.cache', 'hahaha'), 'buildah');
+export const buildahDir = (): string => join(cacheRoot(), 'buildah');
 
 /** The environment for every buildah command: the caller's, with CONTAINERS_CONF set. */
 export function buildahEnv(): NodeJS.ProcessEnv {

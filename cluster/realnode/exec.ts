@@ -45,6 +45,9 @@ export function run(cmd: string, args: readonly string[], o: { timeoutMs?: numbe
   });
 }
 
+/** The non-empty, trimmed lines of a command's output. */
+export const lines = (s: string): string[] => s.split('\n').map((l) => l.trim()).filter(Boolean);
+
 const tail = (s: string, n = 12): string => s.trimEnd().split('\n').slice(-n).join('\n');
 
 /** Run and require exit status 0; the error says which command failed and what it printed. */

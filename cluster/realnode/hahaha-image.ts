@@ -44,15 +44,12 @@ import type { WriteStream } from 'node:fs';
 import { chmod, chown, copyFile, cp, mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { cacheRoot } from '../binaries.ts';
 import { REPO } from '../layout.ts';
 import { buildahEnv } from './buildah.ts';
+import type { ImageArchive } from './sidecar-images.ts';
 
-export interface ImageArchive {
-  /** The image reference inside the archive, e.g. ghcr.io/nais/hahaha:0.1.0-local. */
-  readonly ref: string;
-  /** An OCI archive (oci-archive) of that one image. */
-  readonly archive: string;
-}
+export type { ImageArchive } from './sidecar-images.ts';
 
 export const REPOSITORY = 'ghcr.io/nais/hahaha';
 /** `<package.json version>-local`: a local build on stand-in bases, never the release's tag. */
@@ -83,7 +80,6 @@ const APPLETS = [
 ];
 
 const MIN = 60_000;
-const cacheRoot = (): string => process.env.HAHAHA_CACHE || join(homedir(), '.cache', 'hahaha');
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 // ---- running commands ----

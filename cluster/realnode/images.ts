@@ -5,7 +5,7 @@
 
 import { statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { must } from './exec.ts';
+import { lines, must } from './exec.ts';
 import { hahahaImage } from './hahaha-image.ts';
 import { type RealNodePaths } from './layout.ts';
 import { sidecarImages, type ImageArchive } from './sidecar-images.ts';
@@ -36,5 +36,3 @@ export async function importImages(r: RealNodePaths, images: readonly ImageArchi
   }
   if (n) say(`real node: ${n} images imported into containerd (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
-
-const lines = (s: string): string[] => s.split('\n').map((l) => l.trim()).filter(Boolean);

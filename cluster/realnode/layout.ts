@@ -26,8 +26,6 @@ export const NAT_CHAIN = 'HAHAHA-REALNODE';
 /** The kubelet's API on the node IP (the apiserver dials it); its healthz is on loopback (ports.kubeletHealthz). */
 export const KUBELET_PORT = 10250;
 
-/** The sandbox (pause) image, built here (cluster/realnode/sidecar-images.ts). */
-export const PAUSE_IMAGE = 'hahaha.local/realnode/pause:3.10';
 
 /**
  * Host paths that containerd 1.6 and the kubelet use whatever they are told: cluster:down removes

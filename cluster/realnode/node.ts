@@ -1,7 +1,7 @@
 // The real node's two host processes, containerd and the kubelet: their certificates, config files
 // and command lines (as component Plans for cluster:up), and their health probes. The facts that
 // made this work on this machine (cgroup v1 with a controller-less unified hierarchy, no
-// CAP_SYS_RESOURCE, containerd 1.6) are in docs/design.md, "The real node".
+// CAP_SYS_RESOURCE, containerd 1.6) are in the comments beside each setting below.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,12 +11,12 @@ import { request } from '../http.ts';
 import { CLUSTER_NAME, HOST, type Paths, type Ports } from '../layout.ts';
 import { writeIfChanged } from '../pki.ts';
 import { run } from './exec.ts';
+import { REAL_NODE_IMAGES } from './sidecar-images.ts';
 import {
   BRIDGE,
   CNI_NETWORK,
   KUBELET_PORT,
   NODE_IP,
-  PAUSE_IMAGE,
   POD_SUBNET,
   REAL_NODE,
   REAL_NODE_LABEL,
@@ -74,7 +74,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   path = ${q(r.containerdOpt)}
 
 [plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = ${q(PAUSE_IMAGE)}
+  sandbox_image = ${q(REAL_NODE_IMAGES.pause)}
   # No CAP_SYS_RESOURCE on this machine: containers may not get a lower oom_score_adj than containerd.
   restrict_oom_score_adj = true
   disable_apparmor = true
@@ -151,7 +151,7 @@ export function kubeletConfig(p: Paths, r: RealNodePaths, ports: Ports): string 
     podLogsDir: r.podLogs,
     registerNode: true,
     registerWithTaints: [REAL_NODE_TAINT],
-    // Imported images are the only images: never collect them, never evict for disk.
+    // Imported images are the only images: never collect them; evict only when the disk is all but full (1%).
     imageGCHighThresholdPercent: 100,
     imageGCLowThresholdPercent: 99,
     evictionHard: { 'memory.available': '1Mi', 'nodefs.available': '1%', 'nodefs.inodesFree': '1%', 'imagefs.available': '1%' },

@@ -10,7 +10,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Paths } from '../layout.ts';
 import { readRecord, stopRecord } from '../processes.ts';
-import { run } from './exec.ts';
+import { lines, run } from './exec.ts';
 import { CNI_NETWORK, HOST_PATHS, WATCHED_HOST_PATHS, realNodePaths, type RealNodePaths } from './layout.ts';
 import { networkLeftovers, removeNetwork } from './network.ts';
 import { readSysctl, type HostBefore } from './node.ts';
@@ -18,7 +18,6 @@ import { readSysctl, type HostBefore } from './node.ts';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const ctr = (r: RealNodePaths, args: readonly string[]) => run('ctr', ['--address', r.containerdSocket, '--timeout', '10s', '-n', 'k8s.io', ...args], { timeoutMs: 15_000 });
 
-const lines = (s: string): string[] => s.split('\n').map((l) => l.trim()).filter(Boolean);
 
 /** What the teardown must find again if it is cut short: the containers' ids and the pods' network namespaces. */
 interface Noted {
