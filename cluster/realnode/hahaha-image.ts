@@ -46,7 +46,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { cacheRoot } from '../binaries.ts';
 import { REPO } from '../layout.ts';
-import { buildahEnv } from './buildah.ts';
+import { buildahEnv, leavingNoBlobInfoCache } from './buildah.ts';
 import type { ImageArchive } from './sidecar-images.ts';
 
 export type { ImageArchive } from './sidecar-images.ts';
@@ -551,7 +551,7 @@ export async function hahahaImage(log: (line: string) => void): Promise<ImageArc
 // `node cluster/realnode/hahaha-image.ts` builds (or finds) the image and prints REF and ARCHIVE.
 if (import.meta.main) {
   const t0 = Date.now();
-  hahahaImage((line) => console.error(line)).then(
+  leavingNoBlobInfoCache(() => hahahaImage((line) => console.error(line))).then(
     (r) => {
       console.error(`hahaha-image: done in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
       console.log(`REF=${r.ref}\nARCHIVE=${r.archive}`);

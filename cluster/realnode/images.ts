@@ -5,6 +5,7 @@
 
 import { statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { leavingNoBlobInfoCache } from './buildah.ts';
 import { lines, must } from './exec.ts';
 import { hahahaImage } from './hahaha-image.ts';
 import { type RealNodePaths } from './layout.ts';
@@ -14,8 +15,10 @@ export type { ImageArchive };
 
 /** Every image the real node needs, built when missing (cached by their inputs). */
 export async function realNodeImages(say: (line: string) => void, o: { hahaha: boolean }): Promise<ImageArchive[]> {
-  const sidecars = await sidecarImages(say);
-  return o.hahaha ? [...sidecars, await hahahaImage(say)] : sidecars;
+  return leavingNoBlobInfoCache(async () => {
+    const sidecars = await sidecarImages(say);
+    return o.hahaha ? [...sidecars, await hahahaImage(say)] : sidecars;
+  });
 }
 
 /** Import the archives containerd does not hold yet; imported.json says which archive each ref came from. */
