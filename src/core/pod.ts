@@ -175,3 +175,32 @@ export function podOfManifest(obj: unknown): { pod: unknown; from: string } | un
     from: `${kind || 'object'}'s pod template`,
   };
 }
+
+/** Keep `keys` of `v` when it is an object (values as they are), or `v` itself when it is not. */
+function pick(v: unknown, keys: readonly string[], each?: Readonly<Record<string, (x: unknown) => unknown>>): unknown {
+  if (!isObj(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (k in v && v[k] !== undefined) out[k] = each?.[k] ? each[k](v[k]) : v[k];
+  return out;
+}
+const list = (f: (x: unknown) => unknown) => (v: unknown): unknown => (Array.isArray(v) ? v.map(f) : v);
+
+const container = (c: unknown): unknown => pick(c, ['name', 'image', 'command', 'args', 'env', 'restartPolicy'], { env: list((e) => pick(e, ['name', 'value'])) });
+const state = (s: unknown): unknown =>
+  pick(s, ['terminated', 'running', 'waiting'], { terminated: (t) => pick(t, ['exitCode', 'reason', 'finishedAt']), running: (r) => (isObj(r) ? {} : r), waiting: (w) => pick(w, ['reason']) });
+const containerStatus = (s: unknown): unknown => pick(s, ['name', 'state', 'restartCount', 'containerID', 'started'], { state });
+
+/**
+ * The pod as the controller's cache keeps it: only what podView reads, plus the metadata a cache and
+ * an Event need (resourceVersion, creationTimestamp). podView(cachedPod(p)) equals podView(p) for any
+ * input, problems included; a pod's volumes, resources, probes, managedFields, conditions and
+ * termination messages are dropped, which is most of its size.
+ */
+export function cachedPod(obj: unknown): unknown {
+  if (!isObj(obj)) return obj;
+  return pick(obj, ['apiVersion', 'kind', 'metadata', 'spec', 'status'], {
+    metadata: (m) => pick(m, ['name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'labels', 'annotations']),
+    spec: (s) => pick(s, ['containers', 'initContainers', 'restartPolicy', 'terminationGracePeriodSeconds'], { containers: list(container), initContainers: list(container) }),
+    status: (s) => pick(s, ['phase', 'containerStatuses', 'initContainerStatuses'], { containerStatuses: list(containerStatus), initContainerStatuses: list(containerStatus) }),
+  });
+}
