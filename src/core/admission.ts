@@ -2,7 +2,7 @@
 // the mutating webhook (add the missing annotations with a JSON patch, never deny) or as the
 // validating webhook (deny malformed or forbidden hahaha annotations with a precise message).
 
-import fastJsonPatch from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
 import { type Analysis, type Config, analyze, denialMessage, isManaged } from './analysis.ts';
 import { isHahahaKey } from './annotations.ts';
 import { type NativeDecision, NOT_CONVERTING, movePatch } from './native.ts';
@@ -43,7 +43,7 @@ export interface Answer {
   readonly result: Result;
   readonly operation: string;
   /** The JSON patch operations (patched only), for logs and tests. */
-  readonly patch?: readonly fastJsonPatch.Operation[];
+  readonly patch?: readonly Operation[];
   readonly analysis?: Analysis;
 }
 
@@ -105,10 +105,7 @@ export function mutate(request: AdmissionRequest, config: Config, native: Native
   const base = { uid, allowed: true, ...(warnings.length ? { warnings } : {}) };
   const moves = analysis.conversion?.moves ?? [];
   if (Object.keys(analysis.additions).length === 0 && moves.length === 0) return { review: review(base), result: 'allowed', operation, analysis };
-  // Diff only the annotations: an `add` per key where the map exists, one `add` of the map where it does not.
-  const before = { metadata: pod.hasAnnotations ? { annotations: pod.annotations } : {} };
-  const after = { metadata: { annotations: { ...pod.annotations, ...analysis.additions } } };
-  const patch = [...fastJsonPatch.compare(before, after), ...movePatch(request.object, moves)];
+  const patch = [...annotationPatch(pod, analysis.additions), ...movePatch(request.object, moves)];
   return {
     review: review({ ...base, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') }),
     result: 'patched',
@@ -116,6 +113,24 @@ export function mutate(request: AdmissionRequest, config: Config, native: Native
     patch,
     analysis,
   };
+}
+
+/** RFC 6901: a key as one JSON pointer segment. */
+const pointerSegment = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/**
+ * The annotations to add, as JSON patch operations: one `add` of the whole map when the pod has none,
+ * else an `add` per missing key (a `replace` where the key holds another value), in `additions`' order.
+ */
+export function annotationPatch(pod: PodView, additions: Readonly<Record<string, string>>): Operation[] {
+  if (!pod.hasAnnotations) return Object.keys(additions).length ? [{ op: 'add', path: '/metadata/annotations', value: { ...additions } }] : [];
+  const ops: Operation[] = [];
+  for (const [key, value] of Object.entries(additions)) {
+    const had = Object.hasOwn(pod.annotations, key) ? pod.annotations[key] : undefined;
+    if (had === value) continue;
+    ops.push({ op: had === undefined ? 'add' : 'replace', path: `/metadata/annotations/${pointerSegment(key)}`, value });
+  }
+  return ops;
 }
 
 function hahahaAnnotations(pod: PodView): string {
