@@ -84,6 +84,10 @@ export class Controller {
   private readonly answered = new Map<string, { step: number; round: number; at: number }>();
   /** Pod UIDs whose shutdown duration was observed. */
   private readonly observedDone = new Set<string>();
+  /** When a queued key's latest change arrived (watch event), for the reaction metric; bounded by the queue. */
+  private readonly arrived = new Map<string, number>();
+  /** Pods whose change showing the mains finished arrived at this time, until their first step is sent. */
+  private readonly doneSeenAt = new Map<string, number>();
 
   constructor(options: ControllerOptions) {
     if (!(options.concurrency >= 1)) throw new Error(`concurrency must be at least 1, not ${options.concurrency}`);
@@ -101,7 +105,9 @@ export class Controller {
 
   /** A pod changed (or the caches became current again): look at it again. */
   enqueue(key: string): void {
-    if (this.leading) this.queue.add(key);
+    if (!this.leading) return;
+    if (!this.arrived.has(key)) this.arrived.set(key, this.opts.clock.now());
+    this.queue.add(key);
   }
 
   /** Look at every pod that is not finished yet, a slice of keys per turn of the event loop. */
@@ -143,6 +149,8 @@ export class Controller {
     this.opts.awaiting.clear();
     this.answered.clear();
     this.sent.clear();
+    this.arrived.clear();
+    this.doneSeenAt.clear();
     this.opts.log.warn({ why }, 'stopped leading: acting on nothing');
   }
 
@@ -166,10 +174,13 @@ export class Controller {
   async process(key: string): Promise<Processed> {
     if (!this.leading) return {};
     // A stale cache (pods or hahaha's events) is never acted on: the next list re-enqueues everything.
+    const arrivedAt = this.arrived.get(key);
+    this.arrived.delete(key);
     if (!this.opts.pods.synced || !this.opts.events.synced) return {};
     const obj = this.opts.pods.get(key);
     if (!obj) {
       this.opts.awaiting.delete(key);
+      this.doneSeenAt.delete(key);
       this.settle(key, undefined);
       return {};
     }
@@ -177,7 +188,7 @@ export class Controller {
     const pod = podView(obj);
     const plan = decide(pod, this.opts.config, { now, nativeMarginMs: this.opts.nativeMarginMs });
     this.settle(key, pod);
-    this.trackAwaiting(key, pod, plan);
+    this.trackAwaiting(key, pod, plan, arrivedAt);
     this.report(pod, plan);
     // Native sidecars: look again when the kubelet's time to stop them is up (capped; the resync covers the rest).
     let after = plan.recheckAfterMs !== undefined ? Math.min(plan.recheckAfterMs + 100, 60_000) : undefined;
@@ -256,6 +267,11 @@ export class Controller {
     if (claim === 'failed') throw new Error(`could not write the claim for ${text}`);
     if (signal.aborted) return undefined;
     this.remember(key, target, step.kind, pod.namespace);
+    const seen = this.doneSeenAt.get(key);
+    if (seen !== undefined) {
+      this.opts.metrics.reaction.observe(Math.max(0, this.opts.clock.now() - seen) / 1000);
+      this.doneSeenAt.delete(key);
+    }
     const where: StepTarget = { namespace: pod.namespace, pod: pod.name, container: target.container };
     const result: StepResult =
       step.kind === 'http' ? await this.opts.steps.http(where, step, signal) : step.kind === 'exec' ? await this.opts.steps.exec(where, step, signal) : { ok: true, detail: 'none' };
@@ -305,12 +321,15 @@ export class Controller {
     if (forPod.size === 0) this.sent.delete(key);
   }
 
-  private trackAwaiting(key: string, pod: PodView, plan: Plan): void {
+  private trackAwaiting(key: string, pod: PodView, plan: Plan, arrivedAt: number | undefined): void {
     if (plan.awaiting) {
+      // The change that made the pod awaiting: the reaction metric counts from its arrival.
+      if (!this.opts.awaiting.has(key) && arrivedAt !== undefined) this.doneSeenAt.set(key, arrivedAt);
       const since = Date.parse(plan.mainsFinishedAt ?? '') || this.opts.clock.now();
       this.opts.awaiting.set(key, since);
     } else {
       this.opts.awaiting.delete(key);
+      this.doneSeenAt.delete(key);
     }
     if (plan.kind === 'done' && plan.mainsFinishedAt && !this.observedDone.has(pod.uid)) {
       const acted = pod.containerStatuses.some((s) => this.opts.events.read({ pod: podRef(pod), reason: 'Killing', key: `${pod.uid}/${s.name}/${s.restartCount}/0` }));

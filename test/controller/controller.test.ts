@@ -254,3 +254,35 @@ t.test('a sidecar in CrashLoopBackOff is reported once, as crash-looping, whatev
   t.same(events.reasons('SidecarCrashLooping').map((e) => e.key), ['uid-c/proxy/crash-looping']);
   t.same(events.reasons('SidecarNotStarted'), [], 'not reported as never started');
 });
+
+t.test('the reaction is timed from the change showing the mains done reaching hahaha to the first step sent, once per pod', async (t) => {
+  const { controller, pods, steps, metrics, clock } = setup();
+  const reactions = async () => {
+    const v = (await metrics.reaction.get()).values;
+    return { count: v.find((x) => x.metricName === 'hahaha_shutdown_reaction_seconds_count')?.value, sum: v.find((x) => x.metricName === 'hahaha_shutdown_reaction_seconds_sum')?.value };
+  };
+  controller.startLeading();
+  const running = job('a');
+  (running.status?.containerStatuses?.[0] as { state: unknown }).state = { running: {} };
+  pods.put(running);
+  controller.enqueue('ns/a');
+  await controller.process('ns/a');
+  t.same(steps.calls, [], 'mains running: nothing to do');
+  pods.put(job('a'));
+  controller.enqueue('ns/a'); // the watch event with the main container terminated
+  clock.advance(40);
+  controller.enqueue('ns/a'); // a later change before the reconcile: the first arrival counts
+  await controller.process('ns/a');
+  t.same(steps.calls, ['a/proxy: POST :9091/quitquitquit']);
+  t.same(await reactions(), { count: 1, sum: 0.04 }, '40 ms from the arrival to the step');
+  clock.advance(30_000);
+  controller.enqueue('ns/a');
+  await controller.process('ns/a'); // still running after the grace period: recorded as failed
+  await controller.process('ns/a');
+  t.equal(steps.calls.length, 2, 'the next step is sent');
+  t.same((await reactions()).count, 1, 'later steps of the pod are not reactions');
+  // A pod first seen finished by the resync (no change arrived, as after a restart) is not timed.
+  pods.put(job('b'));
+  await controller.process('ns/b');
+  t.same((await reactions()).count, 1);
+});
