@@ -286,9 +286,17 @@ export function formatStep(step: Step): string {
   }
 }
 
+/** Texts of actions already formatted: the catalog's are the same objects for every pod. */
+const formatted = new WeakMap<Action, string>();
+
 /** The canonical annotation text of an action. */
 export function formatAction(action: Action): string {
-  return action.map(formatStep).join(' || ');
+  let text = formatted.get(action);
+  if (text === undefined) {
+    text = action.map(formatStep).join(' || ');
+    formatted.set(action, text);
+  }
+  return text;
 }
 
 /** Parse text known to be valid (built-in catalog, tests); throws with the parse error otherwise. */

@@ -115,8 +115,19 @@ export function mutate(request: AdmissionRequest, config: Config, native: Native
   };
 }
 
+/** Segments already escaped: the same shutdown and catalog keys recur in every pod (bounded: pods choose container names). */
+const segments = new Map<string, string>();
+
 /** RFC 6901: a key as one JSON pointer segment. */
-const pointerSegment = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+function pointerSegment(key: string): string {
+  let segment = segments.get(key);
+  if (segment === undefined) {
+    segment = (key.includes('~') ? key.replaceAll('~', '~0') : key).replaceAll('/', '~1');
+    if (segments.size >= 1024) segments.clear();
+    segments.set(key, segment);
+  }
+  return segment;
+}
 
 /**
  * The annotations to add, as JSON patch operations: one `add` of the whole map when the pod has none,

@@ -136,7 +136,8 @@ export function analyze(pod: PodView, config: Config, cluster?: NativeDecision):
   if (podLevelOk && pod.annotations[MAIN_CONTAINER] === undefined) additions[MAIN_CONTAINER] = mains.join(',');
   if (podLevelOk) {
     for (const e of config.catalog) {
-      for (const [k, v] of Object.entries(e.podAnnotations)) {
+      for (const k in e.podAnnotations) {
+        const v = e.podAnnotations[k] as string;
         if (pod.annotations[k] === undefined && additions[k] === undefined) additions[k] = v;
       }
     }

@@ -159,16 +159,19 @@ export function matchCatalog(catalog: Catalog, container: Pick<ContainerView, 'n
 
 /** The value of a command-line flag (`--f=v`, `--f v`, bare `--f` is "true"), or of its env variable. */
 export function flagValue(container: ContainerView, flag: string, env?: string): string | undefined {
-  const argv = [...container.command, ...container.args];
-  const names = [flag, flag.replace(/^--/, '-')];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    for (const n of names) {
-      if (a === n) {
-        const next = argv[i + 1];
+  const { command, args } = container;
+  const short = flag.startsWith('--') ? flag.slice(1) : flag;
+  const n = command.length + args.length;
+  const at = (i: number): string | undefined => (i < command.length ? command[i] : args[i - command.length]);
+  for (let i = 0; i < n; i++) {
+    const a = at(i) as string;
+    if (a.charCodeAt(0) !== 45 /* - */) continue;
+    for (const name of short === flag ? [flag] : [flag, short]) {
+      if (a === name) {
+        const next = at(i + 1);
         return next !== undefined && !next.startsWith('-') ? next : 'true';
       }
-      if (a.startsWith(`${n}=`)) return a.slice(n.length + 1);
+      if (a.length > name.length && a.startsWith(name) && a.charCodeAt(name.length) === 61 /* = */) return a.slice(name.length + 1);
     }
   }
   if (env) return container.env.find((e) => e.name === env)?.value;

@@ -59,7 +59,9 @@ function stringMap(v: unknown, where: string, problems: string[]): Record<string
     return {};
   }
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) {
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    const val = v[k];
     if (typeof val === 'string') out[k] = val;
     else problems.push(`${where}[${JSON.stringify(k)}] is not a string`);
   }
