@@ -1,45 +1,56 @@
-// Benchmark of the admission path (not a test): the pure mutate() on a Naisjob pod, then the real
-// HTTPS service answering /mutate on loopback: two `hahaha serve --no-controller` processes, one with
-// native conversion off and one with it on, driven in alternating rounds from 8 keep-alive clients in
-// this process (the load on one core, the server on the other). Prints throughput, latency
-// percentiles, the ratio and each server's memory; then a 1 MiB review built to be slow beside the
-// Naisjob one. Bounded: a fixed number of requests, then it stops.
+// Benchmark of the admission path (not a test), side by side in one run on loopback:
+//   1. the pure mutate() on a Naisjob pod, conversion off and on;
+//   2. three HTTPS servers, each in its own process under the pinned Node and pinned to one core:
+//      bare node:https answering a constant, a bare fastify TLS route answering the same constant,
+//      and `hahaha serve --no-controller` from dist/ as the image runs it (conversion off, and on);
+//      driven in rotating rounds by autocannon in another process on the other core, with the
+//      Naisjob review, and for hahaha also a pod that needs no patch. Prints req/s, latency
+//      percentiles, errors, CPU per request, idle and peak RSS, and the ratios to bare fastify;
+//   3. a 1 MiB review built to be slow beside the Naisjob one.
+// Bounded: a fixed number of requests per round, then it stops. BENCH_PROFILE=1 also takes a CPU
+// profile (--cpu-prof) of the conversion-off hahaha and prints where its time goes.
 //
-//   npm run bench            (BENCH_REQUESTS=20000 to change the count)
+//   npm run bench            (BENCH_REQUESTS=20000 per round to change the count)
 
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { readFileSync } from 'node:fs';
+import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { parse } from 'yaml';
-import { spawn } from 'node:child_process';
 import { mutate, parseReview } from '../src/core/admission.ts';
 import { loadConfig } from '../src/config.ts';
 import { createBundle, writeBundle } from '../webhook-certs/certs.ts';
+import { cpuOf, peakRssOf, pinned, rssOf, startServer, stop, type Started } from './lib/proc.ts';
+import { summarize } from './lib/profile.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10000);
-const CONCURRENCY = 8;
+const ROUNDS = 3;
+const CONNECTIONS = 8;
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const here = (p: string): string => new URL(p, import.meta.url).pathname;
 
-const pod = parse(readFileSync(new URL('../test/fixtures/pods/naisjob.yaml', import.meta.url), 'utf8')) as { metadata: Record<string, unknown> };
-const reviewBody = (i: number): string =>
-  JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: { uid: `uid-${i}`, operation: 'CREATE', resource: { group: '', version: 'v1', resource: 'pods' }, namespace: 'team-data', object: pod },
-  });
+const pod = parse(readFileSync(here('../test/fixtures/pods/naisjob.yaml'), 'utf8')) as { metadata: Record<string, unknown>; spec: { containers: { name: string }[] } };
+const review = (object: unknown, uid = 'bench'): string =>
+  JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid, operation: 'CREATE', resource: { group: '', version: 'v1', resource: 'pods' }, namespace: 'team-data', object } });
 
+const { applyPatch } = fastJsonPatch;
 const config = await loadConfig({ selector: 'nais.io/naisjob=true' });
 if (!config.ok) throw new Error(config.error);
-
 const NATIVE_ON = { convert: true, code: 'mode-on', reason: 'bench' } as const;
 
 // 1. The pure decision, conversion off and on, interleaved.
-const parsed = parseReview(JSON.parse(reviewBody(0)));
+const parsed = parseReview(JSON.parse(review(pod)));
 if (!parsed.ok) throw new Error(parsed.error);
 const converted = mutate(parsed.request, config.value, NATIVE_ON);
 if (!converted.analysis?.conversion?.moves.length) throw new Error('the Naisjob pod was not converted: the benchmark would measure nothing');
+/** The Naisjob pod as hahaha's own patch left it (conversion off): admitted again, it needs no patch. */
+const plain = applyPatch(structuredClone(pod), [...(mutate(parsed.request, config.value).patch ?? [])] as Operation[]).newDocument;
+const parsedPlain = parseReview(JSON.parse(review(plain)));
+if (!parsedPlain.ok || mutate(parsedPlain.request, config.value).patch?.length) throw new Error('the patched Naisjob pod got a patch again: the no-patch case would measure something else');
 for (let i = 0; i < 2000; i++) {
   mutate(parsed.request, config.value);
   mutate(parsed.request, config.value, NATIVE_ON);
@@ -55,108 +66,130 @@ for (let round = 0; round < 4; round++) {
   pure.on += performance.now() - t0;
 }
 const us = (ms: number): number => (ms * 1000) / (4 * n);
-console.log(`pure mutate() of a Naisjob pod: ${us(pure.off).toFixed(1)} µs with conversion off, ${us(pure.on).toFixed(1)} µs with conversion on (${converted.analysis.conversion.moves.length} sidecars moved): on/off = ${(pure.on / pure.off).toFixed(2)}`);
+console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+console.log(`pure mutate() of a Naisjob pod: ${us(pure.off).toFixed(1)} µs with conversion off, ${us(pure.on).toFixed(1)} µs with conversion on (${converted.analysis.conversion.moves.length} sidecars moved)`);
 
-// 2. The real HTTPS service: one server with conversion off, one with it on, measured in alternating rounds.
+// 2. The servers side by side.
+if (!existsSync(here('../dist/src/cli/main.js'))) throw new Error('dist/ is missing: run npm run build (npm run bench does)');
 const dir = await mkdtemp(join(tmpdir(), 'hahaha-bench-'));
 const paths = await writeBundle(dir, await createBundle(['127.0.0.1']));
-/** `hahaha serve --no-controller` in a process of its own; its port from its start-up log line. */
-async function server(native: 'on' | 'off'): Promise<{ port: number; pid: number; stop: () => void }> {
-  const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, [main, 'serve', '--no-controller', '--native-sidecars', native, '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--cert-file', paths.cert, '--key-file', paths.key, '--log-level', 'info'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { PATH: process.env.PATH },
-  });
-  let log = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
-      log += c.toString();
-      const m = /"port":(\d+)/.exec(log);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`hahaha serve exited ${code}: ${log}`)));
-  });
-  child.stdout.resume();
-  return { port, pid: child.pid as number, stop: () => child.kill('SIGTERM') };
-}
-/** CPU time (user + system) of a process so far, in ms (clock ticks are 100 per second on Linux). */
-const cpuOf = (pid: number): number => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+const bodies = { naisjob: join(dir, 'naisjob.json'), plain: join(dir, 'plain.json') };
+writeFileSync(bodies.naisjob, review(pod));
+writeFileSync(bodies.plain, review(plain));
+const node = process.execPath;
+const hahaha = (native: 'on' | 'off', extra: string[] = []): string[] => [node, ...extra, here('../dist/src/cli/main.js'), 'serve', '--no-controller', '--native-sidecars', native, '--selector', 'nais.io/naisjob=true', '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--cert-file', paths.cert, '--key-file', paths.key];
+const profDir = join(dir, 'profile');
+const servers: Record<string, Started> = {
+  'node:https': await startServer('node:https', [node, here('servers/https.ts'), paths.cert, paths.key]),
+  fastify: await startServer('fastify', [node, here('servers/fastify.ts'), paths.cert, paths.key]),
+  'hahaha (conversion off)': await startServer('hahaha off', hahaha('off')),
+  'hahaha (conversion on)': await startServer('hahaha on', hahaha('on')),
 };
-const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const servers = { off: await server('off'), on: await server('on') };
-const ca = readFileSync(paths.caCert);
-const agent = new Agent({ keepAlive: true, maxSockets: 2 * CONCURRENCY, ca });
+await new Promise((r) => setTimeout(r, 2000));
+const idle = Object.fromEntries(Object.entries(servers).map(([k, s]) => [k, rssOf(s.pid)]));
 
+interface Load { requests: number; seconds: number; rps: number; p50: number; p90: number; p99: number; max: number; errors: number; non2xx: number }
+function load(port: number, body: string, amount: number): Promise<Load> {
+  const argv = pinned('client', [node, here('lib/load.ts'), JSON.stringify({ url: `https://127.0.0.1:${port}/mutate`, ca: paths.caCert, body, connections: CONNECTIONS, amount })]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load generator exited ${code}: ${out}`))));
+  });
+}
+
+const cases = [
+  { name: 'node:https', server: 'node:https', body: bodies.naisjob },
+  { name: 'fastify', server: 'fastify', body: bodies.naisjob },
+  { name: 'hahaha /mutate, Naisjob, conversion off', server: 'hahaha (conversion off)', body: bodies.naisjob },
+  { name: 'hahaha /mutate, Naisjob, conversion on', server: 'hahaha (conversion on)', body: bodies.naisjob },
+  { name: 'hahaha /mutate, no patch needed', server: 'hahaha (conversion off)', body: bodies.plain },
+] as const;
+for (const c of cases) await load((servers[c.server] as Started).port, c.body, 3000); // warm up: JIT, TLS sessions
+const runs = new Map<string, { loads: Load[]; cpuMs: number }>(cases.map((c) => [c.name, { loads: [], cpuMs: 0 }]));
+for (let round = 0; round < ROUNDS; round++) {
+  // Rotate the order so that no case always runs first or last.
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[(i + round) % cases.length] as (typeof cases)[number];
+    const s = servers[c.server] as Started;
+    const cpu0 = cpuOf(s.pid);
+    const r = await load(s.port, c.body, REQUESTS);
+    const run = runs.get(c.name) as { loads: Load[]; cpuMs: number };
+    run.cpuMs += cpuOf(s.pid) - cpu0;
+    run.loads.push(r);
+  }
+}
+const row = (name: string) => {
+  const r = runs.get(name) as { loads: Load[]; cpuMs: number };
+  const requests = r.loads.reduce((a, l) => a + l.requests, 0);
+  return {
+    rps: requests / r.loads.reduce((a, l) => a + l.seconds, 0),
+    p50: Math.max(...r.loads.map((l) => l.p50)),
+    p99: Math.max(...r.loads.map((l) => l.p99)),
+    errors: r.loads.reduce((a, l) => a + l.errors + l.non2xx, 0),
+    cpuUs: (r.cpuMs * 1000) / requests,
+  };
+};
+const fastify = row('fastify').rps;
+console.log(`\nHTTPS POST /mutate, ${CONNECTIONS} keep-alive connections from autocannon in its own process, ${ROUNDS} rotating rounds of ${REQUESTS} requests per case (worst round's percentiles):`);
+console.log('| server | req/s | × fastify | p50 ms | p99 ms | errors | CPU µs/req | idle RSS MiB | peak RSS MiB |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const c of cases) {
+  const r = row(c.name);
+  const s = servers[c.server] as Started;
+  console.log(`| ${c.name} | ${Math.round(r.rps)} | ${(r.rps / fastify).toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${r.cpuUs.toFixed(0)} | ${(idle[c.server] as number).toFixed(0)} | ${peakRssOf(s.pid).toFixed(0)} |`);
+}
+const worst = cases.filter((c) => c.server.startsWith('hahaha')).map((c) => ({ c, r: row(c.name) }));
+const minRatio = Math.min(...worst.map((w) => w.r.rps / fastify));
+const maxP99 = Math.max(...worst.map((w) => w.r.p99));
+const errors = worst.reduce((a, w) => a + w.r.errors, 0);
+console.log(`targets: hahaha /mutate >= 0.80× fastify: ${minRatio.toFixed(2)} ${minRatio >= 0.8 ? 'met' : 'MISSED'}; p99 <= 2 ms: ${maxP99.toFixed(2)} ms ${maxP99 <= 2 ? 'met' : 'MISSED'}; no error: ${errors} ${errors === 0 ? 'met' : 'MISSED'}`);
+
+// 3. A 1 MiB AdmissionReview built to be slow (5,000 containers, 170,000 main-container names), one
+// at a time, beside the Naisjob review on the same server: the bounds keep it linear and small.
+const ca = readFileSync(paths.caCert);
+const agent = new Agent({ keepAlive: true, maxSockets: 1, ca });
 const post = (port: number, body: string): Promise<number> =>
   new Promise((resolve, reject) => {
     const start = performance.now();
-    const req = request(
-      { host: '127.0.0.1', port, path: '/mutate', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - start) : reject(new Error(`status ${res.statusCode}`))));
-      },
-    );
+    const req = request({ host: '127.0.0.1', port, path: '/mutate', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - start) : reject(new Error(`status ${res.statusCode}`))));
+    });
     req.on('error', reject);
     req.end(body);
   });
-
-/** `count` requests from CONCURRENCY keep-alive clients; the latencies and the wall time. */
-async function load(port: number, count: number): Promise<{ latencies: number[]; ms: number }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < count) latencies.push(await post(port, reviewBody(next++)));
-    }),
-  );
-  return { latencies, ms: performance.now() - t0 };
-}
-
-for (const s of Object.values(servers)) await load(s.port, 500); // warm up
-const ROUNDS = 4;
-const runs = { off: { latencies: [] as number[], ms: 0, cpu: 0 }, on: { latencies: [] as number[], ms: 0, cpu: 0 } };
-for (let round = 0; round < ROUNDS; round++) {
-  for (const mode of round % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
-    const cpu0 = cpuOf(servers[mode].pid);
-    const r = await load(servers[mode].port, Math.ceil(REQUESTS / ROUNDS));
-    runs[mode].cpu += cpuOf(servers[mode].pid) - cpu0;
-    runs[mode].latencies.push(...r.latencies);
-    runs[mode].ms += r.ms;
-  }
-}
-const rate = (m: 'off' | 'on'): number => runs[m].latencies.length / (runs[m].ms / 1000);
-const pct = (xs: number[], p: number): string => (xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0).toFixed(2);
-console.log(`HTTPS /mutate, one hahaha serve process per mode, ${CONCURRENCY} keep-alive clients in this process, ${ROUNDS} alternating rounds of ${Math.ceil(REQUESTS / ROUNDS)} requests per server:`);
-for (const m of ['off', 'on'] as const) {
-  const xs = runs[m].latencies.sort((a, b) => a - b);
-  console.log(`  conversion ${m.padEnd(3)}: ${Math.round(rate(m))} requests/s; latency ms p50 ${pct(xs, 50)}  p90 ${pct(xs, 90)}  p99 ${pct(xs, 99)}  max ${pct(xs, 100)}; server RSS ${rssOf(servers[m].pid).toFixed(0)} MiB`);
-}
-const cpuPer = (m: 'off' | 'on'): number => (runs[m].cpu * 1000) / runs[m].latencies.length;
-console.log(`  server CPU per request: ${cpuPer('off').toFixed(0)} µs off, ${cpuPer('on').toFixed(0)} µs on: off/on = ${(cpuPer('off') / cpuPer('on')).toFixed(2)} (what one server core can answer, on relative to off)`);
-console.log(`  on/off throughput = ${(rate('on') / rate('off')).toFixed(2)} (target: within 10 %, i.e. >= 0.90)`);
-// 3. A 1 MiB AdmissionReview built to be slow (5,000 containers, 170,000 main-container names), one
-// at a time, beside the Naisjob review on the same server: the bounds keep it linear and small.
 const slowPod = {
   metadata: { name: 'slow', namespace: 'team-data', labels: { 'nais.io/naisjob': 'true' }, annotations: { 'hahaha.nais.io/main-container': Array.from({ length: 170_000 }, (_, i) => `c${i % 5000}`).join(',') } },
   spec: { containers: Array.from({ length: 5000 }, (_, i) => ({ name: `c${i}`, image: 'busybox' })) },
 };
-const slowBody = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'slow', operation: 'CREATE', resource: { group: '', version: 'v1', resource: 'pods' }, namespace: 'team-data', object: slowPod } });
+const slowBody = review(slowPod, 'slow');
+const naisjobBody = readFileSync(bodies.naisjob, 'utf8');
+const offPort = (servers['hahaha (conversion off)'] as Started).port;
 const SLOW = 40;
 const one = { slow: [] as number[], naisjob: [] as number[] };
-for (let i = 0; i < 5; i++) await post(servers.off.port, slowBody); // warm up
+for (let i = 0; i < 5; i++) await post(offPort, slowBody); // warm up
 for (let i = 0; i < SLOW; i++) {
-  one.slow.push(await post(servers.off.port, slowBody));
-  one.naisjob.push(await post(servers.off.port, reviewBody(i)));
+  one.slow.push(await post(offPort, slowBody));
+  one.naisjob.push(await post(offPort, naisjobBody));
 }
 const p50 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const worst = (xs: number[]): number => Math.max(...xs);
-console.log(`A ${(slowBody.length / 1048576).toFixed(2)} MiB AdmissionReview built to be slow (5,000 containers, 170,000 main-container names), ${SLOW} one at a time beside the Naisjob review:`);
-console.log(`  slow: p50 ${p50(one.slow).toFixed(1)} ms, max ${worst(one.slow).toFixed(1)} ms (target: under 50 ms); Naisjob: p50 ${p50(one.naisjob).toFixed(2)} ms; slow/Naisjob = ${(p50(one.slow) / p50(one.naisjob)).toFixed(0)}x for ${(slowBody.length / reviewBody(0).length).toFixed(0)}x the bytes`);
+console.log(`\nA ${(slowBody.length / 1048576).toFixed(2)} MiB AdmissionReview built to be slow (5,000 containers, 170,000 main-container names), ${SLOW} one at a time beside the Naisjob review:`);
+console.log(`  slow: p50 ${p50(one.slow).toFixed(1)} ms, max ${Math.max(...one.slow).toFixed(1)} ms (target: under 50 ms); Naisjob: p50 ${p50(one.naisjob).toFixed(2)} ms; slow/Naisjob = ${(p50(one.slow) / p50(one.naisjob)).toFixed(0)}× for ${(slowBody.length / naisjobBody.length).toFixed(0)}× the bytes`);
 agent.destroy();
-servers.off.stop();
-servers.on.stop();
+
+await Promise.all(Object.values(servers).map(stop));
+if (PROFILE) {
+  // A server of its own, so that the profile holds the Naisjob load alone (no start-up, no slow review).
+  const profiled = await startServer('hahaha profiled', hahaha('off', ['--cpu-prof', '--cpu-prof-dir', profDir]));
+  await load(profiled.port, bodies.naisjob, 3000);
+  for (let round = 0; round < ROUNDS; round++) await load(profiled.port, bodies.naisjob, REQUESTS);
+  await stop(profiled);
+  const file = (await readdir(profDir)).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('no CPU profile was written');
+  const { busyMs, parts } = summarize(join(profDir, file));
+  console.log(`\nWhere hahaha's CPU time goes (its own server, conversion off, the Naisjob review: warm-up and start-up included; ${(busyMs / 1000).toFixed(1)} s busy, idle left out):`);
+  for (const p of parts.slice(0, 12)) console.log(`  ${(p.share * 100).toFixed(1).padStart(5)} %  ${p.part}: ${p.top.map((t) => `${t.fn} ${t.ms.toFixed(0)} ms`).join('; ')}`);
+}
 await rm(dir, { recursive: true, force: true });

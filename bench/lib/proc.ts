@@ -1,0 +1,58 @@
+// What the benchmarks read of a process they started: its RSS now and at its peak, its CPU time
+// (from /proc), and its first JSON log line carrying a port. Also the CPU pinning: on two or more
+// cores, servers run on the last core and load generators on the first, so that neither measures
+// the other's work.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+const status = (pid: number, field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+/** Resident memory now, MiB. */
+export const rssOf = (pid: number): number => status(pid, 'VmRSS');
+/** The highest resident memory so far, MiB. */
+export const peakRssOf = (pid: number): number => status(pid, 'VmHWM');
+/** CPU time (user + system) so far, ms (Linux clock ticks are 100 per second). */
+export function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const cores = availableParallelism();
+/** The command, pinned to a core with taskset when there are two: 'server' to the last, 'client' to the first. */
+export function pinned(role: 'server' | 'client', argv: readonly string[]): string[] {
+  if (cores < 2) return [...argv];
+  return ['taskset', '-c', String(role === 'server' ? cores - 1 : 0), ...argv];
+}
+
+export interface Started { readonly child: ChildProcess; readonly pid: number; readonly port: number; readonly log: () => string }
+
+/** Start a server and wait (up to 20 s) for a stdout line with "port":N. */
+export async function startServer(name: string, argv: readonly string[], env: NodeJS.ProcessEnv = { PATH: process.env.PATH }): Promise<Started> {
+  const [cmd, ...args] = pinned('server', argv);
+  const child = spawn(cmd as string, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name}: no port within 20 s: ${out}`)), 20_000);
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /"port":(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited ${code}: ${out}`)));
+  });
+  return { child, pid: child.pid as number, port, log: () => out };
+}
+
+/** SIGTERM and wait for the exit (a --cpu-prof profile is written then). */
+export function stop(s: Started): Promise<void> {
+  return new Promise((resolve) => {
+    if (s.child.exitCode !== null) return resolve();
+    s.child.once('exit', () => resolve());
+    s.child.kill('SIGTERM');
+  });
+}
