@@ -1,0 +1,278 @@
+// Benchmark of hahaha at scale on the local control plane (not a test). Needs `npm run cluster:up`
+// (the real node is not used). One `hahaha serve` process of its own, from dist/ as the image runs
+// it (webhooks and controller, hahaha's ServiceAccount token, its own selector, Lease and
+// MutatingWebhookConfiguration, namespace bench-scale only), measured from outside:
+//   1. idle: RSS, and the webhook's latency under autocannon;
+//   2. 1,000 Jobs whose main containers finish together: every sidecar shut down, the reaction p99
+//      (hahaha_shutdown_reaction_seconds), the last Job's completion after the last main exit,
+//      nothing sent twice (the simkubelet's record), RSS after;
+//   3. 1k, 5k, 10k managed pods cached: RSS, CPU seconds and the reaction p99 of 50 probe pods at
+//      each size; at 10k the webhook's latency while the controller resyncs every pod, and the
+//      longest event-loop stall (nodejs_eventloop_lag_max_seconds, monitorEventLoopDelay, scraped
+//      every second);
+//   4. 20,000 unmanaged pods (Pending: a nodeSelector no Node matches): RSS before and after.
+// Writes docs/performance/scale.json and docs/performance/scale.svg. Bounded: fixed counts, every
+// wait has a deadline; loopback only. Deletes its namespace, webhook configuration and Lease.
+//
+//   npm run bench:scale            (BENCH_JOBS, BENCH_MANAGED=1000,5000,10000, BENCH_UNMANAGED to change)
+
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AdmissionregistrationV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { P, kubeConfig, metricValue, scrape, waitFor } from '../test/e2e/cluster.ts';
+import { lineChart } from './lib/plot.ts';
+import { cpuOf, peakRssOf, rssOf, startServer, stop } from './lib/proc.ts';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
+const MANAGED = (process.env.BENCH_MANAGED ?? '1000,5000,10000').split(',').map(Number);
+const UNMANAGED = Number(process.env.BENCH_UNMANAGED ?? 20000);
+const PROBES = 50;
+const NS = 'bench-scale';
+const LABEL = { key: 'hahaha.dev/bench', value: 'scale' };
+const LEASE = 'hahaha-bench';
+const here = (p: string): string => new URL(p, import.meta.url).pathname;
+const node = process.execPath;
+
+const kc = kubeConfig('admin');
+const core = kc.makeApiClient(CoreV1Api);
+const batch = kc.makeApiClient(BatchV1Api);
+const say = (line: string): void => console.log(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+/** Run `f` over 0..n-1 with `width` at a time. */
+async function pool(n: number, width: number, f: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < n) {
+      const i = next++;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await f(i);
+          break;
+        } catch (e) {
+          if (attempt >= 5) throw e;
+          await sleep(500 * (attempt + 1));
+        }
+      }
+    }
+  }));
+}
+
+const SIDECAR = { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.24.0' };
+function pod(name: string | undefined, o: { mainRun?: string; managed: boolean; kind: string }): V1Pod {
+  return {
+    metadata: {
+      ...(name ? { name } : {}),
+      labels: { ...(o.managed ? { [LABEL.key]: LABEL.value } : {}), app: 'main', 'hahaha.dev/bench-kind': o.kind },
+      annotations: { ...(o.mainRun ? { 'sim.hahaha.nais.io/run': `main=${o.mainRun}` } : {}), 'hahaha.nais.io/native-sidecars': 'false' },
+    },
+    spec: {
+      restartPolicy: 'Never',
+      terminationGracePeriodSeconds: 5,
+      nodeSelector: o.managed ? { type: 'kwok' } : { 'hahaha.dev/bench-nowhere': 'true' },
+      containers: [{ name: 'main', image: 'ghcr.io/bench/main:1' }, SIDECAR],
+    },
+  };
+}
+
+// --- the process under test ----------------------------------------------------------------------
+const dir = await mkdtemp(join(tmpdir(), 'hahaha-scale-'));
+statSync(here('../dist/src/cli/main.js'));
+const ca = readFileSync(join(P.webhookCerts, 'ca.crt'), 'utf8');
+const hahaha = await startServer('hahaha', [
+  node, here('../dist/src/cli/main.js'), 'serve', '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1',
+  '--cert-file', join(P.webhookCerts, 'tls.crt'), '--key-file', join(P.webhookCerts, 'tls.key'),
+  '--kubeconfig', P.kubeconfig('hahaha'), '--lease-namespace', 'hahaha', '--lease-name', LEASE, '--namespaces', NS,
+  '--selector', `${LABEL.key}=${LABEL.value}`, '--native-sidecars', 'off', '--shutdown-grace', '5s', '--retry-backoff', '1s', '--max-attempts', '3',
+], { PATH: process.env.PATH, POD_NAME: 'hahaha-bench' });
+const metricsPort = Number(/"metricsPort":(\d+)/.exec(hahaha.log())?.[1]);
+const metrics = (): Promise<string> => scrape(metricsPort);
+const results: Record<string, unknown> = {};
+
+async function cleanup(): Promise<void> {
+  await stop(hahaha);
+  await kc.makeApiClient(AdmissionregistrationV1Api).deleteMutatingWebhookConfiguration({ name: 'hahaha-bench' }).catch(() => undefined);
+  await kc.makeApiClient(CoordinationV1Api).deleteNamespacedLease({ name: LEASE, namespace: 'hahaha' }).catch(() => undefined);
+  await core.deleteNamespace({ name: NS }).catch(() => undefined);
+  say('deleting namespace bench-scale (its pods go through the simkubelet)...');
+  await waitFor('namespace bench-scale to be gone', async () => !(await core.readNamespace({ name: NS }).catch(() => undefined)), 600_000, 2000).catch((e: unknown) => say(String(e)));
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** The reaction histogram's cumulative buckets now. */
+async function reactionBuckets(): Promise<Map<number, number>> {
+  const text = await metrics();
+  const out = new Map<number, number>();
+  for (const m of text.matchAll(/^hahaha_shutdown_reaction_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+  return out;
+}
+/** The bucket bound that holds the 99th percentile of what was observed between two snapshots, in ms. */
+function p99Between(a: Map<number, number>, b: Map<number, number>): { count: number; p99UnderMs: number } {
+  const bounds = [...b.keys()].sort((x, y) => x - y);
+  const count = (b.get(Infinity) ?? 0) - (a.get(Infinity) ?? 0);
+  const bound = bounds.find((le) => (b.get(le) ?? 0) - (a.get(le) ?? 0) >= 0.99 * count) ?? Infinity;
+  return { count, p99UnderMs: bound * 1000 };
+}
+const shutdowns = async (): Promise<number> => {
+  const text = await metrics();
+  return [...text.matchAll(/^hahaha_sidecar_shutdowns_total\{[^}]*result="success"[^}]*\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+};
+
+/** autocannon against the bench hahaha's /mutate with a managed pod's review, in its own process. */
+async function webhookLoad(amount: number): Promise<{ rps: number; p50: number; p99: number; errors: number; non2xx: number }> {
+  const body = join(dir, 'review.json');
+  writeFileSync(body, JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'bench', operation: 'CREATE', resource: { group: '', version: 'v1', resource: 'pods' }, namespace: NS, object: pod('probe', { managed: true, kind: 'review' }) } }));
+  return new Promise((resolve, reject) => {
+    const child = spawn(node, [here('lib/load.ts'), JSON.stringify({ url: `https://127.0.0.1:${hahaha.port}/mutate`, ca: join(P.webhookCerts, 'ca.crt'), body, connections: 8, amount })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as never) : reject(new Error(`load generator exited ${code}`))));
+  });
+}
+
+/** The longest event-loop stall while `during` runs, from the metric scraped every second (prom-client resets it per scrape). */
+async function longestStall<T>(during: Promise<T>): Promise<{ value: T; stallMs: number }> {
+  let worst = 0;
+  let done = false;
+  const watching = (async () => {
+    while (!done) {
+      worst = Math.max(worst, metricValue(await metrics(), 'nodejs_eventloop_lag_max_seconds') ?? 0);
+      await sleep(1000);
+    }
+  })();
+  const value = await during;
+  done = true;
+  await watching;
+  return { value, stallMs: worst * 1000 };
+}
+
+try {
+  // --- setup -------------------------------------------------------------------------------------
+  await core.deleteNamespace({ name: NS }).catch(() => undefined);
+  await waitFor('an old bench-scale namespace to be gone', async () => !(await core.readNamespace({ name: NS }).catch(() => undefined)), 600_000, 2000);
+  await core.createNamespace({ body: { metadata: { name: NS } } });
+  await waitFor('the default ServiceAccount', async () => core.readNamespacedServiceAccount({ name: 'default', namespace: NS }), 60_000);
+  await kc.makeApiClient(AdmissionregistrationV1Api).createMutatingWebhookConfiguration({
+    body: {
+      metadata: { name: 'hahaha-bench' },
+      webhooks: [{
+        name: 'mutate.bench.hahaha.nais.io', admissionReviewVersions: ['v1'], sideEffects: 'None', timeoutSeconds: 5, failurePolicy: 'Fail',
+        clientConfig: { url: `https://127.0.0.1:${hahaha.port}/mutate`, caBundle: Buffer.from(ca).toString('base64') },
+        rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }],
+        objectSelector: { matchLabels: { [LABEL.key]: LABEL.value } },
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } },
+      }],
+    },
+  });
+  await waitFor('hahaha to lead with its caches synced', async () => metricValue(await metrics(), 'hahaha_leader') === 1 && hahaha.log().includes('pod cache synced'), 60_000, 500);
+
+  // --- 1. idle -----------------------------------------------------------------------------------
+  await sleep(10_000);
+  const idle = { rssMiB: rssOf(hahaha.pid), webhook: await webhookLoad(20_000) };
+  results.idle = idle;
+  say(`idle: RSS ${idle.rssMiB.toFixed(0)} MiB; /mutate ${idle.webhook.rps.toFixed(0)} req/s, p50 ${idle.webhook.p50.toFixed(2)} ms, p99 ${idle.webhook.p99.toFixed(2)} ms, ${idle.webhook.errors + idle.webhook.non2xx} errors`);
+
+  // --- 2. 1,000 Jobs at once ---------------------------------------------------------------------
+  const before = await reactionBuckets();
+  const t0 = Date.now();
+  const exitAt = t0 + 60_000 + JOBS * 20; // the common exit time: after the Jobs are made, their pods created and started
+  await pool(JOBS, 16, (i) =>
+    batch.createNamespacedJob({
+      namespace: NS,
+      body: {
+        metadata: { name: `job-${i}` },
+        spec: { backoffLimit: 0, template: pod(undefined, { managed: true, kind: 'job', mainRun: `${Math.max(5, Math.round((exitAt - Date.now()) / 1000))}s:0` }) },
+      },
+    }),
+  );
+  say(`${JOBS} Jobs created in ${((Date.now() - t0) / 1000).toFixed(1)} s; their mains exit at about +${((exitAt - t0) / 1000).toFixed(0)} s`);
+  const complete = async (): Promise<number> => (await batch.listNamespacedJob({ namespace: NS })).items.filter((j) => j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')).length;
+  await waitFor(`${JOBS} Jobs to complete`, async () => (await complete()) >= JOBS, exitAt - Date.now() + 180_000, 2000);
+  const jobs = (await batch.listNamespacedJob({ namespace: NS })).items;
+  const pods = (await core.listNamespacedPod({ namespace: NS, labelSelector: `${LABEL.key}=${LABEL.value}` })).items;
+  const mainExits = pods.map((p) => new Date(p.status?.containerStatuses?.find((c) => c.name === 'main')?.state?.terminated?.finishedAt ?? 0).getTime()).filter((x) => x > 0);
+  const lastComplete = Math.max(...jobs.map((j) => new Date(j.status?.completionTime ?? 0).getTime()));
+  const records = readFileSync(P.simkubeletRecord, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { namespace: string; pod: string; kind: string; path?: string });
+  const perPod = new Map<string, number>();
+  for (const r of records) if (r.namespace === NS && r.kind === 'portforward') perPod.set(r.pod, (perPod.get(r.pod) ?? 0) + 1);
+  const twice = [...perPod.values()].filter((n) => n > 1).length;
+  const reaction = p99Between(before, await reactionBuckets());
+  await sleep(5000);
+  const jobsResult = {
+    jobs: JOBS,
+    mainExitSpreadS: (Math.max(...mainExits) - Math.min(...mainExits)) / 1000,
+    lastCompleteAfterLastMainExitS: (lastComplete - Math.max(...mainExits)) / 1000,
+    sidecarsShutDown: await shutdowns(),
+    podsWithARequest: perPod.size,
+    podsWithMoreThanOneRequest: twice,
+    reaction,
+    rssMiB: rssOf(hahaha.pid),
+    peakRssMiB: peakRssOf(hahaha.pid),
+  };
+  results.jobs = jobsResult;
+  say(`${JOBS} Jobs: mains exited within ${jobsResult.mainExitSpreadS} s of each other; the last Job completed ${jobsResult.lastCompleteAfterLastMainExitS} s after the last main exit (timestamps in whole seconds)`);
+  say(`  ${jobsResult.sidecarsShutDown} sidecars shut down; ${jobsResult.podsWithARequest} pods got a request, ${twice} more than one; reaction p99 under ${reaction.p99UnderMs} ms (${reaction.count} observed); RSS ${jobsResult.rssMiB.toFixed(0)} MiB (peak ${jobsResult.peakRssMiB.toFixed(0)})`);
+  await batch.deleteCollectionNamespacedJob({ namespace: NS, propagationPolicy: 'Background' });
+  await waitFor('the Jobs and their pods to be gone', async () => (await core.listNamespacedPod({ namespace: NS })).items.length === 0, 300_000, 2000);
+
+  // --- 3. managed pods cached --------------------------------------------------------------------
+  const levels: { pods: number; rssMiB: number; cpuS: number; reactionP99UnderMs: number }[] = [];
+  let made = 0;
+  const cpu0 = cpuOf(hahaha.pid);
+  for (const level of MANAGED) {
+    const t = Date.now();
+    await pool(level - made, 24, (i) => core.createNamespacedPod({ namespace: NS, body: pod(`cached-${made + i}`, { managed: true, kind: 'cached' }) }));
+    made = level;
+    const notRunning = async (): Promise<number> => (await core.listNamespacedPod({ namespace: NS, labelSelector: 'hahaha.dev/bench-kind=cached', fieldSelector: 'status.phase!=Running', limit: 1 })).items.length;
+    await waitFor(`${level} pods running`, async () => (await notRunning()) === 0, 600_000, 2000);
+    say(`${level} managed pods running (${((Date.now() - t) / 1000).toFixed(0)} s)`);
+    // 50 probe pods whose mains exit now: the reaction with this many pods cached.
+    const b = await reactionBuckets();
+    const s0 = await shutdowns();
+    await pool(PROBES, 16, (i) => core.createNamespacedPod({ namespace: NS, body: pod(`probe-${level}-${i}`, { managed: true, kind: 'probe', mainRun: '5s:0' }) }));
+    await waitFor(`the ${PROBES} probes' sidecars shut down`, async () => (await shutdowns()) - s0 >= PROBES, 180_000, 1000);
+    const r = p99Between(b, await reactionBuckets());
+    await sleep(5000);
+    levels.push({ pods: level, rssMiB: rssOf(hahaha.pid), cpuS: (cpuOf(hahaha.pid) - cpu0) / 1000, reactionP99UnderMs: r.p99UnderMs });
+    say(`  ${level} cached: RSS ${rssOf(hahaha.pid).toFixed(0)} MiB, CPU ${((cpuOf(hahaha.pid) - cpu0) / 1000).toFixed(1)} s so far, reaction p99 under ${r.p99UnderMs} ms (${r.count} probes)`);
+  }
+  results.managed = levels;
+  // The webhook while the controller resyncs every cached pod (every 30 s): 75,000 requests outlast a resync.
+  const resync = await longestStall(webhookLoad(75_000));
+  results.resync = { webhook: resync.value, longestStallMs: resync.stallMs, idleP99Ms: idle.webhook.p99 };
+  say(`/mutate with ${made} pods cached, across a resync: p99 ${resync.value.p99.toFixed(2)} ms (${(resync.value.p99 / idle.webhook.p99).toFixed(2)}× idle), ${resync.value.errors + resync.value.non2xx} errors; longest event-loop stall ${resync.stallMs.toFixed(1)} ms`);
+
+  // --- 4. unmanaged pods -------------------------------------------------------------------------
+  await sleep(5000);
+  const rssBefore = rssOf(hahaha.pid);
+  const t4 = Date.now();
+  await pool(UNMANAGED, 32, (i) => core.createNamespacedPod({ namespace: NS, body: pod(`unmanaged-${i}`, { managed: false, kind: 'unmanaged' }) }));
+  say(`${UNMANAGED} unmanaged pods created (${((Date.now() - t4) / 1000).toFixed(0)} s)`);
+  await sleep(10_000);
+  results.unmanaged = { pods: UNMANAGED, rssBeforeMiB: rssBefore, rssAfterMiB: rssOf(hahaha.pid) };
+  say(`${UNMANAGED} unmanaged pods: RSS ${rssBefore.toFixed(0)} -> ${rssOf(hahaha.pid).toFixed(0)} MiB`);
+
+  // --- the figures -------------------------------------------------------------------------------
+  const out = here('../docs/performance');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'scale.json'), `${JSON.stringify({ date: new Date().toISOString(), ...results }, null, 2)}\n`);
+  writeFileSync(join(out, 'scale.svg'), lineChart({
+    title: 'hahaha serve (webhooks and controller) with managed pods cached',
+    xLabel: 'managed pods',
+    series: [
+      { title: 'RSS', unit: 'MiB', points: [{ x: 0, y: idle.rssMiB }, ...levels.map((l) => ({ x: l.pods, y: l.rssMiB }))] },
+      { title: 'CPU, cumulative', unit: 's', points: [{ x: 0, y: 0 }, ...levels.map((l) => ({ x: l.pods, y: l.cpuS }))] },
+      { title: 'reaction p99 under', unit: 'ms', points: levels.map((l) => ({ x: l.pods, y: l.reactionP99UnderMs })) },
+    ],
+  }));
+  console.log('\n| managed pods | RSS MiB | CPU s (cumulative) | reaction p99 |');
+  console.log('|---|---|---|---|');
+  console.log(`| 0 (idle) | ${idle.rssMiB.toFixed(0)} | 0 | |`);
+  for (const l of levels) console.log(`| ${l.pods} | ${l.rssMiB.toFixed(0)} | ${l.cpuS.toFixed(1)} | < ${l.reactionP99UnderMs} ms |`);
+  say('wrote docs/performance/scale.json and docs/performance/scale.svg');
+} finally {
+  await cleanup();
+}
