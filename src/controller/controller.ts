@@ -84,9 +84,7 @@ export class Controller {
   private readonly answered = new Map<string, { step: number; round: number; at: number }>();
   /** Pod UIDs whose shutdown duration was observed. */
   private readonly observedDone = new Set<string>();
-  /** When a queued key's latest change arrived (watch event), for the reaction metric; bounded by the queue. */
-  private readonly arrived = new Map<string, number>();
-  /** Pods whose change showing the mains finished arrived at this time, until their first step is sent. */
+  /** Pods whose change showing the mains finished arrived at this time, until their first step is sent (the reaction metric). */
   private readonly doneSeenAt = new Map<string, number>();
 
   constructor(options: ControllerOptions) {
@@ -106,8 +104,19 @@ export class Controller {
   /** A pod changed (or the caches became current again): look at it again. */
   enqueue(key: string): void {
     if (!this.leading) return;
-    if (!this.arrived.has(key)) this.arrived.set(key, this.opts.clock.now());
+    if (!this.doneSeenAt.has(key) && !this.opts.awaiting.has(key)) this.noteIfDone(key);
     this.queue.add(key);
+  }
+
+  /** The change that shows a pod's mains finished has arrived: the reaction is timed from now. */
+  private noteIfDone(key: string): void {
+    const obj = this.opts.pods.get(key);
+    if (!obj || FINISHED.has(obj.status?.phase ?? '')) return;
+    const now = this.opts.clock.now();
+    if (decide(podView(obj), this.opts.config, { now, nativeMarginMs: this.opts.nativeMarginMs }).awaiting) {
+      if (this.doneSeenAt.size >= MAX_SENT) this.doneSeenAt.delete(this.doneSeenAt.keys().next().value as string);
+      this.doneSeenAt.set(key, now);
+    }
   }
 
   /** Look at every pod that is not finished yet, a slice of keys per turn of the event loop. */
@@ -149,7 +158,6 @@ export class Controller {
     this.opts.awaiting.clear();
     this.answered.clear();
     this.sent.clear();
-    this.arrived.clear();
     this.doneSeenAt.clear();
     this.opts.log.warn({ why }, 'stopped leading: acting on nothing');
   }
@@ -174,8 +182,6 @@ export class Controller {
   async process(key: string): Promise<Processed> {
     if (!this.leading) return {};
     // A stale cache (pods or hahaha's events) is never acted on: the next list re-enqueues everything.
-    const arrivedAt = this.arrived.get(key);
-    this.arrived.delete(key);
     if (!this.opts.pods.synced || !this.opts.events.synced) return {};
     const obj = this.opts.pods.get(key);
     if (!obj) {
@@ -188,7 +194,7 @@ export class Controller {
     const pod = podView(obj);
     const plan = decide(pod, this.opts.config, { now, nativeMarginMs: this.opts.nativeMarginMs });
     this.settle(key, pod);
-    this.trackAwaiting(key, pod, plan, arrivedAt);
+    this.trackAwaiting(key, pod, plan);
     this.report(pod, plan);
     // Native sidecars: look again when the kubelet's time to stop them is up (capped; the resync covers the rest).
     let after = plan.recheckAfterMs !== undefined ? Math.min(plan.recheckAfterMs + 100, 60_000) : undefined;
@@ -321,10 +327,8 @@ export class Controller {
     if (forPod.size === 0) this.sent.delete(key);
   }
 
-  private trackAwaiting(key: string, pod: PodView, plan: Plan, arrivedAt: number | undefined): void {
+  private trackAwaiting(key: string, pod: PodView, plan: Plan): void {
     if (plan.awaiting) {
-      // The change that made the pod awaiting: the reaction metric counts from its arrival.
-      if (!this.opts.awaiting.has(key) && arrivedAt !== undefined) this.doneSeenAt.set(key, arrivedAt);
       const since = Date.parse(plan.mainsFinishedAt ?? '') || this.opts.clock.now();
       this.opts.awaiting.set(key, since);
     } else {
