@@ -125,7 +125,7 @@ export class Controller {
     for (const pod of this.opts.pods.list()) {
       if (!this.leading) return;
       if (FINISHED.has(pod.status?.phase ?? '')) continue;
-      this.queue.add(keyOf(pod));
+      this.queue.addBackground(keyOf(pod));
       if (++n % SLICE === 0) await yieldToLoop();
     }
   }

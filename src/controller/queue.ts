@@ -1,7 +1,9 @@
 // The work queue, as client-go's workqueue: one entry per key however often it is added; a key
 // being processed is never handed to a second worker (added meanwhile, it is processed again
 // after); addAfter keeps the earliest deadline of a key; failures back off per key, exponentially,
-// until forget(key). A bounded number of workers take keys; each yields to the event loop between
+// until forget(key). Keys of a periodic resync wait in a lane of their own (addBackground), behind
+// every key a change added, so that a resync of thousands of pods does not delay the pod whose main
+// containers just finished. A bounded number of workers take keys; each yields to the event loop between
 // keys, so a burst of keys never starves the webhook that shares the loop.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -23,6 +25,8 @@ export interface Processed {
 export class WorkQueue {
   private readonly opts: Required<QueueOptions>;
   private readonly ready = new Set<string>();
+  /** Ready too, but taken only when `ready` is empty (resync). */
+  private readonly background = new Set<string>();
   private readonly processing = new Set<string>();
   /** Added while processing: processed again once done. */
   private readonly dirty = new Set<string>();
@@ -37,16 +41,31 @@ export class WorkQueue {
 
   /** Keys waiting or delayed (for a gauge). */
   get depth(): number {
-    return this.ready.size + this.delayed.size;
+    return this.ready.size + this.background.size + this.delayed.size;
   }
 
   /** Keys ready to be taken now. */
   get readyNow(): number {
-    return this.ready.size;
+    return this.ready.size + this.background.size;
+  }
+
+  /** Add the key behind every key that add() brought (a resync's); add() later moves it ahead. */
+  addBackground(key: string): void {
+    if (this.closed || this.ready.has(key) || this.delayed.has(key)) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.processing.add(key);
+      waiter(key);
+    } else this.background.add(key);
   }
 
   add(key: string): void {
     if (this.closed) return;
+    this.background.delete(key);
     const later = this.delayed.get(key);
     if (later) {
       later.cancel();
@@ -67,7 +86,7 @@ export class WorkQueue {
   addAfter(key: string, ms: number): void {
     if (this.closed) return;
     if (ms <= 0) return this.add(key);
-    if (this.ready.has(key)) return;
+    if (this.ready.has(key) || this.background.has(key)) return;
     const at = this.opts.clock.now() + ms;
     const current = this.delayed.get(key);
     if (current && current.at <= at) return;
@@ -96,11 +115,13 @@ export class WorkQueue {
 
   /** The next key to process, once there is one; undefined once the queue is shut down. */
   get(): Promise<string | undefined> {
-    const next = this.ready.values().next();
-    if (!next.done) {
-      this.ready.delete(next.value);
-      this.processing.add(next.value);
-      return Promise.resolve(next.value);
+    for (const lane of [this.ready, this.background]) {
+      const next = lane.values().next();
+      if (!next.done) {
+        lane.delete(next.value);
+        this.processing.add(next.value);
+        return Promise.resolve(next.value);
+      }
     }
     if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -118,6 +139,7 @@ export class WorkQueue {
     for (const d of this.delayed.values()) d.cancel();
     this.delayed.clear();
     this.ready.clear();
+    this.background.clear();
     this.dirty.clear();
     for (const w of this.waiters.splice(0)) w(undefined);
   }
@@ -127,6 +149,7 @@ export class WorkQueue {
     for (const d of this.delayed.values()) d.cancel();
     this.delayed.clear();
     this.ready.clear();
+    this.background.clear();
     this.dirty.clear();
     this.failures.clear();
   }

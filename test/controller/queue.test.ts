@@ -122,3 +122,27 @@ t.test('a failing key backs off; a requeueAfter of the process comes back at its
   q.shutDown();
   await done;
 });
+
+t.test("a resync's keys wait behind every key a change added; a change moves its key ahead", async (t) => {
+  const q = new WorkQueue({ clock: new FakeClock() });
+  for (const k of ['ns/r1', 'ns/r2', 'ns/r3']) q.addBackground(k);
+  q.add('ns/changed');
+  q.add('ns/r2'); // a change to a pod the resync had queued
+  q.addBackground('ns/changed'); // already ahead: stays ahead, once
+  t.equal(q.depth, 4);
+  t.same(await drainReady(q), ['ns/changed', 'ns/r2', 'ns/r1', 'ns/r3']);
+  // A resync key being processed is processed again after, like any key.
+  q.addBackground('ns/x');
+  const key = await q.get();
+  q.addBackground('ns/x');
+  q.done(key as string);
+  t.same(await drainReady(q), ['ns/x']);
+  // A key waiting for its deadline is not taken early by a resync.
+  const clock = new FakeClock();
+  const d = new WorkQueue({ clock });
+  d.addAfter('ns/later', 5000);
+  d.addBackground('ns/later');
+  t.equal(d.readyNow, 0);
+  clock.advance(5000);
+  t.same(await drainReady(d), ['ns/later']);
+});
