@@ -57,6 +57,8 @@ COPY --from=build /src/dist ./dist
 USER 65532:65532
 EXPOSE 8443 9090
 # node is PID 1 and hahaha handles SIGTERM and SIGINT itself (stop accepting, drain, exit 0);
-# no shell, no init wrapper in between.
-ENTRYPOINT ["/nodejs/bin/node", "/app/dist/src/cli/main.js"]
+# no shell, no init wrapper in between. A young generation of 2 MiB semi-spaces instead of V8's
+# up-to-16: about 30 MiB less RSS idle and 50 MiB less after load, for no measured loss of
+# throughput (npm run bench:memory).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=2", "/app/dist/src/cli/main.js"]
 CMD ["serve"]

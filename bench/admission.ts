@@ -24,7 +24,7 @@ import { parse } from 'yaml';
 import { mutate, parseReview } from '../src/core/admission.ts';
 import { loadConfig } from '../src/config.ts';
 import { createBundle, writeBundle } from '../webhook-certs/certs.ts';
-import { cpuOf, peakRssOf, pinned, rssOf, startServer, stop, type Started } from './lib/proc.ts';
+import { cpuOf, imageNodeFlags, peakRssOf, pinned, rssOf, startServer, stop, type Started } from './lib/proc.ts';
 import { summarize } from './lib/profile.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10000);
@@ -77,7 +77,7 @@ const bodies = { naisjob: join(dir, 'naisjob.json'), plain: join(dir, 'plain.jso
 writeFileSync(bodies.naisjob, review(pod));
 writeFileSync(bodies.plain, review(plain));
 const node = process.execPath;
-const hahaha = (native: 'on' | 'off', extra: string[] = []): string[] => [node, ...extra, here('../dist/src/cli/main.js'), 'serve', '--no-controller', '--native-sidecars', native, '--selector', 'nais.io/naisjob=true', '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--cert-file', paths.cert, '--key-file', paths.key];
+const hahaha = (native: 'on' | 'off', extra: string[] = []): string[] => [node, ...imageNodeFlags(), ...extra, here('../dist/src/cli/main.js'), 'serve', '--no-controller', '--native-sidecars', native, '--selector', 'nais.io/naisjob=true', '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--cert-file', paths.cert, '--key-file', paths.key];
 const profDir = join(dir, 'profile');
 const servers: Record<string, Started> = {
   'node:https': await startServer('node:https', [node, here('servers/https.ts'), paths.cert, paths.key]),

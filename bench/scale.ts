@@ -10,7 +10,7 @@
 //      each size; at 10k the webhook's latency while the controller resyncs every pod, and the
 //      longest event-loop stall (nodejs_eventloop_lag_max_seconds, monitorEventLoopDelay, scraped
 //      every second);
-//   4. 20,000 unmanaged pods (Pending: a nodeSelector no Node matches): RSS before and after.
+//   4. 20,000 unmanaged pods (Pending: a nodeSelector no Node matches, and a scheduling gate): RSS before and after.
 // Writes docs/performance/scale.json and docs/performance/scale.svg. Bounded: fixed counts, every
 // wait has a deadline; loopback only. Deletes its namespace, webhook configuration and Lease.
 //
@@ -25,12 +25,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AdmissionregistrationV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { P, kubeConfig, metricValue, scrape, waitFor } from '../test/e2e/cluster.ts';
 import { lineChart } from './lib/plot.ts';
-import { cpuOf, peakRssOf, rssOf, startServer, stop } from './lib/proc.ts';
+import { cpuOf, imageNodeFlags, peakRssOf, rssOf, startServer, stop } from './lib/proc.ts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 const MANAGED = (process.env.BENCH_MANAGED ?? '1000,5000,10000').split(',').map(Number);
 const UNMANAGED = Number(process.env.BENCH_UNMANAGED ?? 20000);
 const PROBES = 50;
+/** BENCH_PHASES=jobs,managed,unmanaged (default all): run only some. */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'jobs,managed,unmanaged').split(','));
 const NS = 'bench-scale';
 const LABEL = { key: 'hahaha.dev/bench', value: 'scale' };
 const LEASE = 'hahaha-bench';
@@ -72,7 +74,8 @@ function pod(name: string | undefined, o: { mainRun?: string; managed: boolean; 
     spec: {
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: 5,
-      nodeSelector: o.managed ? { type: 'kwok' } : { 'hahaha.dev/bench-nowhere': 'true' },
+      // Unmanaged pods stay Pending: no Node matches, and the scheduling gate spares the scheduler 20,000 attempts.
+      ...(o.managed ? { nodeSelector: { type: 'kwok' } } : { nodeSelector: { 'hahaha.dev/bench-nowhere': 'true' }, schedulingGates: [{ name: 'hahaha.dev/bench' }] }),
       containers: [{ name: 'main', image: 'ghcr.io/bench/main:1' }, SIDECAR],
     },
   };
@@ -82,11 +85,14 @@ function pod(name: string | undefined, o: { mainRun?: string; managed: boolean; 
 const dir = await mkdtemp(join(tmpdir(), 'hahaha-scale-'));
 statSync(here('../dist/src/cli/main.js'));
 const ca = readFileSync(join(P.webhookCerts, 'ca.crt'), 'utf8');
+/** BENCH_NODE_FLAGS: V8 or Node flags for hahaha's process (default: the image's ENTRYPOINT's). */
+const nodeFlags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : imageNodeFlags();
 const hahaha = await startServer('hahaha', [
-  node, here('../dist/src/cli/main.js'), 'serve', '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1',
+  node, ...nodeFlags, here('../dist/src/cli/main.js'), 'serve', '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1',
   '--cert-file', join(P.webhookCerts, 'tls.crt'), '--key-file', join(P.webhookCerts, 'tls.key'),
   '--kubeconfig', P.kubeconfig('hahaha'), '--lease-namespace', 'hahaha', '--lease-name', LEASE, '--namespaces', NS,
-  '--selector', `${LABEL.key}=${LABEL.value}`, '--native-sidecars', 'off', '--shutdown-grace', '5s', '--retry-backoff', '1s', '--max-attempts', '3',
+  // Production defaults otherwise (grace 30 s, concurrency 100): the figures are what a cluster gets.
+  '--selector', `${LABEL.key}=${LABEL.value}`, '--native-sidecars', 'off',
 ], { PATH: process.env.PATH, POD_NAME: 'hahaha-bench' });
 const metricsPort = Number(/"metricsPort":(\d+)/.exec(hahaha.log())?.[1]);
 const metrics = (): Promise<string> => scrape(metricsPort);
@@ -96,8 +102,13 @@ async function cleanup(): Promise<void> {
   await stop(hahaha);
   await kc.makeApiClient(AdmissionregistrationV1Api).deleteMutatingWebhookConfiguration({ name: 'hahaha-bench' }).catch(() => undefined);
   await kc.makeApiClient(CoordinationV1Api).deleteNamespacedLease({ name: LEASE, namespace: 'hahaha' }).catch(() => undefined);
+  // Pods first, all at once and at once (grace 0): the namespace controller alone takes many minutes for 30,000.
+  say('deleting the pods and namespace bench-scale...');
+  for (let i = 0; i < 20; i++) {
+    await core.deleteCollectionNamespacedPod({ namespace: NS, gracePeriodSeconds: 0 }).catch(() => undefined);
+    if ((await core.listNamespacedPod({ namespace: NS, limit: 1 }).catch(() => ({ items: [] }))).items.length === 0) break;
+  }
   await core.deleteNamespace({ name: NS }).catch(() => undefined);
-  say('deleting namespace bench-scale (its pods go through the simkubelet)...');
   await waitFor('namespace bench-scale to be gone', async () => !(await core.readNamespace({ name: NS }).catch(() => undefined)), 600_000, 2000).catch((e: unknown) => say(String(e)));
   await rm(dir, { recursive: true, force: true });
 }
@@ -176,53 +187,55 @@ try {
   say(`idle: RSS ${idle.rssMiB.toFixed(0)} MiB; /mutate ${idle.webhook.rps.toFixed(0)} req/s, p50 ${idle.webhook.p50.toFixed(2)} ms, p99 ${idle.webhook.p99.toFixed(2)} ms, ${idle.webhook.errors + idle.webhook.non2xx} errors`);
 
   // --- 2. 1,000 Jobs at once ---------------------------------------------------------------------
-  const before = await reactionBuckets();
-  const t0 = Date.now();
-  const exitAt = t0 + 60_000 + JOBS * 20; // the common exit time: after the Jobs are made, their pods created and started
-  await pool(JOBS, 16, (i) =>
-    batch.createNamespacedJob({
-      namespace: NS,
-      body: {
-        metadata: { name: `job-${i}` },
-        spec: { backoffLimit: 0, template: pod(undefined, { managed: true, kind: 'job', mainRun: `${Math.max(5, Math.round((exitAt - Date.now()) / 1000))}s:0` }) },
-      },
-    }),
-  );
-  say(`${JOBS} Jobs created in ${((Date.now() - t0) / 1000).toFixed(1)} s; their mains exit at about +${((exitAt - t0) / 1000).toFixed(0)} s`);
-  const complete = async (): Promise<number> => (await batch.listNamespacedJob({ namespace: NS })).items.filter((j) => j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')).length;
-  await waitFor(`${JOBS} Jobs to complete`, async () => (await complete()) >= JOBS, exitAt - Date.now() + 180_000, 2000);
-  const jobs = (await batch.listNamespacedJob({ namespace: NS })).items;
-  const pods = (await core.listNamespacedPod({ namespace: NS, labelSelector: `${LABEL.key}=${LABEL.value}` })).items;
-  const mainExits = pods.map((p) => new Date(p.status?.containerStatuses?.find((c) => c.name === 'main')?.state?.terminated?.finishedAt ?? 0).getTime()).filter((x) => x > 0);
-  const lastComplete = Math.max(...jobs.map((j) => new Date(j.status?.completionTime ?? 0).getTime()));
-  const records = readFileSync(P.simkubeletRecord, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { namespace: string; pod: string; kind: string; path?: string });
-  const perPod = new Map<string, number>();
-  for (const r of records) if (r.namespace === NS && r.kind === 'portforward') perPod.set(r.pod, (perPod.get(r.pod) ?? 0) + 1);
-  const twice = [...perPod.values()].filter((n) => n > 1).length;
-  const reaction = p99Between(before, await reactionBuckets());
-  await sleep(5000);
-  const jobsResult = {
-    jobs: JOBS,
-    mainExitSpreadS: (Math.max(...mainExits) - Math.min(...mainExits)) / 1000,
-    lastCompleteAfterLastMainExitS: (lastComplete - Math.max(...mainExits)) / 1000,
-    sidecarsShutDown: await shutdowns(),
-    podsWithARequest: perPod.size,
-    podsWithMoreThanOneRequest: twice,
-    reaction,
-    rssMiB: rssOf(hahaha.pid),
-    peakRssMiB: peakRssOf(hahaha.pid),
-  };
-  results.jobs = jobsResult;
-  say(`${JOBS} Jobs: mains exited within ${jobsResult.mainExitSpreadS} s of each other; the last Job completed ${jobsResult.lastCompleteAfterLastMainExitS} s after the last main exit (timestamps in whole seconds)`);
-  say(`  ${jobsResult.sidecarsShutDown} sidecars shut down; ${jobsResult.podsWithARequest} pods got a request, ${twice} more than one; reaction p99 under ${reaction.p99UnderMs} ms (${reaction.count} observed); RSS ${jobsResult.rssMiB.toFixed(0)} MiB (peak ${jobsResult.peakRssMiB.toFixed(0)})`);
-  await batch.deleteCollectionNamespacedJob({ namespace: NS, propagationPolicy: 'Background' });
-  await waitFor('the Jobs and their pods to be gone', async () => (await core.listNamespacedPod({ namespace: NS })).items.length === 0, 300_000, 2000);
+  if (PHASES.has('jobs')) {
+    const before = await reactionBuckets();
+    const t0 = Date.now();
+    const exitAt = t0 + 60_000 + JOBS * 20; // the common exit time: after the Jobs are made, their pods created and started
+    await pool(JOBS, 16, (i) =>
+      batch.createNamespacedJob({
+        namespace: NS,
+        body: {
+          metadata: { name: `job-${i}` },
+          spec: { backoffLimit: 0, template: pod(undefined, { managed: true, kind: 'job', mainRun: `${Math.max(5, Math.round((exitAt - Date.now()) / 1000))}s:0` }) },
+        },
+      }),
+    );
+    say(`${JOBS} Jobs created in ${((Date.now() - t0) / 1000).toFixed(1)} s; their mains exit at about +${((exitAt - t0) / 1000).toFixed(0)} s`);
+    const complete = async (): Promise<number> => (await batch.listNamespacedJob({ namespace: NS })).items.filter((j) => j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')).length;
+    await waitFor(`${JOBS} Jobs to complete`, async () => (await complete()) >= JOBS, exitAt - Date.now() + 180_000, 2000);
+    const jobs = (await batch.listNamespacedJob({ namespace: NS })).items;
+    const pods = (await core.listNamespacedPod({ namespace: NS, labelSelector: `${LABEL.key}=${LABEL.value}` })).items;
+    const mainExits = pods.map((p) => new Date(p.status?.containerStatuses?.find((c) => c.name === 'main')?.state?.terminated?.finishedAt ?? 0).getTime()).filter((x) => x > 0);
+    const lastComplete = Math.max(...jobs.map((j) => new Date(j.status?.completionTime ?? 0).getTime()));
+    const records = readFileSync(P.simkubeletRecord, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { namespace: string; pod: string; kind: string; path?: string });
+    const perPod = new Map<string, number>();
+    for (const r of records) if (r.namespace === NS && r.kind === 'portforward') perPod.set(r.pod, (perPod.get(r.pod) ?? 0) + 1);
+    const twice = [...perPod.values()].filter((n) => n > 1).length;
+    const reaction = p99Between(before, await reactionBuckets());
+    await sleep(5000);
+    const jobsResult = {
+      jobs: JOBS,
+      mainExitSpreadS: (Math.max(...mainExits) - Math.min(...mainExits)) / 1000,
+      lastCompleteAfterLastMainExitS: (lastComplete - Math.max(...mainExits)) / 1000,
+      sidecarsShutDown: await shutdowns(),
+      podsWithARequest: perPod.size,
+      podsWithMoreThanOneRequest: twice,
+      reaction,
+      rssMiB: rssOf(hahaha.pid),
+      peakRssMiB: peakRssOf(hahaha.pid),
+    };
+    results.jobs = jobsResult;
+    say(`${JOBS} Jobs: mains exited within ${jobsResult.mainExitSpreadS} s of each other; the last Job completed ${jobsResult.lastCompleteAfterLastMainExitS} s after the last main exit (timestamps in whole seconds)`);
+    say(`  ${jobsResult.sidecarsShutDown} sidecars shut down; ${jobsResult.podsWithARequest} pods got a request, ${twice} more than one; reaction p99 under ${reaction.p99UnderMs} ms (${reaction.count} observed); RSS ${jobsResult.rssMiB.toFixed(0)} MiB (peak ${jobsResult.peakRssMiB.toFixed(0)})`);
+    await batch.deleteCollectionNamespacedJob({ namespace: NS, propagationPolicy: 'Background' });
+    await waitFor('the Jobs and their pods to be gone', async () => (await core.listNamespacedPod({ namespace: NS })).items.length === 0, 300_000, 2000);
+  }
 
   // --- 3. managed pods cached --------------------------------------------------------------------
   const levels: { pods: number; rssMiB: number; cpuS: number; reactionP99UnderMs: number }[] = [];
   let made = 0;
   const cpu0 = cpuOf(hahaha.pid);
-  for (const level of MANAGED) {
+  for (const level of PHASES.has('managed') ? MANAGED : []) {
     const t = Date.now();
     await pool(level - made, 24, (i) => core.createNamespacedPod({ namespace: NS, body: pod(`cached-${made + i}`, { managed: true, kind: 'cached' }) }));
     made = level;
@@ -241,38 +254,44 @@ try {
   }
   results.managed = levels;
   // The webhook while the controller resyncs every cached pod (every 30 s): 75,000 requests outlast a resync.
-  const resync = await longestStall(webhookLoad(75_000));
-  results.resync = { webhook: resync.value, longestStallMs: resync.stallMs, idleP99Ms: idle.webhook.p99 };
-  say(`/mutate with ${made} pods cached, across a resync: p99 ${resync.value.p99.toFixed(2)} ms (${(resync.value.p99 / idle.webhook.p99).toFixed(2)}× idle), ${resync.value.errors + resync.value.non2xx} errors; longest event-loop stall ${resync.stallMs.toFixed(1)} ms`);
+  if (PHASES.has('managed')) {
+    const resync = await longestStall(webhookLoad(75_000));
+    results.resync = { webhook: resync.value, longestStallMs: resync.stallMs, idleP99Ms: idle.webhook.p99 };
+    say(`/mutate with ${made} pods cached, across a resync: p99 ${resync.value.p99.toFixed(2)} ms (${(resync.value.p99 / idle.webhook.p99).toFixed(2)}× idle), ${resync.value.errors + resync.value.non2xx} errors; longest event-loop stall ${resync.stallMs.toFixed(1)} ms`);
+  }
 
   // --- 4. unmanaged pods -------------------------------------------------------------------------
-  await sleep(5000);
-  const rssBefore = rssOf(hahaha.pid);
-  const t4 = Date.now();
-  await pool(UNMANAGED, 32, (i) => core.createNamespacedPod({ namespace: NS, body: pod(`unmanaged-${i}`, { managed: false, kind: 'unmanaged' }) }));
-  say(`${UNMANAGED} unmanaged pods created (${((Date.now() - t4) / 1000).toFixed(0)} s)`);
-  await sleep(10_000);
-  results.unmanaged = { pods: UNMANAGED, rssBeforeMiB: rssBefore, rssAfterMiB: rssOf(hahaha.pid) };
-  say(`${UNMANAGED} unmanaged pods: RSS ${rssBefore.toFixed(0)} -> ${rssOf(hahaha.pid).toFixed(0)} MiB`);
+  if (PHASES.has('unmanaged')) {
+    await sleep(5000);
+    const rssBefore = rssOf(hahaha.pid);
+    const t4 = Date.now();
+    await pool(UNMANAGED, 32, (i) => core.createNamespacedPod({ namespace: NS, body: pod(`unmanaged-${i}`, { managed: false, kind: 'unmanaged' }) }));
+    say(`${UNMANAGED} unmanaged pods created (${((Date.now() - t4) / 1000).toFixed(0)} s)`);
+    await sleep(10_000);
+    results.unmanaged = { pods: UNMANAGED, rssBeforeMiB: rssBefore, rssAfterMiB: rssOf(hahaha.pid) };
+    say(`${UNMANAGED} unmanaged pods: RSS ${rssBefore.toFixed(0)} -> ${rssOf(hahaha.pid).toFixed(0)} MiB`);
+  }
 
   // --- the figures -------------------------------------------------------------------------------
   const out = here('../docs/performance');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'scale.json'), `${JSON.stringify({ date: new Date().toISOString(), ...results }, null, 2)}\n`);
-  writeFileSync(join(out, 'scale.svg'), lineChart({
-    title: 'hahaha serve (webhooks and controller) with managed pods cached',
-    xLabel: 'managed pods',
-    series: [
-      { title: 'RSS', unit: 'MiB', points: [{ x: 0, y: idle.rssMiB }, ...levels.map((l) => ({ x: l.pods, y: l.rssMiB }))] },
-      { title: 'CPU, cumulative', unit: 's', points: [{ x: 0, y: 0 }, ...levels.map((l) => ({ x: l.pods, y: l.cpuS }))] },
-      { title: 'reaction p99 under', unit: 'ms', points: levels.map((l) => ({ x: l.pods, y: l.reactionP99UnderMs })) },
-    ],
-  }));
-  console.log('\n| managed pods | RSS MiB | CPU s (cumulative) | reaction p99 |');
-  console.log('|---|---|---|---|');
-  console.log(`| 0 (idle) | ${idle.rssMiB.toFixed(0)} | 0 | |`);
-  for (const l of levels) console.log(`| ${l.pods} | ${l.rssMiB.toFixed(0)} | ${l.cpuS.toFixed(1)} | < ${l.reactionP99UnderMs} ms |`);
-  say('wrote docs/performance/scale.json and docs/performance/scale.svg');
+  if (levels.length) {
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'scale.json'), `${JSON.stringify({ date: new Date().toISOString(), ...results }, null, 2)}\n`);
+    writeFileSync(join(out, 'scale.svg'), lineChart({
+      title: 'hahaha serve (webhooks and controller) with managed pods cached',
+      xLabel: 'managed pods',
+      series: [
+        { title: 'RSS', unit: 'MiB', points: [{ x: 0, y: idle.rssMiB }, ...levels.map((l) => ({ x: l.pods, y: l.rssMiB }))] },
+        { title: 'CPU, cumulative', unit: 's', points: [{ x: 0, y: 0 }, ...levels.map((l) => ({ x: l.pods, y: l.cpuS }))] },
+        { title: 'reaction p99 under', unit: 'ms', points: levels.map((l) => ({ x: l.pods, y: l.reactionP99UnderMs })) },
+      ],
+    }));
+    console.log('\n| managed pods | RSS MiB | CPU s (cumulative) | reaction p99 |');
+    console.log('|---|---|---|---|');
+    console.log(`| 0 (idle) | ${idle.rssMiB.toFixed(0)} | 0 | |`);
+    for (const l of levels) console.log(`| ${l.pods} | ${l.rssMiB.toFixed(0)} | ${l.cpuS.toFixed(1)} | < ${l.reactionP99UnderMs} ms |`);
+    say('wrote docs/performance/scale.json and docs/performance/scale.svg');
+  } else console.log(JSON.stringify(results, null, 2));
 } finally {
   await cleanup();
 }

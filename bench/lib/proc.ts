@@ -56,3 +56,12 @@ export function stop(s: Started): Promise<void> {
     s.child.kill('SIGTERM');
   });
 }
+
+/** The Node flags of the image's ENTRYPOINT (between node and main.js), so that a benchmark runs hahaha as the image does. */
+export function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+  const entry = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+  if (!entry) throw new Error('Dockerfile: no ENTRYPOINT in exec form');
+  const argv = JSON.parse(entry) as string[];
+  return argv.slice(1, argv.findIndex((a) => a.endsWith('main.js')));
+}
