@@ -57,7 +57,7 @@ function homeOrEmpty(): string {
 /**
  * The kubeconfig: the flag's file, else in-cluster, else $KUBECONFIG (its files merged, as kubectl
  * does; those missing skipped) or ~/.kube/config. None of them is an error that says where it looked
- * (client-node would fall back to http://localhost:8080 and retry forever).
+ * (client-node's loadFromDefault falls back to http://localhost:8080 and retries forever).
  */
 export function loadKubeConfig(path?: string): ClusterConfig {
   if (path) return loadKubeconfig([path]);
@@ -146,7 +146,7 @@ export function startController(client: KubeClient, identity: string, s: Control
   });
   const running = controller;
   metrics.leader.set(0);
-  log.info({ identity, namespaces: s.namespaces.length ? s.namespaces : 'all', dryRun: s.dryRun }, 'starting the shutdown controller');
+  log.info({ identity, namespaces: s.namespaces.length ? s.namespaces : 'all', dryRun: s.dryRun, apiserver: client.server, from: client.config.source }, 'starting the shutdown controller');
   running.start();
   events.start();
   pods.start();
