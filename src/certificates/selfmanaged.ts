@@ -6,11 +6,12 @@
 // write uses the object's resourceVersion, so two writers cannot both win. Every call has a
 // deadline, and a renewal in progress is abandoned when leadership is lost.
 
-import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import type { V1MutatingWebhookConfiguration, V1Secret, V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { createCA, issueServing } from '../../webhook-certs/certs.ts';
 import { type CertPolicy, KEYS, type StoredCerts, caBundle, decideCerts, nextCheckMs, previousAfterRotation } from './rotation.ts';
 import { REQUEST_TIMEOUT_MS, deadline, statusOf } from '../controller/api.ts';
+import { type CallOptions, type KubeClient, apiPath } from '../kube/client.ts';
 
 export interface SelfManagedOptions {
   readonly namespace: string;
@@ -20,13 +21,19 @@ export interface SelfManagedOptions {
   readonly log: FastifyBaseLogger;
   /** A new serving pair to serve. */
   readonly onPair: (pair: { cert: string; key: string }) => void;
-  /** The API calls made (a seam for tests; default: client-node's, from the kubeconfig). */
+  /** The API calls made (a seam for tests; default: kubeCertificatesApi over the client). */
   readonly api?: CertificatesApi;
 }
 
-/** The calls the certificate shell makes: its Secret, and the two webhook configurations. */
-export type CertificatesApi = Pick<CoreV1Api, 'readNamespacedSecret' | 'replaceNamespacedSecret'> &
-  Pick<AdmissionregistrationV1Api, 'readMutatingWebhookConfiguration' | 'replaceMutatingWebhookConfiguration' | 'readValidatingWebhookConfiguration' | 'replaceValidatingWebhookConfiguration'>;
+/** The calls the certificate shell makes: its Secret, and the two webhook configurations (named and shaped as client-node's). */
+export interface CertificatesApi {
+  readNamespacedSecret(p: { name: string; namespace: string }, options: CallOptions): Promise<V1Secret>;
+  replaceNamespacedSecret(p: { name: string; namespace: string; body: V1Secret }, options: CallOptions): Promise<V1Secret>;
+  readMutatingWebhookConfiguration(p: { name: string }, options: CallOptions): Promise<V1MutatingWebhookConfiguration>;
+  replaceMutatingWebhookConfiguration(p: { name: string; body: V1MutatingWebhookConfiguration }, options: CallOptions): Promise<V1MutatingWebhookConfiguration>;
+  readValidatingWebhookConfiguration(p: { name: string }, options: CallOptions): Promise<V1ValidatingWebhookConfiguration>;
+  replaceValidatingWebhookConfiguration(p: { name: string; body: V1ValidatingWebhookConfiguration }, options: CallOptions): Promise<V1ValidatingWebhookConfiguration>;
+}
 
 const decode = (s: V1Secret | undefined): StoredCerts => {
   const d = s?.data ?? {};
@@ -52,16 +59,20 @@ const encode = (s: StoredCerts): Record<string, string> => {
   return out;
 };
 
-function kubeCertificatesApi(kc: KubeConfig): CertificatesApi {
-  const core = kc.makeApiClient(CoreV1Api);
-  const hooks = kc.makeApiClient(AdmissionregistrationV1Api);
+const HOOKS = '/apis/admissionregistration.k8s.io/v1';
+
+/** The certificate shell's calls as REST calls on the client. */
+export function kubeCertificatesApi(client: KubeClient): CertificatesApi {
+  const secret = ({ name, namespace }: { name: string; namespace: string }) => apiPath`/api/v1/namespaces/${namespace}/secrets/${name}`;
+  const mutating = (name: string) => `${HOOKS}${apiPath`/mutatingwebhookconfigurations/${name}`}`;
+  const validating = (name: string) => `${HOOKS}${apiPath`/validatingwebhookconfigurations/${name}`}`;
   return {
-    readNamespacedSecret: core.readNamespacedSecret.bind(core),
-    replaceNamespacedSecret: core.replaceNamespacedSecret.bind(core),
-    readMutatingWebhookConfiguration: hooks.readMutatingWebhookConfiguration.bind(hooks),
-    replaceMutatingWebhookConfiguration: hooks.replaceMutatingWebhookConfiguration.bind(hooks),
-    readValidatingWebhookConfiguration: hooks.readValidatingWebhookConfiguration.bind(hooks),
-    replaceValidatingWebhookConfiguration: hooks.replaceValidatingWebhookConfiguration.bind(hooks),
+    readNamespacedSecret: (p, options) => client.get(secret(p), options),
+    replaceNamespacedSecret: (p, options) => client.replace(secret(p), p.body, options),
+    readMutatingWebhookConfiguration: ({ name }, options) => client.get(mutating(name), options),
+    replaceMutatingWebhookConfiguration: ({ name, body }, options) => client.replace(mutating(name), body, options),
+    readValidatingWebhookConfiguration: ({ name }, options) => client.get(validating(name), options),
+    replaceValidatingWebhookConfiguration: ({ name, body }, options) => client.replace(validating(name), body, options),
   };
 }
 
@@ -78,8 +89,8 @@ export class SelfManagedCerts {
   /** Aborted when leadership is lost: a renewal in progress writes nothing more. */
   private lead = new AbortController();
 
-  constructor(kc: KubeConfig, options: SelfManagedOptions) {
-    this.api = options.api ?? kubeCertificatesApi(kc);
+  constructor(client: KubeClient, options: SelfManagedOptions) {
+    this.api = options.api ?? kubeCertificatesApi(client);
     this.opts = options;
   }
 

@@ -1,8 +1,10 @@
 // Reading a live pod for `hahaha explain POD`: the pod through the API, and the events hahaha
 // wrote about it (when the caller may list events; without that, the plan alone is shown).
 
-import { CoreV1Api, EventsV1Api, type V1Pod } from '@kubernetes/client-node';
-import { loadKubeConfig } from '../controller/run.ts';
+import type { EventsV1EventList, V1Pod } from '@kubernetes/client-node';
+import { REQUEST_TIMEOUT_MS, deadline } from '../controller/api.ts';
+import { kubeClient } from '../controller/run.ts';
+import { apiPath } from '../kube/client.ts';
 import { UsageError } from './flags.ts';
 
 export interface LiveEvent {
@@ -20,23 +22,27 @@ export interface LivePod {
 }
 
 export async function readLivePod(name: string, namespace: string | undefined, kubeconfig: string | undefined): Promise<LivePod> {
-  let kc;
+  let client;
   try {
-    kc = loadKubeConfig(kubeconfig);
+    client = kubeClient(kubeconfig);
   } catch (e) {
     throw new UsageError(`cannot load the kubeconfig: ${(e as Error).message}`);
   }
-  const ns = namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+  const ns = namespace ?? client.config.namespace ?? 'default';
   let pod: V1Pod;
   try {
-    pod = await kc.makeApiClient(CoreV1Api).readNamespacedPod({ name, namespace: ns });
+    pod = await client.get<V1Pod>(apiPath`/api/v1/namespaces/${ns}/pods/${name}`, deadline(REQUEST_TIMEOUT_MS));
   } catch (e) {
+    client.close();
     const code = (e as { code?: number }).code;
     throw new UsageError(code === 404 ? `pod ${ns}/${name} not found` : `cannot read pod ${ns}/${name}: ${(e as Error).message.split('\n')[0]}`);
   }
   let events: LiveEvent[] = [];
   try {
-    const list = await kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace: ns, fieldSelector: `regarding.uid=${pod.metadata?.uid ?? ''}` });
+    const list = await client.get<EventsV1EventList>(apiPath`/apis/events.k8s.io/v1/namespaces/${ns}/events`, {
+      ...deadline(REQUEST_TIMEOUT_MS),
+      query: { fieldSelector: `regarding.uid=${pod.metadata?.uid ?? ''}` },
+    });
     events = list.items
       .filter((e) => e.reportingController === 'hahaha')
       .map((e) => {
@@ -55,5 +61,6 @@ export async function readLivePod(name: string, namespace: string | undefined, k
   } catch {
     // Not allowed to list events: the plan alone still says where the pod stands.
   }
+  client.close();
   return { pod, events };
 }

@@ -9,8 +9,10 @@
 
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type EventsV1Event, EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { EventsV1Event, EventsV1EventList } from '@kubernetes/client-node';
 import type { Occurrence } from '../core/reconcile.ts';
+import { type CallOptions, type KubeClient, apiPath } from '../kube/client.ts';
+import { microTime, timeMs } from '../kube/time.ts';
 import { REQUEST_TIMEOUT_MS, deadline, statusOf } from './api.ts';
 import type { Clock } from './clock.ts';
 import { Reflector, apiListWatch } from './reflector.ts';
@@ -66,8 +68,7 @@ export function noteOf(text: string): string {
   return `${out}…`;
 }
 
-/** RFC 3339 with microseconds, as metav1.MicroTime is written. */
-export const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+export { microTime };
 
 export function eventName(e: Pick<EventSpec, 'pod' | 'reason' | 'key'>): string {
   const hash = createHash('sha256').update(`${e.pod.uid}\n${e.reason}\n${e.key}`).digest('hex').slice(0, 16);
@@ -82,8 +83,7 @@ interface Known extends Occurrence {
 
 /** What the cursor keeps of an event: count, last time, resourceVersion. */
 export function occurrenceOf(e: EventsV1Event): Known {
-  const time = (v: unknown): number => (v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN);
-  const at = time(e.series?.lastObservedTime) || time(e.eventTime) || time(e.metadata?.creationTimestamp) || 0;
+  const at = timeMs(e.series?.lastObservedTime) || timeMs(e.eventTime) || timeMs(e.metadata?.creationTimestamp) || 0;
   return { count: e.series?.count ?? 1, at, ...(e.metadata?.resourceVersion ? { resourceVersion: e.metadata.resourceVersion } : {}) };
 }
 
@@ -95,12 +95,30 @@ export interface EventRecorderOptions {
   readonly onFailure: (e: unknown, spec: EventSpec) => void;
   readonly onFreshness?: (synced: boolean, why: string) => void;
   readonly requestTimeoutMs?: number;
-  /** The Events API (a seam for tests; default: client-node's, from the kubeconfig). */
+  /** The Events API (a seam for tests; default: kubeEventsApi over the client). */
   readonly api?: EventsApi;
 }
 
-/** The calls the recorder makes to write events. */
-export type EventsApi = Pick<EventsV1Api, 'createNamespacedEvent' | 'patchNamespacedEvent' | 'listNamespacedEvent' | 'listEventForAllNamespaces'>;
+/** The calls the recorder makes to write events (named and shaped as client-node's EventsV1Api). */
+export interface EventsApi {
+  createNamespacedEvent(p: { namespace: string; body: EventsV1Event }, options: CallOptions): Promise<EventsV1Event>;
+  /** The patch's Content-Type comes with the options' headers. */
+  patchNamespacedEvent(p: { name: string; namespace: string; body: object }, options: CallOptions): Promise<EventsV1Event>;
+  listNamespacedEvent(p: { namespace: string; labelSelector?: string }, options: CallOptions): Promise<EventsV1EventList>;
+  listEventForAllNamespaces(p: { labelSelector?: string }, options: CallOptions): Promise<EventsV1EventList>;
+}
+
+const EVENTS = '/apis/events.k8s.io/v1';
+
+/** The Events API as REST calls on the client. */
+export function kubeEventsApi(client: KubeClient): EventsApi {
+  return {
+    createNamespacedEvent: ({ namespace, body }, options) => client.create(`${EVENTS}${apiPath`/namespaces/${namespace}/events`}`, body, options),
+    patchNamespacedEvent: ({ name, namespace, body }, options) => client.patch(`${EVENTS}${apiPath`/namespaces/${namespace}/events/${name}`}`, body, options),
+    listNamespacedEvent: ({ namespace, labelSelector }, options) => client.get(`${EVENTS}${apiPath`/namespaces/${namespace}/events`}`, { ...options, query: { labelSelector } }),
+    listEventForAllNamespaces: ({ labelSelector }, options) => client.get(`${EVENTS}/events`, { ...options, query: { labelSelector } }),
+  };
+}
 
 export class EventRecorder implements EventSink {
   private readonly api: EventsApi;
@@ -111,8 +129,8 @@ export class EventRecorder implements EventSink {
   /** What this process wrote: namespace/name -> occurrence, read with what the watch saw (the higher count wins). */
   private readonly wrote = new Map<string, Known>();
 
-  constructor(kc: KubeConfig, options: EventRecorderOptions) {
-    this.api = options.api ?? kc.makeApiClient(EventsV1Api);
+  constructor(client: KubeClient, options: EventRecorderOptions) {
+    this.api = options.api ?? kubeEventsApi(client);
     this.opts = options;
     this.instance = (options.instance ?? hostname()).slice(0, 128);
     const selector = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join(',');
@@ -121,8 +139,8 @@ export class EventRecorder implements EventSink {
       namespace,
       reflector: new Reflector<EventsV1Event>({
           client: apiListWatch(
-            kc,
-            namespace ? `/apis/events.k8s.io/v1/namespaces/${namespace}/events` : '/apis/events.k8s.io/v1/events',
+            client,
+            namespace ? `${EVENTS}${apiPath`/namespaces/${namespace}/events`}` : `${EVENTS}/events`,
             (signal) =>
               namespace
                 ? this.api.listNamespacedEvent({ namespace, labelSelector: selector }, deadline(this.timeout, signal))
@@ -224,6 +242,7 @@ export class EventRecorder implements EventSink {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: { name, namespace: e.pod.namespace, labels: { ...MANAGED_BY } },
+      // MicroTime strings on the wire (src/kube/time.ts); client-node's types call them Date.
       eventTime: microTime(now) as unknown as Date,
       ...(count > 1 ? { series: { count, lastObservedTime: microTime(now) as unknown as Date } } : {}),
       reportingController: REPORTING_CONTROLLER,

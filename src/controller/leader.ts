@@ -8,8 +8,9 @@
 // expiry. The Lease API and the clock are seams: tests drive fakes.
 // (client-node has no leader election; this is the small loop client-go would run.)
 
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import { microTime } from './events.ts';
+import type { V1Lease } from '@kubernetes/client-node';
+import { type KubeClient, apiPath } from '../kube/client.ts';
+import { microTime } from '../kube/time.ts';
 import { deadline, statusOf } from './api.ts';
 import { type Clock, monotonicClock } from './clock.ts';
 
@@ -20,24 +21,25 @@ export interface LeaseApi {
   replace(lease: V1Lease, signal: AbortSignal): Promise<void>;
 }
 
-export function kubeLeaseApi(kc: KubeConfig, namespace: string, name: string): LeaseApi {
-  const api = kc.makeApiClient(CoordinationV1Api);
+export function kubeLeaseApi(client: KubeClient, namespace: string, name: string): LeaseApi {
+  const leases = apiPath`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
+  const lease = `${leases}${apiPath`/${name}`}`;
   // The signal carries the deadline; the timeout here is only a backstop.
   const opts = (signal: AbortSignal) => deadline(60_000, signal);
   return {
     async read(signal) {
       try {
-        return await api.readNamespacedLease({ name, namespace }, opts(signal));
+        return await client.get<V1Lease>(lease, opts(signal));
       } catch (e) {
         if (statusOf(e) === 404) return undefined;
         throw e;
       }
     },
-    async create(lease, signal) {
-      await api.createNamespacedLease({ namespace, body: lease }, opts(signal));
+    async create(body, signal) {
+      await client.create(leases, body, opts(signal));
     },
-    async replace(lease, signal) {
-      await api.replaceNamespacedLease({ name, namespace, body: lease }, opts(signal));
+    async replace(body, signal) {
+      await client.replace(lease, body, opts(signal));
     },
   };
 }
@@ -137,6 +139,7 @@ export class LeaderElector {
     const wall = new Date();
     try {
       const lease = await this.opts.api.read(signal);
+      // renewTime and acquireTime are MicroTime strings on the wire (src/kube/time.ts); client-node's types call them Date.
       const spec = {
         holderIdentity: this.opts.identity,
         leaseDurationSeconds: Math.ceil(this.opts.leaseDurationMs / 1000),

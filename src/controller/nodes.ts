@@ -3,7 +3,8 @@
 // Node (a Node's status is large); the apiserver's version is read again with each list. Until the
 // first list has succeeded `versions` is undefined, and the caller does not convert.
 
-import { CoreV1Api, type KubeConfig, type V1Node, VersionApi } from '@kubernetes/client-node';
+import type { V1Node, V1NodeList, VersionInfo } from '@kubernetes/client-node';
+import type { KubeClient } from '../kube/client.ts';
 import { REQUEST_TIMEOUT_MS, deadline } from './api.ts';
 import { systemClock } from './clock.ts';
 import { Reflector, apiListWatch } from './reflector.ts';
@@ -25,20 +26,18 @@ export class NodeVersions {
   private listed = false;
   private api?: string;
 
-  constructor(kc: KubeConfig, options: NodeVersionOptions) {
+  constructor(client: KubeClient, options: NodeVersionOptions) {
     this.opts = options;
-    const core = kc.makeApiClient(CoreV1Api);
-    const version = kc.makeApiClient(VersionApi);
     const timeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     const list = async (signal: AbortSignal) => {
       // The apiserver's version with every list: an upgrade of the control plane shows at the next relist.
-      const api = (await version.getCode({}, deadline(timeout, signal))).gitVersion;
-      const nodes = await core.listNode({}, deadline(timeout, signal));
+      const api = (await client.get<VersionInfo>('/version', deadline(timeout, signal))).gitVersion;
+      const nodes = await client.get<V1NodeList>('/api/v1/nodes', deadline(timeout, signal));
       this.api = api;
       return nodes;
     };
     this.reflector = new Reflector<V1Node>({
-      client: apiListWatch<V1Node>(kc, '/api/v1/nodes', list),
+      client: apiListWatch<V1Node>(client, '/api/v1/nodes', list),
       clock: systemClock,
       requestTimeoutMs: timeout,
       relistMs: options.relistMs ?? 600_000,

@@ -10,7 +10,8 @@
 //   watch, and every minute); a reconnect or an open connection proves nothing.
 // The client (list, watch) is a seam: tests drive a fake one.
 
-import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import type { KubeClient } from '../kube/client.ts';
+import { watch } from '../kube/watch.ts';
 import type { Clock } from './clock.ts';
 import { describeError } from './api.ts';
 
@@ -217,15 +218,14 @@ export class Reflector<T extends ObjectMeta> {
   }
 }
 
-/** The client-node side of a ListWatchClient: a list call with its deadline, and a watch with bookmarks. */
-export function apiListWatch<T>(kc: KubeConfig, path: string, list: (signal: AbortSignal) => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>, labelSelector?: string): ListWatchClient<T> {
-  const watcher = new Watch(kc);
+/** The apiserver side of a ListWatchClient: a list call with its deadline, and a watch with bookmarks (src/kube/watch.ts). */
+export function apiListWatch<T>(client: KubeClient, path: string, list: (signal: AbortSignal) => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>, labelSelector?: string): ListWatchClient<T> {
   return {
     async list(signal) {
       const l = await list(signal);
       return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
     },
     watch: (resourceVersion, onEvent, onEnd) =>
-      watcher.watch(path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS, ...(labelSelector ? { labelSelector } : {}) }, onEvent, onEnd),
+      Promise.resolve(watch(client, path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS, ...(labelSelector ? { labelSelector } : {}) }, (type, obj) => onEvent(type, obj as T), onEnd)),
   };
 }

@@ -1,13 +1,14 @@
 // Assembles the controller half of the process: the pod watch, events, step execution and the
-// reconciler; and the pieces serve shares with self-managed certificates: the kube client, hahaha's
-// own namespace and identity, and leader election.
+// reconciler; and the pieces serve shares with self-managed certificates: the kube client (src/kube),
+// hahaha's own namespace and identity, and leader election.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../core/analysis.ts';
+import { type ClusterConfig, inClusterConfig, loadKubeconfig } from '../kube/config.ts';
+import { KubeClient } from '../kube/client.ts';
 import type { AwaitingPods, Metrics } from '../server/metrics.ts';
 import { Controller } from './controller.ts';
 import { EventRecorder } from './events.ts';
@@ -54,27 +55,29 @@ function homeOrEmpty(): string {
 }
 
 /**
- * The kubeconfig: the flag's file, else in-cluster, else $KUBECONFIG or ~/.kube/config. None of them
- * is an error that says where it looked (client-node would fall back to http://localhost:8080 and
- * retry forever).
+ * The kubeconfig: the flag's file, else in-cluster, else $KUBECONFIG (its files merged, as kubectl
+ * does; those missing skipped) or ~/.kube/config. None of them is an error that says where it looked
+ * (client-node's loadFromDefault falls back to http://localhost:8080 and retries forever).
  */
-export function loadKubeConfig(path?: string): KubeConfig {
-  const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else {
-    const home = join(process.env.HOME ?? homeOrEmpty(), '.kube', 'config');
-    const files = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
-    if (!files.some(existsSync) && !existsSync(home)) {
-      throw new Error(
-        `no cluster configuration found: no --kubeconfig, not in a cluster (KUBERNETES_SERVICE_HOST is unset), ` +
-          `${files.length ? `none of $KUBECONFIG (${files.join(delimiter)}) exists` : '$KUBECONFIG is unset'}, and ${home} does not exist`,
-      );
-    }
-    kc.loadFromDefault();
+export function loadKubeConfig(path?: string): ClusterConfig {
+  if (path) return loadKubeconfig([path]);
+  if (process.env.KUBERNETES_SERVICE_HOST) return inClusterConfig();
+  const home = join(process.env.HOME ?? homeOrEmpty(), '.kube', 'config');
+  const files = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  const present = files.filter((f) => existsSync(f));
+  if (!present.length && !existsSync(home)) {
+    throw new Error(
+      `no cluster configuration found: no --kubeconfig, not in a cluster (KUBERNETES_SERVICE_HOST is unset), ` +
+        `${files.length ? `none of $KUBECONFIG (${files.join(delimiter)}) exists` : '$KUBECONFIG is unset'}, and ${home} does not exist`,
+    );
   }
-  return kc;
+  // $KUBECONFIG set: kubectl reads only its files, never ~/.kube/config.
+  if (files.length && !present.length) throw new Error(`none of $KUBECONFIG (${files.join(delimiter)}) exists`);
+  return loadKubeconfig(files.length ? present : [home]);
 }
+
+/** The client of the apiserver that loadKubeConfig finds. */
+export const kubeClient = (path?: string): KubeClient => new KubeClient(loadKubeConfig(path));
 
 export const identityOf = (s: KubeSettings): string => s.identity ?? process.env.POD_NAME ?? hostname();
 
@@ -89,7 +92,7 @@ export function ownNamespace(flag?: string): string {
   }
 }
 
-export function startController(kc: KubeConfig, identity: string, s: ControllerSettings, config: Config, metrics: Metrics, awaiting: AwaitingPods, log: FastifyBaseLogger): RunningController {
+export function startController(client: KubeClient, identity: string, s: ControllerSettings, config: Config, metrics: Metrics, awaiting: AwaitingPods, log: FastifyBaseLogger): RunningController {
   const clock = systemClock;
   // Built below; the callbacks only run once the caches start.
   // eslint-disable-next-line prefer-const -- assigned once below, read by callbacks defined before it
@@ -103,7 +106,7 @@ export function startController(kc: KubeConfig, identity: string, s: ControllerS
       log.warn({ what, why }, 'cache stale: acting on nothing until a list succeeds');
     }
   };
-  const events = new EventRecorder(kc, {
+  const events = new EventRecorder(client, {
     clock,
     instance: identity,
     namespaces: s.namespaces,
@@ -113,7 +116,7 @@ export function startController(kc: KubeConfig, identity: string, s: ControllerS
     },
     onFreshness: freshness('events'),
   });
-  const pods = new PodCache(kc, {
+  const pods = new PodCache(client, {
     selector: config.selector.text,
     namespaces: s.namespaces,
     clock,
@@ -123,7 +126,7 @@ export function startController(kc: KubeConfig, identity: string, s: ControllerS
   controller = new Controller({
     config,
     pods,
-    steps: new StepRunner(kc, s.stepTimeoutMs),
+    steps: new StepRunner(client, s.stepTimeoutMs),
     events,
     metrics,
     awaiting,
@@ -143,7 +146,7 @@ export function startController(kc: KubeConfig, identity: string, s: ControllerS
   });
   const running = controller;
   metrics.leader.set(0);
-  log.info({ identity, namespaces: s.namespaces.length ? s.namespaces : 'all', dryRun: s.dryRun }, 'starting the shutdown controller');
+  log.info({ identity, namespaces: s.namespaces.length ? s.namespaces : 'all', dryRun: s.dryRun, apiserver: client.server, from: client.config.source }, 'starting the shutdown controller');
   running.start();
   events.start();
   pods.start();
@@ -160,10 +163,10 @@ export function startController(kc: KubeConfig, identity: string, s: ControllerS
 }
 
 /** Leader election on hahaha's Lease, telling every follower (controller, certificates) when it leads. */
-export function startLeaderElection(kc: KubeConfig, s: KubeSettings, followers: readonly { startLeading(): void; stopLeading(why: string): void }[], log: FastifyBaseLogger): LeaderElector {
+export function startLeaderElection(client: KubeClient, s: KubeSettings, followers: readonly { startLeading(): void; stopLeading(why: string): void }[], log: FastifyBaseLogger): LeaderElector {
   const namespace = ownNamespace(s.leaseNamespace);
   const elector = new LeaderElector({
-    api: kubeLeaseApi(kc, namespace, s.leaseName),
+    api: kubeLeaseApi(client, namespace, s.leaseName),
     namespace,
     name: s.leaseName,
     identity: identityOf(s),

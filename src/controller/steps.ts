@@ -1,16 +1,20 @@
 // Carrying out one step of a shutdown action through the Kubernetes API:
-// - HTTP: a port-forward to the pod's port (client-node PortForward, one TCP connection per
-//   WebSocket) with one HTTP/1.1 request on it (Host: localhost, Connection: close); 2xx works.
-// - exec: client-node Exec with the argv, no shell, no stdin, no TTY; the exit status arrives on
-//   channel 3 after the socket opened: a non-zero exit or a missing status is a failure.
+// - HTTP: a port-forward to the pod's port (src/kube/streams.ts, as client-node's PortForward: one
+//   TCP connection per WebSocket) with one HTTP/1.1 request on it (Host: localhost, Connection:
+//   close); 2xx works.
+// - exec: client-node's Exec (src/kube/streams.ts) with the argv, no shell, no stdin, no TTY; the
+//   exit status arrives on channel 3 after the socket opened: a non-zero exit or a missing status
+//   is a failure.
 // Both are bounded by a timeout and by an abort signal (leadership lost, shutting down). A result
 // says whether the step may have worked all the same (`maybe`): the request got through, the answer
 // did not.
 
 import { request } from 'node:http';
 import { Duplex, PassThrough, Writable } from 'node:stream';
-import { Exec, type KubeConfig, PortForward, type V1Status } from '@kubernetes/client-node';
+import type { V1Status } from '@kubernetes/client-node';
 import type { ExecStep, HttpStep } from '../core/action.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { type Socket, exec, portForward } from '../kube/streams.ts';
 import { describeError } from './api.ts';
 
 export interface StepResult {
@@ -77,11 +81,11 @@ export function httpOverStream(stream: Duplex, step: HttpStep, signal: AbortSign
 }
 
 export class StepRunner {
-  private readonly kc: KubeConfig;
+  private readonly client: KubeClient;
   private readonly timeoutMs: number;
 
-  constructor(kc: KubeConfig, timeoutMs: number) {
-    this.kc = kc;
+  constructor(client: KubeClient, timeoutMs: number) {
+    this.client = client;
     this.timeoutMs = timeoutMs;
   }
 
@@ -96,11 +100,11 @@ export class StepRunner {
         cb();
       },
     });
-    let ws;
-    const opening = new PortForward(this.kc, true).portForward(t.namespace, t.pod, [step.port], output, errStream, input);
+    let socket: Socket;
+    const opening = portForward(this.client, t.namespace, t.pod, step.port, output, errStream, input);
     try {
       // The WebSocket upgrade has no timeout of its own: bound it by the step's.
-      ws = await Promise.race([
+      socket = await Promise.race([
         opening,
         new Promise<never>((_, reject) => {
           if (signal.aborted) reject(new Error('timed out or aborted'));
@@ -109,11 +113,10 @@ export class StepRunner {
       ]);
     } catch (e) {
       // A connection that opens after all is closed at once.
-      void opening.then((late) => (typeof late === 'function' ? late() : late)?.close(), () => undefined);
+      void opening.then((late) => late.close(), () => undefined);
       return { ok: false, detail: `port-forward to :${step.port} failed: ${errorText(e)}` };
     }
-    const socket = typeof ws === 'function' ? ws() : ws;
-    socket?.on('close', () => output.end());
+    socket.on('close', () => output.end());
     const stream = Duplex.from({ readable: output, writable: input });
     try {
       const r = await httpOverStream(stream, step, signal);
@@ -122,7 +125,7 @@ export class StepRunner {
       if (!r.ok && signal.aborted && !abort.aborted) return { ok: false, maybe: true, detail: `no answer within ${this.timeoutMs / 1000}s` };
       return r;
     } finally {
-      socket?.close();
+      socket.close();
     }
   }
 
@@ -135,7 +138,7 @@ export class StepRunner {
           cb();
         },
       });
-      // client-node ends the streams when the status arrives; a late frame must not crash the process.
+      // client-node's Exec ends the streams when the status arrives; a late frame must not crash the process.
       sink.on('error', () => undefined);
       let status: V1Status | undefined;
       let socket: { close(): void } | undefined;
@@ -151,19 +154,17 @@ export class StepRunner {
       const timer = setTimeout(() => finish({ ok: false, maybe: true, detail: `no exit status within ${this.timeoutMs / 1000}s` }), this.timeoutMs);
       const onAbort = (): void => finish({ ok: false, maybe: true, detail: `aborted: ${String(abort.reason)}` });
       abort.addEventListener('abort', onAbort);
-      new Exec(this.kc)
-        .exec(t.namespace, t.pod, t.container, [...step.argv], sink, sink, null, false, (s) => {
-          status = s;
-          finish(fromStatus(s, out));
-        })
-        .then(
-          (ws) => {
-            socket = ws;
-            if (settled) ws.close();
-            ws.on('close', () => finish(status ? fromStatus(status, out) : { ok: false, maybe: true, detail: `the connection closed without an exit status${out ? `: ${clip(out)}` : ''}` }));
-          },
-          (e: unknown) => finish({ ok: false, detail: `exec failed: ${errorText(e)}` }),
-        );
+      exec(this.client, t.namespace, t.pod, t.container, step.argv, sink, sink, null, false, (s) => {
+        status = s;
+        finish(fromStatus(s, out));
+      }).then(
+        (ws) => {
+          socket = ws;
+          if (settled) ws.close();
+          ws.on('close', () => finish(status ? fromStatus(status, out) : { ok: false, maybe: true, detail: `the connection closed without an exit status${out ? `: ${clip(out)}` : ''}` }));
+        },
+        (e: unknown) => finish({ ok: false, detail: `exec failed: ${errorText(e)}` }),
+      );
     });
   }
 }

@@ -4,8 +4,9 @@
 // list or watch, or a silent watch, makes it stale until a list succeeds, and the controller does
 // not act on a stale cache.
 
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1PodList } from '@kubernetes/client-node';
 import { cachedPod } from '../core/pod.ts';
+import { type KubeClient, apiPath } from '../kube/client.ts';
 import { REQUEST_TIMEOUT_MS, deadline } from './api.ts';
 import type { Clock } from './clock.ts';
 import { Reflector, apiListWatch } from './reflector.ts';
@@ -27,29 +28,21 @@ const slim = (pod: V1Pod): V1Pod => cachedPod(pod) as V1Pod;
 export class PodCache {
   private readonly reflectors: { namespace: string; reflector: Reflector<V1Pod> }[];
 
-  constructor(kc: KubeConfig, options: WatchOptions) {
-    const api = kc.makeApiClient(CoreV1Api);
+  constructor(client: KubeClient, options: WatchOptions) {
     const timeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     const labelSelector = options.selector;
-    this.reflectors = (options.namespaces.length ? options.namespaces : ['']).map((namespace) => ({
-      namespace,
-      reflector: new Reflector<V1Pod>({
-        client: apiListWatch<V1Pod>(
-          kc,
-          namespace ? `/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods',
-          (signal) =>
-            namespace
-              ? api.listNamespacedPod({ namespace, labelSelector }, deadline(timeout, signal))
-              : api.listPodForAllNamespaces({ labelSelector }, deadline(timeout, signal)),
-          labelSelector,
-        ),
+    this.reflectors = (options.namespaces.length ? options.namespaces : ['']).map((namespace) => {
+      const path = namespace ? apiPath`/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods';
+      const reflector = new Reflector<V1Pod>({
+        client: apiListWatch<V1Pod>(client, path, (signal) => client.get<V1PodList>(path, { ...deadline(timeout, signal), query: { labelSelector } }), labelSelector),
         clock: options.clock,
         slim,
         requestTimeoutMs: timeout,
         onChange: (key) => options.onChange(key),
         onFreshness: (synced, why) => options.onFreshness(namespace, synced, why),
-      }),
-    }));
+      });
+      return { namespace, reflector };
+    });
   }
 
   /** Every namespace's cache is current. */

@@ -3,9 +3,9 @@
 // hahaha left at rest, and a renewal in progress writes nothing once leadership is lost.
 
 import t from 'tap';
-import { KubeConfig, type V1MutatingWebhookConfiguration, type V1Secret } from '@kubernetes/client-node';
+import type { V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/client-node';
 import { SelfManagedCerts } from '../../src/certificates/selfmanaged.ts';
-import { memoryLog } from '../controller/fakes.ts';
+import { memoryLog, unusedClient } from '../controller/fakes.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const unb64 = (s: string | undefined) => Buffer.from(s ?? '', 'base64').toString();
@@ -45,7 +45,7 @@ class FakeApi {
 
 function setup(api: FakeApi) {
   const served: string[] = [];
-  const certs = new SelfManagedCerts(new KubeConfig(), {
+  const certs = new SelfManagedCerts(unusedClient(), {
     namespace: 'ns', secretName: 'tls', webhookConfigName: '00-hahaha', log: memoryLog(),
     policy: { hosts: ['hahaha.ns.svc'], certLifetimeMs: 3_600_000, renewBeforeMs: 600_000 },
     onPair: (p) => served.push(p.cert),

@@ -2,9 +2,10 @@
 // 1024 bytes of UTF-8 (not characters), MicroTime with microseconds.
 
 import t from 'tap';
-import { KubeConfig, type EventsV1Event } from '@kubernetes/client-node';
+import type { EventsV1Event } from '@kubernetes/client-node';
 import { EventRecorder, eventName, microTime, noteOf } from '../../src/controller/events.ts';
 import { FakeClock } from '../fake-clock.ts';
+import { unusedClient } from './fakes.ts';
 
 t.test('one name per pod, reason and key; valid and bounded', async (t) => {
   const pod = { name: 'dataloader-29384756-abcde', namespace: 'ns', uid: 'u-1' };
@@ -68,7 +69,7 @@ class FakeEventsApi {
 
 function recorder(api: FakeEventsApi) {
   const failures: string[] = [];
-  const r = new EventRecorder(new KubeConfig(), { clock: new FakeClock(), namespaces: ['ns'], api: api, onFailure: (_e, spec) => failures.push(spec.reason) });
+  const r = new EventRecorder(unusedClient(), { clock: new FakeClock(), namespaces: ['ns'], api: api, onFailure: (_e, spec) => failures.push(spec.reason) });
   return { r, failures };
 }
 const pod = { name: 'p', namespace: 'ns', uid: 'u' };

@@ -1,6 +1,7 @@
 // Fakes behind the controller's seams: an in-memory event log with the apiserver's write rules
 // (a claim answers 'exists' when its count is already written), a step executor that records
-// what it was asked and answers what the test says, a pod source, and a logger that keeps lines.
+// what it was asked and answers what the test says, a pod source, a logger that keeps lines, and a
+// kube client for constructors whose API seam is faked (it points nowhere and is never called).
 
 import type { V1Pod } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
@@ -9,6 +10,8 @@ import { type EventSink, type EventSpec, type Written, eventName } from '../../s
 import type { StepResult, StepTarget } from '../../src/controller/steps.ts';
 import type { Occurrence } from '../../src/core/reconcile.ts';
 import type { Clock } from '../../src/controller/clock.ts';
+import { KubeClient } from '../../src/kube/client.ts';
+import { noCredentials } from '../../src/kube/auth.ts';
 
 export class MemoryEvents implements EventSink {
   synced = true;
@@ -80,3 +83,6 @@ export function memoryLog(): FastifyBaseLogger & { lines: string[] } {
   const log = { lines, level: 'info', info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug'), trace: at('trace'), fatal: at('fatal'), silent: () => undefined, child: () => log };
   return log;
 }
+
+/** A client for code whose API calls a fake answers: any request it made would be refused at once. */
+export const unusedClient = (): KubeClient => new KubeClient({ server: 'https://127.0.0.1:9', tls: { rejectUnauthorized: true }, credentials: noCredentials, source: 'test' });

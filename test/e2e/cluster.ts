@@ -12,6 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchV1Api, CoreV1Api, EventsV1Api, KubeConfig, type EventsV1Event, type V1Container, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import type { Test } from 'tap';
 import { REPO, loadSettings, paths, stateDir } from '../../cluster/layout.ts';
+import { KubeClient } from '../../src/kube/client.ts';
+import { loadKubeconfig } from '../../src/kube/config.ts';
 
 const NODE = process.execPath;
 export const P = paths(stateDir());
@@ -35,6 +37,9 @@ export function kubeConfig(user = 'admin'): KubeConfig {
 }
 
 export const kc = (): KubeConfig => kubeConfig();
+
+/** hahaha's own Kubernetes client (src/kube), as `user`: what StepRunner and the controller take. */
+export const kubeClient = (user = 'admin'): KubeClient => new KubeClient(loadKubeconfig([P.kubeconfig(user)]));
 export const core = (): CoreV1Api => kc().makeApiClient(CoreV1Api);
 export const batch = (): BatchV1Api => kc().makeApiClient(BatchV1Api);
 const events = (): EventsV1Api => kc().makeApiClient(EventsV1Api);

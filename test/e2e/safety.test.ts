@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { StepRunner } from '../../src/controller/steps.ts';
-import { P, core, createJob, jobState, kubeConfig, namespace, onlyPod, records, waitFor, waitJob } from './cluster.ts';
+import { P, core, createJob, jobState, kubeClient, namespace, onlyPod, records, waitFor, waitJob } from './cluster.ts';
 
 t.test('a Job with no sidecar completes; one with an unmanaged sidecar stays active', async (t) => {
   const ns = await namespace(t, 'problem');
@@ -38,7 +38,7 @@ t.test('kill and killall sent to a simulated container never reach this machine'
   });
   const pod = await onlyPod(ns, 'target');
   await waitFor('running', async () => (await core().readNamespacedPod({ name: pod.metadata!.name!, namespace: ns })).status?.phase === 'Running');
-  const run = new StepRunner(kubeConfig(), 10_000);
+  const run = new StepRunner(kubeClient(), 10_000);
   const at = { namespace: ns, pod: pod.metadata!.name!, container: 'target' };
   const never = new AbortController().signal;
   // Signals aimed at this very test process and at every node process on the host.

@@ -1,10 +1,11 @@
-// Exec and port-forward from @kubernetes/client-node travel client -> kube-apiserver -> simkubelet
-// (the simulated kubelet) -> the simulated container, which records what it received: exit
-// statuses come back on channel 3, and HTTP over a port-forward gets the simulated sidecar's answer.
+// Exec and port-forward from hahaha's client (src/kube/streams.ts, on client-node's Exec and
+// WebSocket code) travel client -> kube-apiserver -> simkubelet (the simulated kubelet) -> the
+// simulated container, which records what it received: exit statuses come back on channel 3, and
+// HTTP over a port-forward gets the simulated sidecar's answer.
 
 import t from 'tap';
 import { StepRunner } from '../../src/controller/steps.ts';
-import { core, kubeConfig, namespace, records, waitFor } from './cluster.ts';
+import { core, kubeClient, namespace, records, waitFor } from './cluster.ts';
 
 const never = new AbortController().signal;
 
@@ -31,7 +32,7 @@ async function runningPod(ns: string, annotations: Record<string, string> = {}):
 t.test('exec reaches the simulated container and its exit status comes back', async (t) => {
   const ns = await namespace(t, 'exec');
   const pod = await runningPod(ns);
-  const run = new StepRunner(kubeConfig(), 10_000);
+  const run = new StepRunner(kubeClient(), 10_000);
   const at = { namespace: ns, pod, container: 'p' };
   t.same(await run.exec(at, { kind: 'exec', argv: ['echo', 'hello'] }, never), { ok: true, detail: 'exit code 0' });
   t.same(await run.exec(at, { kind: 'exec', argv: ['false'] }, never), { ok: false, detail: 'exit code 1' });
@@ -52,7 +53,7 @@ t.test('exec reaches the simulated container and its exit status comes back', as
 t.test('HTTP over a port-forward gets the simulated sidecar\'s answer, refusals included', async (t) => {
   const ns = await namespace(t, 'portfwd');
   const pod = await runningPod(ns);
-  const run = new StepRunner(kubeConfig(), 10_000);
+  const run = new StepRunner(kubeClient(), 10_000);
   const at = (container: string) => ({ namespace: ns, pod, container });
   // No config.linkerd.io/proxy-admin-shutdown on this (unmanaged) pod: linkerd refuses, as since 2.16.
   t.match(await run.http(at('linkerd-proxy'), { kind: 'http', method: 'POST', port: 4191, path: '/shutdown' }, never), { ok: false, detail: /^HTTP 404/ });
