@@ -7,6 +7,7 @@
 
 import { Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { type SecureContext, createSecureContext } from 'node:tls';
 import type { ClusterConfig } from './config.ts';
 import { ApiError } from './errors.ts';
 
@@ -33,9 +34,8 @@ export const apiPath = (parts: TemplateStringsArray, ...values: string[]): strin
 
 /** What a WebSocket to the apiserver needs (the options of ws, which passes them to https.request). */
 export interface SocketOptions {
-  ca?: Buffer;
-  cert?: Buffer | string;
-  key?: Buffer | string;
+  /** The CA and client certificate, made into a context once and shared by every socket. */
+  secureContext: SecureContext;
   rejectUnauthorized: boolean;
   servername?: string;
   headers: Record<string, string | string[]>;
@@ -68,6 +68,8 @@ export class KubeClient {
   readonly config: ClusterConfig;
   private readonly secure: boolean;
   private readonly agent: HttpAgent;
+  /** The WebSockets' TLS context, for the client certificate it was made with. */
+  private context?: { cert: Buffer | string | undefined; key: Buffer | string | undefined; context: SecureContext };
 
   constructor(config: ClusterConfig) {
     this.config = config;
@@ -128,14 +130,15 @@ export class KubeClient {
     const { ca, cert, key, rejectUnauthorized, servername } = this.config.tls;
     const headers: Record<string, string | string[]> = { ...this.impersonation() };
     if (auth.header) headers.Authorization = auth.header;
-    return {
-      rejectUnauthorized,
-      headers,
-      ...(ca ? { ca } : {}),
-      ...((auth.cert ?? cert) ? { cert: auth.cert ?? cert } : {}),
-      ...((auth.key ?? key) ? { key: auth.key ?? key } : {}),
-      ...(servername ? { servername } : {}),
-    };
+    // One context for every step's socket: made per connection from ca, cert and key, each is an
+    // OpenSSL store in native memory that V8 does not see or count.
+    const [c, k] = [auth.cert ?? cert, auth.key ?? key];
+    let made = this.context;
+    if (!made || made.cert !== c || made.key !== k) {
+      made = { cert: c, key: k, context: createSecureContext({ ...(ca ? { ca } : {}), ...(c ? { cert: c } : {}), ...(k ? { key: k } : {}) }) };
+      this.context = made;
+    }
+    return { secureContext: made.context, rejectUnauthorized, headers, ...(servername ? { servername } : {}) };
   }
 
   /** Close the kept-alive connections. */
