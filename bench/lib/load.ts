@@ -3,12 +3,12 @@
 // throughput, latency percentiles in ms, errors and non-2xx answers. The percentiles come from every
 // response time autocannon reports (its own histogram keeps whole milliseconds, too coarse here), and
 // the time runs from the start to the last response (autocannon's own duration ends on a whole-second tick).
-//   node bench/lib/load.ts '<json>'   with { url, ca, body (a file), connections, amount }
+//   node bench/lib/load.ts '<json>'   with { url, ca, body (a file), connections, amount | seconds }
 
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
 
-interface Options { url: string; ca: string; body: string; connections: number; amount: number }
+interface Options { url: string; ca: string; body: string; connections: number; amount?: number; seconds?: number }
 const o = JSON.parse(process.argv[2] ?? '{}') as Options;
 const times: number[] = [];
 const start = performance.now();
@@ -20,7 +20,7 @@ const result = await new Promise<autocannon.Result>((resolve, reject) => {
     headers: { 'content-type': 'application/json' },
     body: readFileSync(o.body, 'utf8'),
     connections: o.connections,
-    amount: o.amount,
+    ...(o.seconds ? { duration: o.seconds } : { amount: o.amount ?? 1000 }),
     timeout: 10,
     tlsOptions: { ca: readFileSync(o.ca) },
   };
