@@ -7,7 +7,8 @@ import t from 'tap';
 import { annotationPatch } from '../../src/core/admission.ts';
 import { podView } from '../../src/core/pod.ts';
 
-const key = fc.oneof(fc.string(), fc.constantFrom('hahaha.nais.io/main-container', 'a~b', 'x/y~1z', '~', '/', ''));
+// "__proto__" is no annotation key (a qualified name starts with a letter or digit), and fast-json-patch refuses it.
+const key = fc.oneof(fc.string().filter((k) => k !== '__proto__'), fc.constantFrom('hahaha.nais.io/main-container', 'a~b', 'x/y~1z', '~', '/', ''));
 /** Operations on distinct keys commute: compare() lists replacements first, annotationPatch keeps the additions' order. */
 const sorted = (ops: readonly unknown[]): string => JSON.stringify(ops.map((o) => JSON.stringify(o)).sort());
 const map = fc.dictionary(key, fc.string(), { maxKeys: 8 });
