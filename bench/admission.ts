@@ -12,7 +12,6 @@
 //
 //   npm run bench            (BENCH_REQUESTS=20000 per round to change the count)
 
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
@@ -24,7 +23,7 @@ import { parse } from 'yaml';
 import { mutate, parseReview } from '../src/core/admission.ts';
 import { loadConfig } from '../src/config.ts';
 import { createBundle, writeBundle } from '../webhook-certs/certs.ts';
-import { cpuOf, imageNodeFlags, peakRssOf, pinned, rssOf, startServer, stop, type Started } from './lib/proc.ts';
+import { type Load, cpuOf, imageNodeFlags, loadMutate, peakRssOf, rssOf, startServer, stop, type Started } from './lib/proc.ts';
 import { summarize } from './lib/profile.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10000);
@@ -88,16 +87,7 @@ const servers: Record<string, Started> = {
 await new Promise((r) => setTimeout(r, 2000));
 const idle = Object.fromEntries(Object.entries(servers).map(([k, s]) => [k, rssOf(s.pid)]));
 
-interface Load { requests: number; seconds: number; rps: number; p50: number; p90: number; p99: number; max: number; errors: number; non2xx: number }
-function load(port: number, body: string, amount: number): Promise<Load> {
-  const argv = pinned('client', [node, here('lib/load.ts'), JSON.stringify({ url: `https://127.0.0.1:${port}/mutate`, ca: paths.caCert, body, connections: CONNECTIONS, amount })]);
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load generator exited ${code}: ${out}`))));
-  });
-}
+const load = (port: number, body: string, amount: number): Promise<Load> => loadMutate({ port, ca: paths.caCert, body, connections: CONNECTIONS, amount });
 
 const cases = [
   { name: 'node:https', server: 'node:https', body: bodies.naisjob },

@@ -8,12 +8,11 @@
 
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { P, metricValue, scrape, waitFor } from '../test/e2e/cluster.ts';
-import { peakRssOf, rssOf, startServer, stop } from './lib/proc.ts';
+import { type Load, loadMutate, peakRssOf, rssOf, startServer, stop } from './lib/proc.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10000);
 const here = (p: string): string => new URL(p, import.meta.url).pathname;
@@ -34,13 +33,7 @@ writeFileSync(body, JSON.stringify({
     spec: { containers: [{ name: 'main', image: 'main' }, { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.24.0' }, { name: 'cloudsql-proxy', image: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.1', args: ['--quitquitquit'] }] },
   } },
 }));
-const load = (port: number): Promise<{ rps: number; p99: number; errors: number; non2xx: number }> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(node, [here('lib/load.ts'), JSON.stringify({ url: `https://127.0.0.1:${port}/mutate`, ca: join(P.webhookCerts, 'ca.crt'), body, connections: 8, amount: REQUESTS })], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as never) : reject(new Error(`load generator exited ${code}`))));
-  });
+const load = (port: number): Promise<Load> => loadMutate({ port, ca: join(P.webhookCerts, 'ca.crt'), body, amount: REQUESTS });
 
 console.log(`hahaha serve, webhooks and controller, from dist/ (Node ${process.version}); idle after its caches synced, then ${REQUESTS} /mutate requests from 8 connections:`);
 console.log('| V8 setting | idle RSS MiB | req/s | p99 ms | RSS after load MiB | peak RSS MiB |');

@@ -16,7 +16,6 @@
 //
 //   npm run bench:scale            (BENCH_JOBS, BENCH_MANAGED=1000,5000,10000, BENCH_UNMANAGED to change)
 
-import { spawn } from 'node:child_process';
 import { readFileSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AdmissionregistrationV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { P, kubeConfig, metricValue, scrape, waitFor } from '../test/e2e/cluster.ts';
 import { lineChart } from './lib/plot.ts';
-import { cpuOf, imageNodeFlags, peakRssOf, rssOf, startServer, stop } from './lib/proc.ts';
+import { type Load, cpuOf, imageNodeFlags, loadMutate, peakRssOf, rssOf, startServer, stop } from './lib/proc.ts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 const MANAGED = (process.env.BENCH_MANAGED ?? '1000,5000,10000').split(',').map(Number);
@@ -133,15 +132,10 @@ const shutdowns = async (): Promise<number> => {
 };
 
 /** autocannon against the bench hahaha's /mutate with a managed pod's review, in its own process. */
-async function webhookLoad(bound: { amount: number } | { seconds: number }): Promise<{ rps: number; p50: number; p99: number; errors: number; non2xx: number }> {
+function webhookLoad(bound: { amount: number } | { seconds: number }): Promise<Load> {
   const body = join(dir, 'review.json');
   writeFileSync(body, JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'bench', operation: 'CREATE', resource: { group: '', version: 'v1', resource: 'pods' }, namespace: NS, object: pod('probe', { managed: true, kind: 'review' }) } }));
-  return new Promise((resolve, reject) => {
-    const child = spawn(node, [here('lib/load.ts'), JSON.stringify({ url: `https://127.0.0.1:${hahaha.port}/mutate`, ca: join(P.webhookCerts, 'ca.crt'), body, connections: 8, ...bound })], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as never) : reject(new Error(`load generator exited ${code}`))));
-  });
+  return loadMutate({ port: hahaha.port, ca: join(P.webhookCerts, 'ca.crt'), body, ...bound });
 }
 
 /** The longest event-loop stall while `during` runs, from the metric scraped every second (prom-client resets it per scrape). */

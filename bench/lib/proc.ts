@@ -65,3 +65,19 @@ export function imageNodeFlags(): string[] {
   const argv = JSON.parse(entry) as string[];
   return argv.slice(1, argv.findIndex((a) => a.endsWith('main.js')));
 }
+
+/** What bench/lib/load.ts prints for one run. */
+export interface Load { requests: number; seconds: number; rps: number; p50: number; p90: number; p99: number; max: number; errors: number; non2xx: number }
+
+/** One autocannon run against https://127.0.0.1:port/mutate, in a process of its own (pinned as a client). */
+export function loadMutate(o: { port: number; ca: string; body: string; connections?: number } & ({ amount: number } | { seconds: number })): Promise<Load> {
+  const { port, connections = 8, ...rest } = o;
+  const script = new URL('load.ts', import.meta.url).pathname;
+  const [cmd, ...args] = pinned('client', [process.execPath, script, JSON.stringify({ url: `https://127.0.0.1:${port}/mutate`, connections, ...rest })]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd as string, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load generator exited ${code}: ${out}`))));
+  });
+}

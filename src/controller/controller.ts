@@ -112,6 +112,8 @@ export class Controller {
   private noteIfDone(key: string): void {
     const obj = this.opts.pods.get(key);
     if (!obj || FINISHED.has(obj.status?.phase ?? '')) return;
+    // Most changes are of pods whose containers all still run: no decision needed to know they are not done.
+    if (!obj.status?.containerStatuses?.some((c) => c.state?.terminated)) return;
     const now = this.opts.clock.now();
     if (decide(podView(obj), this.opts.config, { now, nativeMarginMs: this.opts.nativeMarginMs }).awaiting) {
       if (this.doneSeenAt.size >= MAX_SENT) this.doneSeenAt.delete(this.doneSeenAt.keys().next().value as string);

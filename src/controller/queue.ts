@@ -52,15 +52,7 @@ export class WorkQueue {
   /** Add the key behind every key that add() brought (a resync's); add() later moves it ahead. */
   addBackground(key: string): void {
     if (this.closed || this.ready.has(key) || this.delayed.has(key)) return;
-    if (this.processing.has(key)) {
-      this.dirty.add(key);
-      return;
-    }
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      this.processing.add(key);
-      waiter(key);
-    } else this.background.add(key);
+    this.hand(key, this.background);
   }
 
   add(key: string): void {
@@ -71,6 +63,11 @@ export class WorkQueue {
       later.cancel();
       this.delayed.delete(key);
     }
+    this.hand(key, this.ready);
+  }
+
+  /** To a waiting worker, else into `lane`; a key being processed is processed again after. */
+  private hand(key: string, lane: Set<string>): void {
     if (this.processing.has(key)) {
       this.dirty.add(key);
       return;
@@ -79,7 +76,7 @@ export class WorkQueue {
     if (waiter) {
       this.processing.add(key);
       waiter(key);
-    } else this.ready.add(key);
+    } else lane.add(key);
   }
 
   /** Add the key after ms; an earlier deadline for the key wins over a later one. */
