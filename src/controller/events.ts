@@ -104,8 +104,8 @@ export interface EventsApi {
   createNamespacedEvent(p: { namespace: string; body: EventsV1Event }, options: CallOptions): Promise<EventsV1Event>;
   /** The patch's Content-Type comes with the options' headers. */
   patchNamespacedEvent(p: { name: string; namespace: string; body: object }, options: CallOptions): Promise<EventsV1Event>;
-  listNamespacedEvent(p: { namespace: string; labelSelector?: string }, options: CallOptions): Promise<EventsV1EventList>;
-  listEventForAllNamespaces(p: { labelSelector?: string }, options: CallOptions): Promise<EventsV1EventList>;
+  listNamespacedEvent(p: { namespace: string; labelSelector?: string; limit?: number; continue?: string }, options: CallOptions): Promise<EventsV1EventList>;
+  listEventForAllNamespaces(p: { labelSelector?: string; limit?: number; continue?: string }, options: CallOptions): Promise<EventsV1EventList>;
 }
 
 const EVENTS = '/apis/events.k8s.io/v1';
@@ -115,8 +115,8 @@ export function kubeEventsApi(client: KubeClient): EventsApi {
   return {
     createNamespacedEvent: ({ namespace, body }, options) => client.create(`${EVENTS}${apiPath`/namespaces/${namespace}/events`}`, body, options),
     patchNamespacedEvent: ({ name, namespace, body }, options) => client.patch(`${EVENTS}${apiPath`/namespaces/${namespace}/events/${name}`}`, body, options),
-    listNamespacedEvent: ({ namespace, labelSelector }, options) => client.get(`${EVENTS}${apiPath`/namespaces/${namespace}/events`}`, { ...options, query: { labelSelector } }),
-    listEventForAllNamespaces: ({ labelSelector }, options) => client.get(`${EVENTS}/events`, { ...options, query: { labelSelector } }),
+    listNamespacedEvent: ({ namespace, ...query }, options) => client.get(`${EVENTS}${apiPath`/namespaces/${namespace}/events`}`, { ...options, query }),
+    listEventForAllNamespaces: (query, options) => client.get(`${EVENTS}/events`, { ...options, query }),
   };
 }
 
@@ -141,10 +141,10 @@ export class EventRecorder implements EventSink {
           client: apiListWatch(
             client,
             namespace ? `${EVENTS}${apiPath`/namespaces/${namespace}/events`}` : `${EVENTS}/events`,
-            (signal) =>
+            (signal, page) =>
               namespace
-                ? this.api.listNamespacedEvent({ namespace, labelSelector: selector }, deadline(this.timeout, signal))
-                : this.api.listEventForAllNamespaces({ labelSelector: selector }, deadline(this.timeout, signal)),
+                ? this.api.listNamespacedEvent({ namespace, labelSelector: selector, ...page }, deadline(this.timeout, signal))
+                : this.api.listEventForAllNamespaces({ labelSelector: selector, ...page }, deadline(this.timeout, signal)),
             selector,
           ),
           clock: options.clock,

@@ -1,7 +1,10 @@
 // A list-then-watch cache of one kind of object, the way client-go's reflector keeps one: list,
 // then watch from the list's resourceVersion with bookmarks, resume a watch that ended quietly from
 // the last resourceVersion seen, relist on 410 Gone, on any failure (after a jittered backoff) and
-// now and then. What it knows of its own freshness is explicit:
+// now and then. A list is read in pages of LIST_PAGE objects, as client-go's pager does, each
+// slimmed before the next is asked for: 10,000 pods are never one response in memory, nor one
+// JSON.parse that stalls the event loop; a continue token that expires mid-list (410) falls back
+// to one whole list. What it knows of its own freshness is explicit:
 // - `synced` is true only while the cache is known to be current: from a successful list until a
 //   list or watch fails, or the watch goes silent. A stale cache is still readable, but callers
 //   must not act on it.
@@ -18,10 +21,18 @@ import { describeError } from './api.ts';
 export interface Listed<T> {
   readonly items: readonly T[];
   readonly resourceVersion: string;
+  /** There is more: ask again with this token (a paged list). */
+  readonly continue?: string;
+}
+
+/** One page of a list: at most `limit` objects, from where `continue` left off. Absent: the whole list at once. */
+export interface ListPage {
+  readonly limit: number;
+  readonly continue?: string;
 }
 
 export interface ListWatchClient<T> {
-  list(signal: AbortSignal): Promise<Listed<T>>;
+  list(signal: AbortSignal, page?: ListPage): Promise<Listed<T>>;
   /** Watch from resourceVersion; `onEnd` is called once, with the error if it failed. */
   watch(resourceVersion: string, onEvent: (type: string, obj: T) => void, onEnd: (err: unknown) => void): Promise<{ abort(): void }>;
 }
@@ -45,6 +56,9 @@ export interface ReflectorOptions<T> {
   /** Relist at least this often (default 30 min). */
   readonly relistMs?: number;
 }
+
+/** Objects per page of a list (client-go's pager asks for 500). */
+export const LIST_PAGE = 500;
 
 /** Seconds each watch asks the apiserver for: it ends the watch then, with a bookmark 2 s before. */
 export const WATCH_SECONDS = 25;
@@ -117,19 +131,34 @@ export class Reflector<T extends ObjectMeta> {
     this.request?.abort();
     this.listing = new AbortController();
     const timeout = this.opts.requestTimeoutMs ?? 10_000;
-    let listed: Listed<T>;
-    try {
-      listed = await this.opts.client.list(AbortSignal.any([this.listing.signal, AbortSignal.timeout(timeout)]));
-    } catch (err) {
-      if (generation === this.generation) this.again(`list failed: ${describeError(err)}`);
-      return;
-    }
-    if (this.stopped || generation !== this.generation) return;
-    const before = this.store;
     const after = new Map<string, T>();
-    for (const item of listed.items) after.set(keyOf(item), this.opts.slim ? this.opts.slim(item) : item);
+    let resourceVersion = '';
+    // Each page has its own deadline; undefined `page` asks for the whole list (after an expired token).
+    let page: ListPage | undefined = { limit: LIST_PAGE };
+    for (;;) {
+      let listed: Listed<T>;
+      try {
+        listed = await this.opts.client.list(AbortSignal.any([this.listing.signal, AbortSignal.timeout(timeout)]), page);
+      } catch (err) {
+        if (generation !== this.generation) return;
+        if (page?.continue !== undefined && (err as { statusCode?: number } | null)?.statusCode === 410) {
+          // The snapshot the token stood for is compacted away: start again, in one piece (client-go does the same).
+          after.clear();
+          page = undefined;
+          continue;
+        }
+        this.again(`list failed: ${describeError(err)}`);
+        return;
+      }
+      if (this.stopped || generation !== this.generation) return;
+      for (const item of listed.items) after.set(keyOf(item), this.opts.slim ? this.opts.slim(item) : item);
+      resourceVersion = listed.resourceVersion;
+      if (page === undefined || !listed.continue) break;
+      page = { limit: LIST_PAGE, continue: listed.continue };
+    }
+    const before = this.store;
     this.store = after;
-    this.resourceVersion = listed.resourceVersion;
+    this.resourceVersion = resourceVersion;
     this.gone = false;
     this.failures = 0;
     this.lastHeard = this.opts.clock.now();
@@ -219,11 +248,16 @@ export class Reflector<T extends ObjectMeta> {
 }
 
 /** The apiserver side of a ListWatchClient: a list call with its deadline, and a watch with bookmarks (src/kube/watch.ts). */
-export function apiListWatch<T>(client: KubeClient, path: string, list: (signal: AbortSignal) => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>, labelSelector?: string): ListWatchClient<T> {
+export function apiListWatch<T>(
+  client: KubeClient,
+  path: string,
+  list: (signal: AbortSignal, page: { limit?: number; continue?: string }) => Promise<{ items: T[]; metadata?: { resourceVersion?: string; continue?: string } }>,
+  labelSelector?: string,
+): ListWatchClient<T> {
   return {
-    async list(signal) {
-      const l = await list(signal);
-      return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
+    async list(signal, page) {
+      const l = await list(signal, page ? { limit: page.limit, ...(page.continue !== undefined ? { continue: page.continue } : {}) } : {});
+      return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '', ...(l.metadata?.continue ? { continue: l.metadata.continue } : {}) };
     },
     watch: (resourceVersion, onEvent, onEnd) =>
       Promise.resolve(watch(client, path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS, ...(labelSelector ? { labelSelector } : {}) }, (type, obj) => onEvent(type, obj as T), onEnd)),

@@ -34,7 +34,7 @@ export class PodCache {
     this.reflectors = (options.namespaces.length ? options.namespaces : ['']).map((namespace) => {
       const path = namespace ? apiPath`/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods';
       const reflector = new Reflector<V1Pod>({
-        client: apiListWatch<V1Pod>(client, path, (signal) => client.get<V1PodList>(path, { ...deadline(timeout, signal), query: { labelSelector } }), labelSelector),
+        client: apiListWatch<V1Pod>(client, path, (signal, page) => client.get<V1PodList>(path, { ...deadline(timeout, signal), query: { labelSelector, ...page } }), labelSelector),
         clock: options.clock,
         slim,
         requestTimeoutMs: timeout,

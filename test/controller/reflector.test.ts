@@ -4,7 +4,7 @@
 // resourceVersion.
 
 import t from 'tap';
-import { type ListWatchClient, type Listed, Reflector } from '../../src/controller/reflector.ts';
+import { LIST_PAGE, type ListPage, type ListWatchClient, type Listed, Reflector } from '../../src/controller/reflector.ts';
 import { FakeClock } from '../fake-clock.ts';
 
 interface Obj {
@@ -15,9 +15,11 @@ const obj = (name: string, rv: string): Obj => ({ metadata: { name, namespace: '
 class FakeApi implements ListWatchClient<Obj> {
   lists: (() => Promise<Listed<Obj>>)[] = [];
   listCalls = 0;
+  pages: (ListPage | undefined)[] = [];
   watches: { rv: string; onEvent: (type: string, o: Obj) => void; onEnd: (err: unknown) => void; aborted: boolean }[] = [];
-  async list(): Promise<Listed<Obj>> {
+  async list(_signal: AbortSignal, page?: ListPage): Promise<Listed<Obj>> {
     this.listCalls++;
+    this.pages.push(page);
     const next = this.lists.shift();
     if (!next) throw new Error('no list scripted');
     return next();
@@ -144,4 +146,72 @@ t.test('a watch that ends with an error relists with backoff; stop ends everythi
   clock.advance(600_000);
   await settle();
   t.equal(api.listCalls, 1, 'nothing after stop');
+});
+
+const gone = (): Error => Object.assign(new Error('the provided continue parameter is too old'), { statusCode: 410 });
+
+t.test('a list is read in pages, each slimmed at once; the cache changes only when the last page is in', async (t) => {
+  const clock = new FakeClock();
+  const api = new FakeApi();
+  const changes: string[] = [];
+  const slimmed: string[] = [];
+  const r = new Reflector<Obj>({ client: api, clock, onChange: (k) => changes.push(k), slim: (o) => (slimmed.push(o.metadata.name), o) });
+  let release!: () => void;
+  const last = new Promise<void>((resolve) => (release = resolve));
+  api.lists.push(
+    async () => ({ items: [obj('a', '1'), obj('b', '2')], resourceVersion: '10', continue: 'c1' }),
+    async () => ({ items: [obj('c', '3')], resourceVersion: '10', continue: 'c2' }),
+    async () => (await last, { items: [obj('d', '4')], resourceVersion: '10' }),
+  );
+  r.start();
+  await settle();
+  t.same(api.pages, [{ limit: LIST_PAGE }, { limit: LIST_PAGE, continue: 'c1' }, { limit: LIST_PAGE, continue: 'c2' }], 'each page from where the last left off');
+  t.same(slimmed, ['a', 'b', 'c'], 'pages are slimmed as they arrive, before the next');
+  t.same(changes, [], 'nothing is published before the last page');
+  t.notOk(r.synced);
+  release();
+  await settle();
+  t.ok(r.synced);
+  t.same(changes, ['ns/a', 'ns/b', 'ns/c', 'ns/d']);
+  t.equal(api.last.rv, '10', 'the watch starts from the list');
+  r.stop();
+});
+
+t.test('a continue token that expires mid-list falls back to one whole list; what the pages held is not kept', async (t) => {
+  const { api, r, changes } = setup();
+  api.lists.push(
+    async () => ({ items: [obj('a', '1')], resourceVersion: '10', continue: 'c1' }),
+    async () => Promise.reject(gone()),
+    async () => ({ items: [obj('b', '5')], resourceVersion: '20' }),
+  );
+  r.start();
+  await settle();
+  t.same(api.pages, [{ limit: LIST_PAGE }, { limit: LIST_PAGE, continue: 'c1' }, undefined], 'the third call asks for everything at once');
+  t.ok(r.synced);
+  t.same([...r.values()].map((o) => o.metadata.name), ['b'], 'a, from the expired snapshot, is not in the cache');
+  t.same(changes, ['ns/b']);
+  t.equal(api.last.rv, '20');
+  r.stop();
+});
+
+t.test('a page that fails otherwise fails the list: the old cache stays, stale, and the list starts over from page one', async (t) => {
+  const { api, clock, r, freshness } = setup();
+  api.lists.push(async () => ({ items: [obj('a', '1')], resourceVersion: '10' }));
+  r.start();
+  await settle();
+  api.lists.push(async () => ({ items: [obj('b', '2')], resourceVersion: '30', continue: 'c1' }), async () => Promise.reject(new Error('connection reset')));
+  api.last.onEnd(new Error('socket hang up'));
+  clock.advance(60_000);
+  await settle();
+  t.equal(api.listCalls, 3, 'the relist read one page, and the second failed');
+  t.notOk(r.synced);
+  t.same(freshness.at(-1), 'false: list failed: connection reset');
+  t.same([...r.values()].map((o) => o.metadata.name), ['a'], 'the half-read list changed nothing');
+  api.lists.push(async () => ({ items: [obj('b', '2')], resourceVersion: '40' }));
+  clock.advance(60_000);
+  await settle();
+  t.same(api.pages.at(-1), { limit: LIST_PAGE }, 'the next list starts from the first page');
+  t.same([...r.values()].map((o) => o.metadata.name), ['b']);
+  t.ok(r.synced);
+  r.stop();
 });
