@@ -10,6 +10,9 @@
 //      each size; at 10k the webhook's latency while the controller resyncs every pod, and the
 //      longest event-loop stall (nodejs_eventloop_lag_max_seconds, monitorEventLoopDelay, scraped
 //      every second);
+//      and the garbage collections in that window by kind and length (nodejs_gc_duration_seconds);
+//      then a second hahaha (controller only, a Lease of its own) started cold beside them, as a
+//      rollout starts one: how long its paged list takes, its longest stall, its RSS once synced;
 //   4. 20,000 unmanaged pods (Pending: a nodeSelector no Node matches, and a scheduling gate): RSS before and after.
 // Writes docs/performance/scale.json and docs/performance/scale.svg. Bounded: fixed counts, every
 // wait has a deadline; loopback only. Deletes its namespace, webhook configuration and Lease.
@@ -138,20 +141,44 @@ function webhookLoad(bound: { amount: number } | { seconds: number }): Promise<L
   return loadMutate({ port: hahaha.port, ca: join(P.webhookCerts, 'ca.crt'), body, ...bound });
 }
 
-/** The longest event-loop stall while `during` runs, from the metric scraped every second (prom-client resets it per scrape). */
-async function longestStall<T>(during: Promise<T>): Promise<{ value: T; stallMs: number }> {
+/** Garbage collections so far, by kind: how many, and how many took longer than 10 and 100 ms (the histogram's bounds). */
+function gcCounts(text: string): Record<string, { count: number; over10ms: number; over100ms: number }> {
+  const out: Record<string, { count: number; over10ms: number; over100ms: number }> = {};
+  const bucket = new Map<string, number>();
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_bucket\{le="([^"]+)",kind="([^"]+)"\} (\S+)$/gm)) bucket.set(`${m[2]} ${m[1]}`, Number(m[3]));
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_count\{kind="([^"]+)"\} (\S+)$/gm)) {
+    const kind = m[1] as string;
+    const count = Number(m[2]);
+    out[kind] = { count, over10ms: count - (bucket.get(`${kind} 0.01`) ?? count), over100ms: count - (bucket.get(`${kind} 0.1`) ?? count) };
+  }
+  return out;
+}
+type GcCounts = Record<string, { count: number; over10ms: number; over100ms: number }>;
+function gcBetween(a: GcCounts, b: GcCounts): GcCounts {
+  const out: GcCounts = {};
+  for (const [k, v] of Object.entries(b)) {
+    const d = { count: v.count - (a[k]?.count ?? 0), over10ms: v.over10ms - (a[k]?.over10ms ?? 0), over100ms: v.over100ms - (a[k]?.over100ms ?? 0) };
+    if (d.count > 0) out[k] = d;
+  }
+  return out;
+}
+const gcText = (g: ReturnType<typeof gcBetween>): string => Object.entries(g).map(([k, v]) => `${k} ${v.count} (${v.over10ms} over 10 ms, ${v.over100ms} over 100 ms)`).join(', ') || 'none';
+
+/** The longest event-loop stall while `during` runs, from the metric scraped every second (prom-client resets it per scrape), and the GCs in that time. */
+async function longestStall<T>(during: Promise<T>, scrapeOf: () => Promise<string> = metrics): Promise<{ value: T; stallMs: number; gc: ReturnType<typeof gcBetween> }> {
   let worst = 0;
   let done = false;
+  const gc0 = gcCounts(await scrapeOf());
   const watching = (async () => {
     while (!done) {
-      worst = Math.max(worst, metricValue(await metrics(), 'nodejs_eventloop_lag_max_seconds') ?? 0);
+      worst = Math.max(worst, metricValue(await scrapeOf(), 'nodejs_eventloop_lag_max_seconds') ?? 0);
       await sleep(1000);
     }
   })();
   const value = await during;
   done = true;
   await watching;
-  return { value, stallMs: worst * 1000 };
+  return { value, stallMs: worst * 1000, gc: gcBetween(gc0, gcCounts(await scrapeOf())) };
 }
 
 try {
@@ -252,8 +279,33 @@ try {
   // The webhook while the controller resyncs every cached pod: 35 s of load hold one resync (every 30 s) whatever the phase.
   if (PHASES.has('managed')) {
     const resync = await longestStall(webhookLoad({ seconds: 35 }));
-    results.resync = { webhook: resync.value, longestStallMs: resync.stallMs, idleP99Ms: idle.webhook.p99 };
-    say(`/mutate with ${made} pods cached, across a resync: p99 ${resync.value.p99.toFixed(2)} ms (${(resync.value.p99 / idle.webhook.p99).toFixed(2)}× idle), ${resync.value.errors + resync.value.non2xx} errors; longest event-loop stall ${resync.stallMs.toFixed(1)} ms`);
+    results.resync = { webhook: resync.value, longestStallMs: resync.stallMs, gc: resync.gc, idleP99Ms: idle.webhook.p99 };
+    say(`/mutate with ${made} pods cached, across a resync: p99 ${resync.value.p99.toFixed(2)} ms (${(resync.value.p99 / idle.webhook.p99).toFixed(2)}× idle), ${resync.value.errors + resync.value.non2xx} errors; longest event-loop stall ${resync.stallMs.toFixed(1)} ms; GCs: ${gcText(resync.gc)}`);
+
+    // A second hahaha started cold beside them, as a rollout starts one: its first list, in pages.
+    const cold = await startServer('hahaha (cold)', [
+      node, ...nodeFlags, here('../dist/src/cli/main.js'), 'serve', '--no-webhooks', '--metrics-port', '0', '--address', '127.0.0.1',
+      '--kubeconfig', P.kubeconfig('hahaha'), '--lease-namespace', 'hahaha', '--lease-name', `${LEASE}-cold`, '--namespaces', NS,
+      '--selector', `${LABEL.key}=${LABEL.value}`,
+    ], { PATH: process.env.PATH, POD_NAME: 'hahaha-bench-cold' }, 'metricsPort');
+    try {
+      const coldPort = Number(/"metricsPort":(\d+)/.exec(cold.log())?.[1]);
+      const t5 = Date.now();
+      const synced = await longestStall(
+        (async () => {
+          await waitFor('the cold hahaha to sync its pod cache', () => Promise.resolve(cold.log().includes('pod cache synced')), 120_000, 100);
+          const s = (Date.now() - t5) / 1000;
+          await sleep(5000);
+          return s;
+        })(),
+        () => scrape(coldPort),
+      );
+      results.coldStart = { pods: made, syncedS: synced.value, longestStallMs: synced.stallMs, gc: synced.gc, rssMiB: rssOf(cold.pid), peakRssMiB: peakRssOf(cold.pid) };
+      say(`a cold hahaha beside ${made} managed pods: cache synced in ${synced.value.toFixed(1)} s (paged list), longest event-loop stall ${synced.stallMs.toFixed(1)} ms, GCs: ${gcText(synced.gc)}; RSS ${rssOf(cold.pid).toFixed(0)} MiB (peak ${peakRssOf(cold.pid).toFixed(0)})`);
+    } finally {
+      await stop(cold);
+      await kc.makeApiClient(CoordinationV1Api).deleteNamespacedLease({ name: `${LEASE}-cold`, namespace: 'hahaha' }).catch(() => undefined);
+    }
   }
 
   // --- 4. unmanaged pods -------------------------------------------------------------------------

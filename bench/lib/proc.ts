@@ -27,8 +27,8 @@ export function pinned(role: 'server' | 'client', argv: readonly string[]): stri
 
 export interface Started { readonly child: ChildProcess; readonly pid: number; readonly port: number; readonly log: () => string }
 
-/** Start a server and wait (up to 20 s) for a stdout line with "port":N. */
-export async function startServer(name: string, argv: readonly string[], env: NodeJS.ProcessEnv = { PATH: process.env.PATH }): Promise<Started> {
+/** Start a server and wait (up to 20 s) for a stdout line with "port":N (or another field: "metricsPort"). */
+export async function startServer(name: string, argv: readonly string[], env: NodeJS.ProcessEnv = { PATH: process.env.PATH }, field = 'port'): Promise<Started> {
   const [cmd, ...args] = pinned('server', argv);
   const child = spawn(cmd as string, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
@@ -37,7 +37,7 @@ export async function startServer(name: string, argv: readonly string[], env: No
     const timer = setTimeout(() => reject(new Error(`${name}: no port within 20 s: ${out}`)), 20_000);
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /"port":(\d+)/.exec(out);
+      const m = new RegExp(`"${field}":(\\d+)`).exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
