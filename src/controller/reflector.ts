@@ -55,6 +55,8 @@ export interface ReflectorOptions<T> {
   readonly silenceMs?: number;
   /** Relist at least this often (default 30 min). */
   readonly relistMs?: number;
+  /** Objects per page of a list (default LIST_PAGE). */
+  readonly pageSize?: number;
 }
 
 /** Objects per page of a list (client-go's pager asks for 500). */
@@ -134,7 +136,8 @@ export class Reflector<T extends ObjectMeta> {
     const after = new Map<string, T>();
     let resourceVersion = '';
     // Each page has its own deadline; undefined `page` asks for the whole list (after an expired token).
-    let page: ListPage | undefined = { limit: LIST_PAGE };
+    const limit = this.opts.pageSize ?? LIST_PAGE;
+    let page: ListPage | undefined = { limit };
     for (;;) {
       let listed: Listed<T>;
       try {
@@ -154,7 +157,7 @@ export class Reflector<T extends ObjectMeta> {
       for (const item of listed.items) after.set(keyOf(item), this.opts.slim ? this.opts.slim(item) : item);
       resourceVersion = listed.resourceVersion;
       if (page === undefined || !listed.continue) break;
-      page = { limit: LIST_PAGE, continue: listed.continue };
+      page = { limit, continue: listed.continue };
     }
     const before = this.store;
     this.store = after;
