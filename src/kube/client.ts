@@ -44,19 +44,22 @@ export interface SocketOptions {
 /** Why a signal aborted, as an Error (a TimeoutError for AbortSignal.timeout). */
 export const abortReason = (signal: AbortSignal): Error => (signal.reason instanceof Error ? signal.reason : new DOMException(String(signal.reason ?? 'aborted'), 'AbortError'));
 
+// Read as text as it arrives (the decoder keeps a character split between chunks whole): a list's
+// chunks are not held as Buffers until the end, where they would outlive their use in native memory.
 const readBody = (res: IncomingMessage, signal: AbortSignal): Promise<string> =>
   new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let body = '';
+    res.setEncoding('utf8');
     const onAbort = (): void => {
       res.destroy();
       reject(abortReason(signal));
     };
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('data', (c: string) => (body += c));
     res.on('end', () => {
       signal.removeEventListener('abort', onAbort);
-      resolve(Buffer.concat(chunks).toString('utf8'));
+      resolve(body);
     });
     res.on('error', (e) => {
       signal.removeEventListener('abort', onAbort);

@@ -26,6 +26,24 @@ t.test('a GET sends the token and the query, and gives back the JSON', async (t)
   t.equal(seen.headers.accept, 'application/json');
 });
 
+t.test('a body read in chunks that split multi-byte characters comes back whole', async (t) => {
+  const text = JSON.stringify({ message: 'Æ😀é'.repeat(5000) });
+  const bytes = Buffer.from(text);
+  const api = await fakeApiserver(t, (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    // Odd-sized writes, each flushed on its own: most of them cut a character in two.
+    let at = 0;
+    const next = (): void => {
+      if (at >= bytes.length) return void res.end();
+      res.write(bytes.subarray(at, (at += 997)), () => setImmediate(next));
+    };
+    next();
+  });
+  const client = new KubeClient(api.config());
+  t.teardown(() => client.close());
+  t.equal((await client.get<{ message: string }>('/x', deadline(5000))).message, 'Æ😀é'.repeat(5000));
+});
+
 t.test('create, replace and patch send JSON bodies with their content types', async (t) => {
   const api = await fakeApiserver(t, (_req, res, seen) => json(res, seen.method === 'POST' ? 201 : 200, JSON.parse(seen.body) as unknown));
   const client = new KubeClient(api.config());
