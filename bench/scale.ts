@@ -89,13 +89,12 @@ statSync(here('../dist/src/cli/main.js'));
 const ca = readFileSync(join(P.webhookCerts, 'ca.crt'), 'utf8');
 /** BENCH_NODE_FLAGS: V8 or Node flags for hahaha's process (default: the image's ENTRYPOINT's). */
 const nodeFlags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : imageNodeFlags();
-const hahaha = await startServer('hahaha', [
-  node, ...nodeFlags, here('../dist/src/cli/main.js'), 'serve', '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1',
-  '--cert-file', join(P.webhookCerts, 'tls.crt'), '--key-file', join(P.webhookCerts, 'tls.key'),
-  '--kubeconfig', P.kubeconfig('hahaha'), '--lease-namespace', 'hahaha', '--lease-name', LEASE, '--namespaces', NS,
-  // Production defaults otherwise (grace 30 s, concurrency 100): the figures are what a cluster gets.
-  '--selector', `${LABEL.key}=${LABEL.value}`, '--native-sidecars', 'off',
-], { PATH: process.env.PATH, POD_NAME: 'hahaha-bench', ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}) });
+/** `hahaha serve` from dist/ with hahaha's ServiceAccount, this Lease and the bench's namespace and selector; production defaults otherwise (grace 30 s, concurrency 100). */
+const serve = (lease: string, ...flags: string[]): string[] => [
+  node, ...nodeFlags, here('../dist/src/cli/main.js'), 'serve', ...flags, '--metrics-port', '0', '--address', '127.0.0.1',
+  '--kubeconfig', P.kubeconfig('hahaha'), '--lease-namespace', 'hahaha', '--lease-name', lease, '--namespaces', NS, '--selector', `${LABEL.key}=${LABEL.value}`,
+];
+const hahaha = await startServer('hahaha', serve(LEASE, '--port', '0', '--cert-file', join(P.webhookCerts, 'tls.crt'), '--key-file', join(P.webhookCerts, 'tls.key'), '--native-sidecars', 'off'), { PATH: process.env.PATH, POD_NAME: 'hahaha-bench', ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}) });
 const metricsPort = Number(/"metricsPort":(\d+)/.exec(hahaha.log())?.[1]);
 const metrics = (): Promise<string> => scrape(metricsPort);
 const results: Record<string, unknown> = {};
@@ -291,11 +290,7 @@ try {
     say(`/mutate with ${made} pods cached, across a resync: p99 ${resync.value.p99.toFixed(2)} ms (${(resync.value.p99 / idle.webhook.p99).toFixed(2)}× idle), ${resync.value.errors + resync.value.non2xx} errors; ${blocked(resync.stallMs)}; GCs: ${gcText(resync.gc)}`);
 
     // A second hahaha started cold beside them, as a rollout starts one: its first list, in pages.
-    const cold = await startServer('hahaha (cold)', [
-      node, ...nodeFlags, here('../dist/src/cli/main.js'), 'serve', '--no-webhooks', '--metrics-port', '0', '--address', '127.0.0.1',
-      '--kubeconfig', P.kubeconfig('hahaha'), '--lease-namespace', 'hahaha', '--lease-name', `${LEASE}-cold`, '--namespaces', NS,
-      '--selector', `${LABEL.key}=${LABEL.value}`,
-    ], { PATH: process.env.PATH, POD_NAME: 'hahaha-bench-cold' }, 'metricsPort');
+    const cold = await startServer('hahaha (cold)', serve(`${LEASE}-cold`, '--no-webhooks'), { PATH: process.env.PATH, POD_NAME: 'hahaha-bench-cold' }, 'metricsPort');
     try {
       const coldPort = Number(/"metricsPort":(\d+)/.exec(cold.log())?.[1]);
       const t5 = Date.now();

@@ -2,9 +2,8 @@
 // then watch from the list's resourceVersion with bookmarks, resume a watch that ended quietly from
 // the last resourceVersion seen, relist on 410 Gone, on any failure (after a jittered backoff) and
 // now and then. A list is read in pages of LIST_PAGE objects, as client-go's pager does, each
-// slimmed before the next is asked for: 10,000 pods are never one response in memory, nor one
-// JSON.parse that stalls the event loop; a continue token that expires mid-list (410) falls back
-// to one whole list. What it knows of its own freshness is explicit:
+// slimmed before the next is asked for: 10,000 pods are never one response in memory, nor parsed
+// in one piece; a continue token that expires mid-list (410) falls back to one whole list. What it knows of its own freshness is explicit:
 // - `synced` is true only while the cache is known to be current: from a successful list until a
 //   list or watch fails, or the watch goes silent. A stale cache is still readable, but callers
 //   must not act on it.
