@@ -171,19 +171,24 @@ export function analyze(pod: PodView, config: Config, cluster?: NativeDecision):
   // sidecars exit); only what the webhook writes waits for a pod without them.
   for (const c of pod.containers) {
     if (mainSet.has(c.name)) continue;
-    const plan = sidecarPlan(c, ctx, true);
-    sidecars.push(plan);
-    if (podLevelOk && plan.source === 'catalog' && plan.action) additions[shutdownKey(c.name)] = formatAction(plan.action);
+    sidecars.push(sidecarPlan(c, ctx, true));
   }
   const nativePlans = nativeContainers.map((c) => sidecarPlan(c, ctx, false));
 
   let conversion: Conversion | undefined;
-  if (podLevelOk && cluster) {
-    conversion = convertPod(pod, sidecars, cluster);
-    if (conversion.convert) {
-      // A sidecar that becomes native needs no shutdown annotation: the kubelet stops it, and its
-      // fallback action comes from the catalog. Its injector's switch asks for native injection.
-      for (const m of conversion.moves) delete additions[shutdownKey(m.name)];
+  if (podLevelOk && cluster) conversion = convertPod(pod, sidecars, cluster);
+  if (podLevelOk) {
+    // A sidecar that becomes native needs no shutdown annotation: the kubelet stops it, and its
+    // fallback action comes from the catalog. Its injector's switch asks for native injection.
+    // Moved keys are left out rather than deleted after: a delete would turn the map slow to read.
+    const moved = conversion?.convert && conversion.moves.length ? new Set(conversion.moves.map((m) => m.name)) : undefined;
+    for (const plan of sidecars) {
+      if (moved?.has(plan.name)) {
+        const key = shutdownKey(plan.name);
+        if (Object.hasOwn(additions, key)) delete additions[key]; // only a catalog's podAnnotations could have put it there
+      } else if (plan.source === 'catalog' && plan.action) additions[shutdownKey(plan.name)] = formatAction(plan.action);
+    }
+    if (conversion?.convert) {
       for (const [k, v] of Object.entries(injectorSwitches(config.catalog, annotations))) if (additions[k] === undefined) additions[k] = v;
     }
   }
