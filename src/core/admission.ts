@@ -93,7 +93,7 @@ const warningsOf = (ws: readonly string[]): string[] =>
 /**
  * The mutating webhook, on CREATE of managed pods: add the missing annotations and, when the pod is
  * converted (`native`, the cluster's current decision, or the pod's own annotation), move its known
- * sidecars to native. Only add and remove operations; never denies.
+ * sidecars to native (move, add and remove operations). Never denies.
  */
 export function mutate(request: AdmissionRequest, config: Config, native: NativeDecision = NOT_CONVERTING): Answer {
   const { uid, operation } = request;

@@ -157,37 +157,32 @@ const isDefaultResizePolicy = (v: unknown): boolean =>
   Array.isArray(v) && v.every((p) => isObj(p) && Object.keys(p).every((k) => k === 'resourceName' || k === 'restartPolicy') && (p.restartPolicy ?? 'NotRequired') === 'NotRequired');
 
 /**
- * A container as it becomes a native sidecar: every field kept, restartPolicy Always. A resizePolicy
- * that only says the default (NotRequired) is dropped: apiservers before 1.33 with in-place resize on
- * fill it in on regular containers and refuse it on init containers; it means the same absent.
- */
-export function asNative(container: Record<string, unknown>): Record<string, unknown> {
-  const { resizePolicy, ...rest } = container;
-  return { ...rest, ...(resizePolicy === undefined || isDefaultResizePolicy(resizePolicy) ? {} : { resizePolicy }), restartPolicy: 'Always' };
-}
-
-/**
- * The JSON patch (add and remove only) that moves these containers of the raw pod from
- * spec.containers to the end of spec.initContainers. Removes go from the highest index down, so
- * every index is right when it is applied; the moved containers keep their order.
+ * The JSON patch that makes these containers of the raw pod native: each is moved (RFC 6902
+ * `move`) from spec.containers to the end of spec.initContainers, in its order, and given
+ * restartPolicy Always. A resizePolicy that only says the default (NotRequired) is removed:
+ * apiservers before 1.33 with in-place resize on fill it in on regular containers and refuse it on
+ * init containers; it means the same absent. Every other field is kept.
+ *
+ * Moves, not a remove and an add of a copy: the apiserver moves its own object, so no field of the
+ * container passes through JavaScript (an int64 such as a runAsUser above 2^53 would not survive a
+ * double), and the patch stays a few hundred bytes however large the containers are.
  */
 export function movePatch(rawPod: unknown, moves: readonly Move[]): Operation[] {
   if (moves.length === 0) return [];
   const spec = isObj(rawPod) && isObj(rawPod.spec) ? rawPod.spec : {};
   const containers = Array.isArray(spec.containers) ? (spec.containers as unknown[]) : [];
+  const inits = Array.isArray(spec.initContainers) ? spec.initContainers.length : 0;
   const wanted = new Set(moves.map((m) => m.name));
-  const picked: { index: number; value: Record<string, unknown> }[] = [];
+  const ops: Operation[] = Array.isArray(spec.initContainers) ? [] : [{ op: 'add', path: '/spec/initContainers', value: [] }];
+  let moved = 0;
   containers.forEach((c, index) => {
-    if (isObj(c) && typeof c.name === 'string' && wanted.has(c.name)) picked.push({ index, value: asNative(c) });
+    if (!isObj(c) || typeof c.name !== 'string' || !wanted.has(c.name)) return;
+    // Each earlier move took one container out before this one.
+    const to = `/spec/initContainers/${inits + moved}`;
+    ops.push({ op: 'move', from: `/spec/containers/${index - moved}`, path: to });
+    if (c.resizePolicy !== undefined && isDefaultResizePolicy(c.resizePolicy)) ops.push({ op: 'remove', path: `${to}/resizePolicy` });
+    ops.push({ op: 'add', path: `${to}/restartPolicy`, value: 'Always' });
+    moved++;
   });
-  const ops: Operation[] = picked
-    .slice()
-    .reverse()
-    .map(({ index }) => ({ op: 'remove', path: `/spec/containers/${index}` }));
-  if (Array.isArray(spec.initContainers)) {
-    for (const p of picked) ops.push({ op: 'add', path: '/spec/initContainers/-', value: p.value });
-  } else {
-    ops.push({ op: 'add', path: '/spec/initContainers', value: picked.map((p) => p.value) });
-  }
   return ops;
 }

@@ -62,14 +62,18 @@ t.test('a converted Naisjob pod: its known sidecars move after the init containe
   const p = pod('naisjob');
   const a = mutate(request(p), config(), ON);
   t.equal(a.result, 'patched');
-  t.same(patchOf(a).filter((o) => o.path.startsWith('/spec')).map((o) => [o.op, o.path]), [
-    ['remove', '/spec/containers/4'],
-    ['remove', '/spec/containers/3'],
-    ['remove', '/spec/containers/2'],
-    ['remove', '/spec/containers/1'],
-    ['add', '/spec/initContainers'],
+  // Each move takes one container out, so the next one is at the same index; no container is copied into the patch.
+  t.same(patchOf(a).filter((o) => o.path.startsWith('/spec')), [
+    { op: 'add', path: '/spec/initContainers', value: [] },
+    { op: 'move', from: '/spec/containers/1', path: '/spec/initContainers/0' },
+    { op: 'add', path: '/spec/initContainers/0/restartPolicy', value: 'Always' },
+    { op: 'move', from: '/spec/containers/1', path: '/spec/initContainers/1' },
+    { op: 'add', path: '/spec/initContainers/1/restartPolicy', value: 'Always' },
+    { op: 'move', from: '/spec/containers/1', path: '/spec/initContainers/2' },
+    { op: 'add', path: '/spec/initContainers/2/restartPolicy', value: 'Always' },
+    { op: 'move', from: '/spec/containers/1', path: '/spec/initContainers/3' },
+    { op: 'add', path: '/spec/initContainers/3/restartPolicy', value: 'Always' },
   ]);
-  t.ok(patchOf(a).every((o) => o.op === 'add' || o.op === 'remove'), 'only add and remove');
   const after = apply(p, a);
   const before = specOf(p);
   t.same(specOf(after).containers.map((c) => c.name), ['dataloader']);
@@ -241,7 +245,10 @@ t.test('property: every moved sidecar appears once, after the original init cont
       const native = clusterOn ? ON : OFF;
       const a = mutate(request(p), config(), native);
       const ops = patchOf(a);
-      if (!ops.every((o) => o.op === 'add' || o.op === 'remove')) return false;
+      // Containers are moved, never copied: no operation carries one.
+      const container = (v: unknown) => typeof v === 'object' && v !== null && 'name' in v;
+      if (!ops.every((o) => o.op === 'add' || o.op === 'remove' || (o.op === 'move' && o.from.startsWith('/spec/containers/') && o.path.startsWith('/spec/initContainers/')))) return false;
+      if (ops.some((o) => 'value' in o && (container(o.value) || (Array.isArray(o.value) && o.value.some(container))))) return false;
       const after = apply(p, a);
       const before = specOf(p);
       const moves = a.analysis?.conversion?.moves.map((m) => m.name) ?? [];
@@ -273,4 +280,15 @@ t.test('property: every moved sidecar appears once, after the original init cont
   );
   t.ok(moved > 500, `the random pods moved ${moved} sidecars in all`);
   t.ok(valid > 1000, `${valid} of the random pods were valid, and stayed valid after the patch`);
+});
+
+t.test('a sidecar that moves gets no shutdown annotation, even one that a catalog entry\'s podAnnotations would add', async (t) => {
+  const c = loadCatalog('sidecars:\n  - name: helper\n    action: POST :1/q\n    podAnnotations: {shutdown.hahaha.nais.io/helper: "POST :1/q"}\n', 'c.yaml');
+  t.ok(c.ok);
+  if (!c.ok) return;
+  const p = { metadata: { name: 'p', labels: { 'nais.io/naisjob': 'true' } }, spec: { containers: [{ name: 'main' }, { name: 'helper' }] } };
+  const on = analyze(podView(p), config({ catalog: c.value }), ON);
+  t.same(on.conversion?.moves, [{ name: 'helper' }]);
+  t.notOk('shutdown.hahaha.nais.io/helper' in on.additions, 'the kubelet stops it; no action is written');
+  t.equal(analyze(podView(p), config({ catalog: c.value }), OFF).additions['shutdown.hahaha.nais.io/helper'], 'POST :1/q', 'not converted: the action is written');
 });

@@ -19,7 +19,7 @@ import t from 'tap';
 import { parseAllDocuments, stringify } from 'yaml';
 import { REPO } from '../../cluster/layout.ts';
 import { CHART, run as helm } from '../chart/helm.ts';
-import { NAISJOB_SIDECARS, P, cluster, containerOf, core, createJob, kc, naisjob, namespace, onlyPod, podEvents, records, suffix, waitFor, waitJob } from './cluster.ts';
+import { NAISJOB_SIDECARS, P, cluster, containerOf, core, createJob, kc, kubectl, naisjob, namespace, onlyPod, podEvents, records, suffix, waitFor, waitJob } from './cluster.ts';
 
 const NODE = process.execPath;
 const MAIN = join(REPO, 'src', 'cli', 'main.ts');
@@ -30,18 +30,6 @@ function exec(file: string, args: string[]): Promise<{ code: number; stdout: str
   return new Promise((res) => {
     execFile(file, args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
   });
-}
-
-let kubectlPath: string | undefined;
-async function kubectl(args: string[]): Promise<string> {
-  if (!kubectlPath) {
-    const paths = await exec('bash', [join(REPO, 'cluster', 'build.sh'), '--print-paths']);
-    kubectlPath = paths.stdout.split('\n').find((l) => l.startsWith('KUBECTL='))?.slice('KUBECTL='.length);
-    if (!kubectlPath) throw new Error(`no KUBECTL= from cluster/build.sh: ${paths.stderr}`);
-  }
-  const r = await exec(kubectlPath, ['--kubeconfig', ADMIN, ...args]);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
 }
 
 const freePort = (): Promise<number> =>

@@ -49,6 +49,24 @@ export const ports = (): { webhook: number; metrics: number } => {
   return { webhook: s.ports.webhook, metrics: s.ports.metrics };
 };
 
+let kubectlPath: string | undefined;
+/** kubectl of the pinned build as the admin, with `input` on its standard input; rejects with its stderr. */
+export async function kubectl(args: string[], input?: string): Promise<string> {
+  const run = (file: string, argv: string[], stdin?: string) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
+      const child = execFile(file, argv, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+      child.stdin?.end(stdin ?? '');
+    });
+  if (!kubectlPath) {
+    const paths = await run('bash', [join(REPO, 'cluster', 'build.sh'), '--print-paths']);
+    kubectlPath = paths.stdout.split('\n').find((l) => l.startsWith('KUBECTL='))?.slice('KUBECTL='.length);
+    if (!kubectlPath) throw new Error(`no KUBECTL= from cluster/build.sh: ${paths.stderr}`);
+  }
+  const r = await run(kubectlPath, ['--kubeconfig', P.kubeconfig('admin'), ...args], input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
 export const suffix = (): string => randomBytes(3).toString('hex');
 
 /** A fresh namespace for one test, deleted afterwards. */

@@ -9,7 +9,7 @@
 import t from 'tap';
 import { type V1Container, type V1Pod } from '@kubernetes/client-node';
 import {
-  NAISJOB_SIDECARS, cluster, containerOf, core, createJob, metricValue, naisjob, namespace, onlyPod, podEvents, ports, records, scrape, suffix, waitFor, waitJob,
+  NAISJOB_SIDECARS, cluster, containerOf, core, createJob, kubectl, metricValue, naisjob, namespace, onlyPod, podEvents, ports, records, scrape, suffix, waitFor, waitJob,
 } from './cluster.ts';
 import { INJECT_LABEL, linkerdInjector, vaultInjector } from './injector.ts';
 
@@ -116,6 +116,20 @@ t.test('the apiserver rejects a move that drops restartPolicy (as old-typed webh
   t.equal(moved?.name, 'cloudsql-proxy');
   t.equal(moved?.restartPolicy, 'Always');
   t.match(moved, { readinessProbe: probe, startupProbe: probe, livenessProbe: probe }, 'the probes survived the move');
+});
+
+t.test('a moved container never passes through JavaScript: an int64 above 2^53 in it comes out of the apiserver exact', async (t) => {
+  const ns = await namespace(t, 'native-int64');
+  // 2^53 + 1, which a double rounds to 9007199254740992: sent as text, since a JavaScript client would round it too.
+  const big = '9007199254740993';
+  const probe = `{"exec":{"command":["true"]},"terminationGracePeriodSeconds":${big}}`;
+  const text = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"int64","namespace":"${ns}","labels":{"app":"int64","nais.io/naisjob":"true"}},`
+    + `"spec":{"restartPolicy":"Never","containers":[{"name":"int64","image":"x"},{"name":"vks-sidecar","image":"y","livenessProbe":${probe}}]}}`;
+  const created = await kubectl(['create', '-f', '-', '-o', 'json'], text);
+  // kubectl prints keys in alphabetical order: initContainers comes before the pod's restartPolicy (Never), containers before both.
+  const initContainers = created.slice(created.indexOf('"initContainers"'), created.indexOf('"restartPolicy": "Never"'));
+  t.match(initContainers, '"name": "vks-sidecar"', 'the sidecar was moved');
+  t.match(initContainers, `"terminationGracePeriodSeconds": ${big}`, "its probe's int64 is exact");
 });
 
 t.test('a native sidecar the kubelet does not stop (kubernetes#125880) is reported, then shut down with its fallback action', async (t) => {

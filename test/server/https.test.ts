@@ -164,7 +164,7 @@ t.test('--native-sidecars on: /mutate moves the sidecars, and the gauge says so;
     const { bundle, server } = await setup(t, { native: { mode, min: { major: 1, minor: 33 } } });
     const reply = await call(server.port, bundle.ca.cert, '/mutate', review(pod('naisjob')));
     const patch = JSON.parse(Buffer.from((JSON.parse(reply.body) as { response: { patch: string } }).response.patch, 'base64').toString()) as fastJsonPatch.Operation[];
-    t.equal(patch.some((o) => o.op === 'remove' && o.path.startsWith('/spec/containers/')), mode === 'on', `${mode}: sidecars moved or not`);
+    t.equal(patch.some((o) => o.op === 'move' && o.from?.startsWith('/spec/containers/') === true), mode === 'on', `${mode}: sidecars moved or not`);
     t.match(await scrape(server.metricsPort), `hahaha_native_conversion{reason="mode-${mode}"} ${mode === 'on' ? 1 : 0}`);
   }
 });
