@@ -30,13 +30,19 @@ export interface WebhookOptions {
 export function webhookServer(opts: WebhookOptions): FastifyInstance {
   // Label children made once: prom-client hashes a label object on every call otherwise.
   const durations = { mutate: opts.metrics.admissionDuration.labels({ webhook: 'mutate' }), validate: opts.metrics.admissionDuration.labels({ webhook: 'validate' }) };
-  const counters = new Map<string, { inc(): void }>();
+  // By operation, then result: no key string is built per request.
+  const counters = { mutate: new Map<string, Map<string, { inc(): void }>>(), validate: new Map<string, Map<string, { inc(): void }>>() };
+  let children = 0;
   const count = (webhook: Webhook, operation: string, result: string): void => {
-    const key = `${webhook} ${operation} ${result}`;
-    let c = counters.get(key);
+    let byResult = counters[webhook].get(operation);
+    let c = byResult?.get(result);
     if (!c) {
       c = opts.metrics.admissionRequests.labels({ webhook, operation, result });
-      if (counters.size < 256) counters.set(key, c);
+      // Bounded: the operation comes from the request.
+      if (children++ < 256) {
+        if (!byResult) counters[webhook].set(operation, (byResult = new Map<string, { inc(): void }>()));
+        byResult.set(result, c);
+      }
     }
     c.inc();
   };
@@ -78,15 +84,14 @@ export function webhookServer(opts: WebhookOptions): FastifyInstance {
     reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}: use POST /mutate, POST /validate, GET /healthz, GET /readyz, GET /readyz/controller` }),
   );
 
-  // Every answer of a webhook route is timed, 400, 413 and 415 included (they are answered from the error handler).
-  app.addHook('onResponse', (req, reply, done) => {
-    const webhook = req.routeOptions.url?.slice(1);
-    if (webhook === 'mutate' || webhook === 'validate') durations[webhook].observe(reply.elapsedTime / 1000);
-    done();
-  });
-
   for (const webhook of ['mutate', 'validate'] as const) {
-    app.post(`/${webhook}`, async (req, reply) => {
+    const duration = durations[webhook];
+    // Every answer of a webhook route is timed, 400, 413 and 415 included (they are answered from the error handler).
+    const onResponse = (_req: unknown, reply: FastifyReply, done: () => void): void => {
+      duration.observe(reply.elapsedTime / 1000);
+      done();
+    };
+    app.post(`/${webhook}`, { onResponse }, async (req, reply) => {
       const parsed = parseReview(req.body);
       if (!parsed.ok) {
         count(webhook, '', 'invalid');
@@ -94,22 +99,22 @@ export function webhookServer(opts: WebhookOptions): FastifyInstance {
         return reply.code(400).send({ error: 'invalid AdmissionReview', message: parsed.error });
       }
       const r = parsed.request;
-      const ctx = { webhook, uid: r.uid, operation: r.operation, namespace: r.namespace, name: r.name };
+      const ctx = () => ({ webhook, uid: r.uid, operation: r.operation, namespace: r.namespace, name: r.name });
       let body: AdmissionReview;
       try {
         const answer = webhook === 'mutate' ? mutate(r, opts.config, opts.native?.() ?? NOT_CONVERTING) : validate(r, opts.config);
         body = answer.review;
         count(webhook, r.operation, answer.result);
-        if (answer.result === 'denied') req.log.info({ ...ctx, message: answer.review.response.status?.message }, 'denied');
-        else req.log.debug({ ...ctx, result: answer.result, operations: answer.patch?.length ?? 0, native: answer.analysis?.conversion?.moves.length ?? 0 }, 'answered');
+        if (answer.result === 'denied') req.log.info({ ...ctx(), message: answer.review.response.status?.message }, 'denied');
+        else if (debugging(req.log)) req.log.debug({ ...ctx(), result: answer.result, operations: answer.patch?.length ?? 0, native: answer.analysis?.conversion?.moves.length ?? 0 }, 'answered');
       } catch (err) {
         count(webhook, r.operation, 'error');
         if (webhook === 'validate') {
           // The validating webhook does not decide for itself: a 500 leaves it to its configured failurePolicy.
-          req.log.error({ ...ctx, err }, 'validation failed; answering 500 so that the failurePolicy decides');
+          req.log.error({ ...ctx(), err }, 'validation failed; answering 500 so that the failurePolicy decides');
           return reply.code(500).send({ error: 'internal error', message: 'the validating webhook could not decide; the failurePolicy applies' });
         }
-        req.log.error({ ...ctx, err }, 'admission failed; allowing the request unchanged');
+        req.log.error({ ...ctx(), err }, 'admission failed; allowing the request unchanged');
         body = failOpen(r.uid, webhook);
         return body;
       }
@@ -129,6 +134,10 @@ export function webhookServer(opts: WebhookOptions): FastifyInstance {
   app.get('/readyz/controller', ready(opts.controllerReadiness, 'the shutdown controller does not run in this process'));
   return app;
 }
+
+/** Is debug logging on: the line's fields are not even built otherwise (fastify's no-op logger has no levels). */
+const debugging = (log: object): boolean =>
+  'isLevelEnabled' in log && typeof log.isLevelEnabled === 'function' ? (log.isLevelEnabled as (level: string) => boolean)('debug') : false;
 
 function failOpen(uid: string, webhook: Webhook): AdmissionReview {
   return {

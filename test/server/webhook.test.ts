@@ -180,3 +180,23 @@ t.test('a "__proto__" key in the pod is dropped, not an error (found by the prop
   t.match(patch, 'hahaha.nais.io~1main-container', 'the pod was analysed and patched');
   t.notMatch(patch, '__proto__', 'without the dropped key');
 });
+
+t.test('each answer is logged at debug with its uid and result; at info only denials are, and nothing is built for the rest', async (t) => {
+  const logged = async (level: string) => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) };
+    const app = webhookServer({ config: config(), metrics: createMetrics(), logger: { level, stream } });
+    t.teardown(() => app.close());
+    const patched = review(pod('naisjob'));
+    const denied = review(pod('bad-annotations'));
+    await post(app, '/mutate', patched);
+    await post(app, '/validate', denied);
+    return { lines, patched: uidOf(patched), denied: uidOf(denied) };
+  };
+  const debug = await logged('debug');
+  t.match(debug.lines.filter((l) => l.msg === 'answered'), [{ webhook: 'mutate', uid: debug.patched, operation: 'CREATE', result: 'patched', operations: Number }]);
+  t.match(debug.lines.filter((l) => l.msg === 'denied'), [{ webhook: 'validate', uid: debug.denied, message: /shutdown\.hahaha\.nais\.io\/metrics-exporter/ }]);
+  const info = await logged('info');
+  t.same(info.lines.filter((l) => l.msg === 'answered'), [], 'no debug line at info');
+  t.match(info.lines.filter((l) => l.msg === 'denied'), [{ uid: info.denied }], 'a denial is still logged');
+});
