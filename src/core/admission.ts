@@ -8,6 +8,7 @@ import { isHahahaKey } from './annotations.ts';
 import { type NativeDecision, NOT_CONVERTING, movePatch } from './native.ts';
 import { type PodView, podView } from './pod.ts';
 import { isObj } from './json.ts';
+import { remembered } from './memo.ts';
 
 export type Webhook = 'mutate' | 'validate';
 export type Result = 'patched' | 'allowed' | 'denied' | 'skipped';
@@ -115,19 +116,8 @@ export function mutate(request: AdmissionRequest, config: Config, native: Native
   };
 }
 
-/** Segments already escaped: the same shutdown and catalog keys recur in every pod (bounded: pods choose container names). */
-const segments = new Map<string, string>();
-
-/** RFC 6901: a key as one JSON pointer segment. */
-function pointerSegment(key: string): string {
-  let segment = segments.get(key);
-  if (segment === undefined) {
-    segment = (key.includes('~') ? key.replaceAll('~', '~0') : key).replaceAll('/', '~1');
-    if (segments.size >= 1024) segments.clear();
-    segments.set(key, segment);
-  }
-  return segment;
-}
+/** RFC 6901: a key as one JSON pointer segment (the same shutdown and catalog keys recur in every pod). */
+const pointerSegment = remembered((key) => (key.includes('~') ? key.replaceAll('~', '~0') : key).replaceAll('/', '~1'));
 
 /**
  * The annotations to add, as JSON patch operations: one `add` of the whole map when the pod has none,

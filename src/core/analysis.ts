@@ -181,7 +181,7 @@ export function analyze(pod: PodView, config: Config, cluster?: NativeDecision):
     // A sidecar that becomes native needs no shutdown annotation: the kubelet stops it, and its
     // fallback action comes from the catalog. Its injector's switch asks for native injection.
     // Moved keys are left out rather than deleted after: a delete would turn the map slow to read.
-    const moved = conversion?.convert && conversion.moves.length ? new Set(conversion.moves.map((m) => m.name)) : undefined;
+    const moved = conversion?.moves.length ? new Set(conversion.moves.map((m) => m.name)) : undefined;
     for (const plan of sidecars) {
       if (moved?.has(plan.name)) {
         const key = shutdownKey(plan.name);

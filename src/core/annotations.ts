@@ -1,5 +1,7 @@
 // The annotation contract (v1) of docs/design.md: the keys hahaha reads and writes on pods.
 
+import { remembered } from './memo.ts';
+
 export const DOMAIN = 'hahaha.nais.io';
 /** One or more container names, comma-separated. */
 export const MAIN_CONTAINER = `${DOMAIN}/main-container`;
@@ -15,19 +17,8 @@ export const DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
 /** The label whose value, when it names a container, makes that container main. */
 export const APP_LABEL = 'app';
 
-/** Keys already made: the same few container names recur in every pod (bounded: pods choose the names). */
-const shutdownKeys = new Map<string, string>();
-
-/** The shutdown key of a container. The same string each time, so that reading a pod's annotations by it stays a fast lookup. */
-export function shutdownKey(container: string): string {
-  let key = shutdownKeys.get(container);
-  if (key === undefined) {
-    key = `${SHUTDOWN_PREFIX}${container}`;
-    if (shutdownKeys.size >= 1024) shutdownKeys.clear();
-    shutdownKeys.set(container, key);
-  }
-  return key;
-}
+/** The shutdown key of a container: the same string each time (see memo.ts). */
+export const shutdownKey = remembered((container) => `${SHUTDOWN_PREFIX}${container}`);
 
 /** The container named by a shutdown key, or undefined when the key is not one. */
 export function shutdownContainer(key: string): string | undefined {

@@ -164,8 +164,8 @@ const isDefaultResizePolicy = (v: unknown): boolean =>
  * init containers; it means the same absent. Every other field is kept.
  *
  * Moves, not a remove and an add of a copy: the apiserver moves its own object, so no field of the
- * container passes through JavaScript (an int64 such as a runAsUser above 2^53 would not survive a
- * double), and the patch stays a few hundred bytes however large the containers are.
+ * container passes through JavaScript (an int64 above 2^53, such as a probe's
+ * terminationGracePeriodSeconds, would not survive a double), and the patch stays a few hundred bytes however large the containers are.
  */
 export function movePatch(rawPod: unknown, moves: readonly Move[]): Operation[] {
   if (moves.length === 0) return [];

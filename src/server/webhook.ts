@@ -30,19 +30,13 @@ export interface WebhookOptions {
 export function webhookServer(opts: WebhookOptions): FastifyInstance {
   // Label children made once: prom-client hashes a label object on every call otherwise.
   const durations = { mutate: opts.metrics.admissionDuration.labels({ webhook: 'mutate' }), validate: opts.metrics.admissionDuration.labels({ webhook: 'validate' }) };
-  // By operation, then result: no key string is built per request.
-  const counters = { mutate: new Map<string, Map<string, { inc(): void }>>(), validate: new Map<string, Map<string, { inc(): void }>>() };
-  let children = 0;
+  const counters = new Map<string, { inc(): void }>();
   const count = (webhook: Webhook, operation: string, result: string): void => {
-    let byResult = counters[webhook].get(operation);
-    let c = byResult?.get(result);
+    const key = `${webhook} ${operation} ${result}`;
+    let c = counters.get(key);
     if (!c) {
       c = opts.metrics.admissionRequests.labels({ webhook, operation, result });
-      // Bounded: the operation comes from the request.
-      if (children++ < 256) {
-        if (!byResult) counters[webhook].set(operation, (byResult = new Map<string, { inc(): void }>()));
-        byResult.set(result, c);
-      }
+      if (counters.size < 256) counters.set(key, c);
     }
     c.inc();
   };
