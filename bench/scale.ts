@@ -4,8 +4,10 @@
 // MutatingWebhookConfiguration, namespace bench-scale only), measured from outside:
 //   1. idle: RSS, and the webhook's latency under autocannon;
 //   2. 1,000 Jobs whose main containers finish together: every sidecar shut down, the reaction p99
-//      (hahaha_shutdown_reaction_seconds), the last Job's completion after the last main exit,
-//      nothing sent twice (the simkubelet's record), RSS after;
+//      (hahaha_shutdown_reaction_seconds) and its parts: the queue's wait (hahaha_queue_wait_seconds)
+//      and the claims' Event writes (hahaha_kube_request_duration_seconds), beside the apiserver's
+//      own time for Event creates in that window (its /metrics); the last Job's completion after
+//      the last main exit, nothing sent twice (the simkubelet's record), RSS after;
 //   3. 1k, 5k, 10k managed pods cached: RSS, CPU seconds and the reaction p99 of 50 probe pods at
 //      each size; at 10k the webhook's latency while the controller resyncs every pod, and the
 //      longest event-loop stall (nodejs_eventloop_lag_max_seconds, monitorEventLoopDelay, scraped
@@ -25,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AdmissionregistrationV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { P, kubeConfig, metricValue, scrape, waitFor } from '../test/e2e/cluster.ts';
+import { P, kubeConfig, kubectl, metricValue, scrape, waitFor } from '../test/e2e/cluster.ts';
 import { lineChart } from './lib/plot.ts';
 import { type Load, cpuOf, imageNodeFlags, loadMutate, peakRssOf, rssOf, startServer, stop } from './lib/proc.ts';
 
@@ -114,13 +116,28 @@ async function cleanup(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-/** The reaction histogram's cumulative buckets now. */
-async function reactionBuckets(): Promise<Map<number, number>> {
-  const text = await metrics();
+/** A histogram's cumulative buckets in a scrape, summed over the series whose other labels `match`. */
+function bucketsIn(text: string, name: string, match: (labels: string) => boolean = () => true): Map<number, number> {
   const out = new Map<number, number>();
-  for (const m of text.matchAll(/^hahaha_shutdown_reaction_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+  for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{(.*?)le="([^"]+)"(.*?)\\} (\\S+)$`, 'gm'))) {
+    if (!match(`${m[1]}${m[3]}`)) continue;
+    const le = m[2] === '+Inf' ? Infinity : Number(m[2]);
+    out.set(le, (out.get(le) ?? 0) + Number(m[4]));
+  }
   return out;
 }
+/** The apiserver's own time for creates of events.k8s.io Events (hahaha's claims, and the scheduler's events), from its /metrics. */
+const apiserverEventCreates = async (): Promise<Map<number, number>> =>
+  bucketsIn(await kubectl(['get', '--raw', '/metrics']), 'apiserver_request_duration_seconds', (l) => l.includes('group="events.k8s.io"') && l.includes('verb="POST"'));
+/** The reaction histogram's cumulative buckets now. */
+async function reactionBuckets(): Promise<Map<number, number>> {
+  return bucketsIn(await metrics(), 'hahaha_shutdown_reaction_seconds');
+}
+/** What the reaction is made of: the queue's change lane, and the claims (Event creates and patches). */
+const partsOfReaction = (text: string) => ({
+  queue: bucketsIn(text, 'hahaha_queue_wait_seconds', (l) => l.includes('lane="change"')),
+  claims: bucketsIn(text, 'hahaha_kube_request_duration_seconds', (l) => l.includes('resource="events"') && !l.includes('verb="GET"')),
+});
 /** The bucket bound that holds the 99th percentile of what was observed between two snapshots, in ms. */
 function p99Between(a: Map<number, number>, b: Map<number, number>): { count: number; p99UnderMs: number } {
   const bounds = [...b.keys()].sort((x, y) => x - y);
@@ -217,6 +234,8 @@ try {
   // --- 2. 1,000 Jobs at once ---------------------------------------------------------------------
   if (PHASES.has('jobs')) {
     const before = await reactionBuckets();
+    const partsBefore = partsOfReaction(await metrics());
+    const apiserverBefore = await apiserverEventCreates();
     const t0 = Date.now();
     const exitAt = t0 + 60_000 + JOBS * 20; // the common exit time: after the Jobs are made, their pods created and started
     await pool(JOBS, 16, (i) =>
@@ -242,6 +261,12 @@ try {
   for (const r of records) if (r.namespace === NS && r.kind === 'portforward' && r.time >= since) perPod.set(r.pod, (perPod.get(r.pod) ?? 0) + 1);
     const twice = [...perPod.values()].filter((n) => n > 1).length;
     const reaction = p99Between(before, await reactionBuckets());
+    const partsAfter = partsOfReaction(await metrics());
+    const parts = {
+      queueWait: p99Between(partsBefore.queue, partsAfter.queue),
+      eventWrites: p99Between(partsBefore.claims, partsAfter.claims),
+      apiserverEventCreates: p99Between(apiserverBefore, await apiserverEventCreates()),
+    };
     await sleep(5000);
     const jobsResult = {
       jobs: JOBS,
@@ -251,12 +276,15 @@ try {
       podsWithARequest: perPod.size,
       podsWithMoreThanOneRequest: twice,
       reaction,
+      ...parts,
       rssMiB: rssOf(hahaha.pid),
       peakRssMiB: peakRssOf(hahaha.pid),
     };
     results.jobs = jobsResult;
     say(`${JOBS} Jobs: mains exited within ${jobsResult.mainExitSpreadS} s of each other; the last Job completed ${jobsResult.lastCompleteAfterLastMainExitS} s after the last main exit (timestamps in whole seconds)`);
     say(`  ${jobsResult.sidecarsShutDown} sidecars shut down; ${jobsResult.podsWithARequest} pods got a request, ${twice} more than one; reaction p99 under ${reaction.p99UnderMs} ms (${reaction.count} observed); RSS ${jobsResult.rssMiB.toFixed(0)} MiB (peak ${jobsResult.peakRssMiB.toFixed(0)})`);
+    say(`  of the reaction: queue wait (change lane) p99 under ${parts.queueWait.p99UnderMs} ms (${parts.queueWait.count} keys taken); Event writes p99 under ${parts.eventWrites.p99UnderMs} ms (${parts.eventWrites.count} writes)`);
+    say(`  the apiserver's own time for the creates of events.k8s.io Events in that window (hahaha's and the scheduler's): p99 under ${parts.apiserverEventCreates.p99UnderMs} ms (${parts.apiserverEventCreates.count} creates)`);
     await batch.deleteCollectionNamespacedJob({ namespace: NS, propagationPolicy: 'Background' });
     await waitFor('the Jobs and their pods to be gone', async () => (await core.listNamespacedPod({ namespace: NS })).items.length === 0, 300_000, 2000);
   }

@@ -113,7 +113,7 @@ export async function serve(options: ServeOptions): Promise<Running> {
     const run = await import('../controller/run.ts');
     let kc;
     try {
-      kc = run.kubeClient(options.kube.kubeconfig);
+      kc = run.kubeClient(options.kube.kubeconfig, metrics);
     } catch (e) {
       const needs = [options.controller ? 'the shutdown controller' : '', options.selfManaged ? 'self-managed certificates' : '', native.mode === 'auto' ? '--native-sidecars auto' : ''].filter(Boolean).join(', ');
       throw new UsageError(`${(e as Error).message.startsWith('no cluster configuration') ? '' : 'cannot load the kubeconfig: '}${(e as Error).message}; ${needs} need${needs.includes(',') ? '' : 's'} it (to serve the webhooks only: --no-controller --native-sidecars on|off)`);

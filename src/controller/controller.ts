@@ -90,7 +90,7 @@ export class Controller {
   constructor(options: ControllerOptions) {
     if (!(options.concurrency >= 1)) throw new Error(`concurrency must be at least 1, not ${options.concurrency}`);
     this.opts = { ...options, clock: options.clock ?? systemClock, dryRun: options.dryRun ?? false };
-    this.queue = new WorkQueue({ clock: this.opts.clock });
+    this.queue = new WorkQueue({ clock: this.opts.clock, onTaken: (ms, lane) => options.metrics.queueWait.observe({ lane }, ms / 1000) });
     this.labels = new MetricLabels(options.config.catalog);
   }
 

@@ -4,7 +4,8 @@
 // until forget(key). Keys of a periodic resync wait in a lane of their own (addBackground), behind
 // every key a change added, so that a resync of thousands of pods does not delay the pod whose main
 // containers just finished. A bounded number of workers take keys; each yields to the event loop between
-// keys, so a burst of keys never starves the webhook that shares the loop.
+// keys, so a burst of keys never starves the webhook that shares the loop. How long each key
+// waited to be taken, by lane, goes to `onTaken` (a metric).
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Clock } from './clock.ts';
@@ -14,7 +15,12 @@ export interface QueueOptions {
   /** Per-key backoff after a failure: base, doubling up to max (default 500 ms to 5 min). */
   readonly baseBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** A key was taken by a worker after waiting this long in its lane (0: a worker was waiting for it). */
+  readonly onTaken?: (waitedMs: number, lane: Lane) => void;
 }
+
+/** The lanes: keys a change added, and keys of a periodic resync. */
+export type Lane = 'change' | 'resync';
 
 /** What a worker says after processing a key. */
 export interface Processed {
@@ -23,10 +29,11 @@ export interface Processed {
 }
 
 export class WorkQueue {
-  private readonly opts: Required<QueueOptions>;
-  private readonly ready = new Set<string>();
+  private readonly opts: Required<Omit<QueueOptions, 'onTaken'>> & Pick<QueueOptions, 'onTaken'>;
+  /** Key -> when it was added (the order of insertion is the order of taking). */
+  private readonly ready = new Map<string, number>();
   /** Ready too, but taken only when `ready` is empty (resync). */
-  private readonly background = new Set<string>();
+  private readonly background = new Map<string, number>();
   private readonly processing = new Set<string>();
   /** Added while processing: processed again once done. */
   private readonly dirty = new Set<string>();
@@ -52,7 +59,7 @@ export class WorkQueue {
   /** Add the key behind every key that add() brought (a resync's); add() later moves it ahead. */
   addBackground(key: string): void {
     if (this.closed || this.ready.has(key) || this.delayed.has(key)) return;
-    this.hand(key, this.background);
+    this.hand(key, this.background, 'resync');
   }
 
   add(key: string): void {
@@ -63,11 +70,11 @@ export class WorkQueue {
       later.cancel();
       this.delayed.delete(key);
     }
-    this.hand(key, this.ready);
+    this.hand(key, this.ready, 'change');
   }
 
-  /** To a waiting worker, else into `lane`; a key being processed is processed again after. */
-  private hand(key: string, lane: Set<string>): void {
+  /** To a waiting worker, else into `lane` (keeping when it was first added); a key being processed is processed again after. */
+  private hand(key: string, lane: Map<string, number>, name: Lane): void {
     if (this.processing.has(key)) {
       this.dirty.add(key);
       return;
@@ -75,8 +82,9 @@ export class WorkQueue {
     const waiter = this.waiters.shift();
     if (waiter) {
       this.processing.add(key);
+      this.opts.onTaken?.(0, name);
       waiter(key);
-    } else lane.add(key);
+    } else if (!lane.has(key)) lane.set(key, this.opts.clock.now());
   }
 
   /** Add the key after ms; an earlier deadline for the key wins over a later one. */
@@ -112,12 +120,14 @@ export class WorkQueue {
 
   /** The next key to process, once there is one; undefined once the queue is shut down. */
   get(): Promise<string | undefined> {
-    for (const lane of [this.ready, this.background]) {
-      const next = lane.values().next();
+    for (const [lane, name] of [[this.ready, 'change'], [this.background, 'resync']] as const) {
+      const next = lane.entries().next();
       if (!next.done) {
-        lane.delete(next.value);
-        this.processing.add(next.value);
-        return Promise.resolve(next.value);
+        const [key, at] = next.value;
+        lane.delete(key);
+        this.processing.add(key);
+        this.opts.onTaken?.(Math.max(0, this.opts.clock.now() - at), name);
+        return Promise.resolve(key);
       }
     }
     if (this.closed) return Promise.resolve(undefined);

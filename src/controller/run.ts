@@ -77,7 +77,9 @@ export function loadKubeConfig(path?: string): ClusterConfig {
 }
 
 /** The client of the apiserver that loadKubeConfig finds. */
-export const kubeClient = (path?: string): KubeClient => new KubeClient(loadKubeConfig(path));
+/** The client, with each call timed into the metrics when they are given. */
+export const kubeClient = (path?: string, metrics?: Metrics): KubeClient =>
+  new KubeClient(loadKubeConfig(path), metrics ? { observe: (c) => metrics.kubeRequests.observe({ verb: c.method, resource: c.resource, code: String(c.code) }, c.seconds) } : {});
 
 export const identityOf = (s: KubeSettings): string => s.identity ?? process.env.POD_NAME ?? hostname();
 

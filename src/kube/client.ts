@@ -4,6 +4,8 @@
 // for a deadline). A call the apiserver refuses rejects with an ApiError (errors.ts). A request
 // that finds its kept-alive connection closed by the server is sent again once, when it is a GET.
 // Also the TLS and auth options for a WebSocket to the apiserver (exec, port-forward: streams.ts).
+// Each call that is not a stream is reported to `observe` (a metric): method, resource, status,
+// seconds until its whole answer was read.
 
 import { Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -25,6 +27,33 @@ export interface RequestSpec extends CallOptions {
 }
 
 export const PATCH_TYPES: readonly string[] = ['application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/json-patch+json'];
+
+/** One call, for a metric: its method, the resource its path names (resourceOf), its status (0: no whole answer), seconds until its answer was read. */
+export interface CallRecord {
+  readonly method: string;
+  readonly resource: string;
+  readonly code: number;
+  readonly seconds: number;
+}
+
+export interface ClientOptions {
+  readonly observe?: (call: CallRecord) => void;
+}
+
+/**
+ * The resource a request path names, a bounded label: `/api/v1/namespaces/x/pods/y` is "pods",
+ * `/apis/events.k8s.io/v1/events` "events", `/api/v1/namespaces/x/pods/y/eviction` "pods/eviction",
+ * `/api/v1/namespaces/x` "namespaces", `/version` "version".
+ */
+export function resourceOf(path: string): string {
+  const parts = (path.split('?')[0] ?? '').split('/').filter(Boolean);
+  const start = parts[0] === 'api' ? 2 : parts[0] === 'apis' ? 3 : -1;
+  if (start < 0) return parts[0] ?? '';
+  const i = parts[start] === 'namespaces' && parts.length > start + 2 ? start + 2 : start;
+  const resource = parts[i] ?? '';
+  const sub = parts[i + 2];
+  return sub ? `${resource}/${sub}` : resource;
+}
 
 /** Idle kept-alive connections are closed after this, before a load balancer would drop them. */
 const IDLE_SOCKET_MS = 30_000;
@@ -74,8 +103,11 @@ export class KubeClient {
   /** The WebSockets' TLS context, for the client certificate it was made with. */
   private context?: { cert: Buffer | string | undefined; key: Buffer | string | undefined; context: SecureContext };
 
-  constructor(config: ClusterConfig) {
+  private readonly observe: ((call: CallRecord) => void) | undefined;
+
+  constructor(config: ClusterConfig, options: ClientOptions = {}) {
     this.config = config;
+    this.observe = options.observe;
     this.secure = config.server.startsWith('https:');
     const { ca, cert, key, rejectUnauthorized, servername } = config.tls;
     this.agent = this.secure
@@ -107,9 +139,16 @@ export class KubeClient {
 
   /** One call; resolves with the parsed JSON answer (undefined for an empty one). */
   async request<T>(method: string, path: string, spec: RequestSpec): Promise<T> {
-    const res = await this.send(method, path, spec);
-    const text = await readBody(res, spec.signal);
-    const code = res.statusCode ?? 0;
+    const started = performance.now();
+    let code = 0;
+    let text: string;
+    try {
+      const res = await this.send(method, path, spec);
+      text = await readBody(res, spec.signal);
+      code = res.statusCode ?? 0;
+    } finally {
+      this.observe?.({ method, resource: resourceOf(path), code, seconds: (performance.now() - started) / 1000 });
+    }
     if (code < 200 || code >= 300) throw new ApiError(`${method} ${path}`, code, text);
     if (!text) return undefined as T;
     try {

@@ -11,6 +11,8 @@ export interface Metrics {
   readonly sidecarShutdowns: Counter<'namespace' | 'container' | 'step' | 'result'>;
   readonly shutdownDuration: Histogram;
   readonly reaction: Histogram;
+  readonly queueWait: Histogram<'lane'>;
+  readonly kubeRequests: Histogram<'verb' | 'resource' | 'code'>;
   readonly podsAwaiting: Gauge;
   readonly oldestAwaiting: Gauge;
   readonly unsupportedSidecars: Counter<'namespace' | 'container' | 'reason'>;
@@ -58,7 +60,21 @@ export function createMetrics(awaiting: AwaitingPods = new Map()): Metrics {
     reaction: new Histogram({
       name: 'hahaha_shutdown_reaction_seconds',
       help: "From the pod change that showed a pod's main containers finished reaching hahaha (its watch event) to the first shutdown step sent for the pod: the controller's own delay (queue, claim), without the sidecar's.",
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    queueWait: new Histogram({
+      name: 'hahaha_queue_wait_seconds',
+      help: "How long a pod's key waited in the controller's work queue before a worker took it, by lane: change (a watch event) or resync (the periodic look at every unfinished pod, taken only when no change waits).",
+      labelNames: ['lane'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    kubeRequests: new Histogram({
+      name: 'hahaha_kube_request_duration_seconds',
+      help: 'Calls to the Kubernetes API (not watches or streams), by HTTP verb, resource and status code (0: no whole answer, e.g. a deadline), until the answer was read.',
+      labelNames: ['verb', 'resource', 'code'],
+      buckets: [0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
     podsAwaiting: new Gauge({

@@ -609,7 +609,7 @@ t.test('alerts: awaiting pods, shutdown failures, no leader, webhook errors, ove
   t.match(help, /\berror\b/);
 });
 
-t.test('the Grafana dashboard: labelled for the sidecar, valid JSON, panels for shutdowns, failures, awaiting pods and admission latency', async (t) => {
+t.test('the Grafana dashboard: labelled for the sidecar, valid JSON, panels for shutdowns, failures, awaiting pods, admission latency, the reaction and API latency', async (t) => {
   const names = await metricNames();
   const cm = find(rendered('monitoring on'), 'ConfigMap', `${FULLNAME}-dashboard`) as K8sObject & { data: Record<string, string> };
   t.equal(cm.metadata.labels?.grafana_dashboard, '1');
@@ -622,6 +622,8 @@ t.test('the Grafana dashboard: labelled for the sidecar, valid JSON, panels for 
   t.match(panel(/failures/i)?.targets[0]?.expr, /hahaha_sidecar_shutdowns_total\{[^}]*result!="success"/);
   t.match(panel(/awaiting/i)?.targets[0]?.expr, 'hahaha_pods_awaiting_shutdown');
   t.match(panel(/admission latency/i)?.targets[0]?.expr, /histogram_quantile\(0\.5, sum by \(le, webhook\) \(rate\(hahaha_admission_duration_seconds_bucket/);
+  t.same(panel(/reaction/i)?.targets.map((x) => /hahaha_\w+_bucket/.exec(x.expr)?.[0]), ['hahaha_shutdown_reaction_seconds_bucket', 'hahaha_queue_wait_seconds_bucket', 'hahaha_kube_request_duration_seconds_bucket'], 'the reaction beside its parts');
+  t.match(panel(/API latency/)?.targets[0]?.expr, /sum by \(le, verb, resource, code\) \(rate\(hahaha_kube_request_duration_seconds_bucket/);
   const ids = dash.panels.map((p) => (p as unknown as { id: number }).id);
   t.equal(new Set(ids).size, ids.length, 'panel ids are unique');
 });

@@ -1,5 +1,5 @@
 // The work queue with a fake clock: dedupe, the earliest deadline wins, no key on two workers,
-// per-key backoff, bounded workers, shut down.
+// per-key backoff, bounded workers, shut down, and how long keys waited in each lane.
 
 import t from 'tap';
 import { WorkQueue, runWorkers } from '../../src/controller/queue.ts';
@@ -21,6 +21,26 @@ t.test('a key added many times is one entry', async (t) => {
   q.add('ns/b');
   t.equal(q.depth, 2);
   t.same(await drainReady(q), ['ns/a', 'ns/b']);
+});
+
+t.test('each key taken reports how long it waited since first added, and in which lane', async (t) => {
+  const clock = new FakeClock();
+  const taken: [number, string][] = [];
+  const q = new WorkQueue({ clock, onTaken: (ms, lane) => taken.push([ms, lane]) });
+  q.addBackground('ns/r');
+  clock.advance(100);
+  q.add('ns/a');
+  clock.advance(50);
+  q.add('ns/a');
+  q.add('ns/b');
+  clock.advance(25);
+  t.same(await drainReady(q), ['ns/a', 'ns/b', 'ns/r']);
+  t.same(taken, [[75, 'change'], [25, 'change'], [175, 'resync']], 'a key added again keeps its first time; the resync key waited behind both');
+  taken.length = 0;
+  const waiting = q.get();
+  q.add('ns/c');
+  t.equal(await waiting, 'ns/c');
+  t.same(taken, [[0, 'change']], 'a key handed to a waiting worker waited for nothing');
 });
 
 t.test('addAfter keeps the earliest deadline, whatever the order of the calls', async (t) => {

@@ -40,6 +40,10 @@ t.test('a Naisjob with five sidecars completes within seconds, one Killing event
   t.ok(killing.every((e) => e.reportingController === 'hahaha' && e.type === 'Normal'));
   t.match(killing.find((e) => containerOf(e) === 'linkerd-proxy')?.note, 'Shut down container linkerd-proxy (POST :4191/shutdown)');
   t.same((await podEvents(ns, pod.metadata!.name!)).filter((e) => e.type === 'Warning' && e.reportingController === 'hahaha'), [], 'no warnings');
+  // The claims were timed as API calls, and the pod's key as a wait in the queue's change lane.
+  const metrics = await scrape(ports().metrics);
+  t.ok((metricValue(metrics, 'hahaha_kube_request_duration_seconds_count{verb="POST",resource="events",code="201"}') ?? 0) >= 5, 'each claim is a timed POST of an Event');
+  t.ok((metricValue(metrics, 'hahaha_queue_wait_seconds_count{lane="change"}') ?? 0) >= 1, 'queue waits are counted');
   t.equal(await jobState(ns, 'optedout'), 'active', 'the same Job without hahaha is still active');
   const opted = await onlyPod(ns, 'optedout');
   t.equal(opted.status?.containerStatuses?.filter((c) => c.state?.running).length, 5, 'its five sidecars still run');

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { deadline, describeError, statusOf } from '../../src/controller/api.ts';
 import { bearerToken, pluginCredentials } from '../../src/kube/auth.ts';
-import { KubeClient, apiPath } from '../../src/kube/client.ts';
+import { type CallRecord, KubeClient, apiPath, resourceOf } from '../../src/kube/client.ts';
 import { ApiError } from '../../src/kube/errors.ts';
 import { fakeApiserver, json, status } from './apiserver.ts';
 
@@ -24,6 +24,50 @@ t.test('a GET sends the token and the query, and gives back the JSON', async (t)
   t.notOk(seen.url.searchParams.has('skipped'), 'undefined parameters are left out');
   t.equal(seen.headers.authorization, 'Bearer s3cret');
   t.equal(seen.headers.accept, 'application/json');
+});
+
+t.test('each call is reported with its method, resource, status and time; a stream is not', async (t) => {
+  const api = await fakeApiserver(t, (req, res) => {
+    if (req.url?.includes('watch=true')) return json(res, 200, { type: 'BOOKMARK' });
+    if (req.url?.startsWith('/slow')) return void setTimeout(() => json(res, 200, {}), 60);
+    if (req.method === 'POST') return json(res, 409, status(409, 'AlreadyExists', 'exists'));
+    return json(res, 200, {});
+  });
+  const calls: CallRecord[] = [];
+  const client = new KubeClient(api.config(), { observe: (c) => calls.push(c) });
+  t.teardown(() => client.close());
+  await client.get(apiPath`/api/v1/namespaces/${'ns'}/pods`, deadline(5000));
+  await t.rejects(client.create('/apis/events.k8s.io/v1/namespaces/ns/events', {}, deadline(5000)), ApiError);
+  await client.get('/slow', deadline(5000));
+  await t.rejects(client.get('/slow', deadline(10)), { name: 'TimeoutError' });
+  (await client.open('/api/v1/pods', { watch: true }, AbortSignal.timeout(5000))).destroy();
+  t.same(calls.map((c) => [c.method, c.resource, c.code]), [
+    ['GET', 'pods', 200],
+    ['POST', 'events', 409],
+    ['GET', 'slow', 200],
+    ['GET', 'slow', 0],
+  ], 'a refused call has its status; one cut off by its deadline has none (0); the watch is not a call');
+  t.ok((calls[2]?.seconds ?? 0) >= 0.05, `the time is until the answer was read (${calls[2]?.seconds} s)`);
+});
+
+t.test('resourceOf names the resource of a path, as a bounded label', async (t) => {
+  t.same(
+    [
+      '/api/v1/namespaces/ns/pods/p',
+      '/api/v1/pods?watch=true',
+      '/api/v1/namespaces/ns/pods',
+      '/api/v1/namespaces/ns',
+      '/api/v1/namespaces',
+      '/api/v1/namespaces/ns/pods/p/eviction',
+      '/apis/events.k8s.io/v1/namespaces/ns/events/e',
+      '/apis/events.k8s.io/v1/events',
+      '/apis/coordination.k8s.io/v1/namespaces/hahaha/leases/hahaha',
+      '/api/v1/nodes/n',
+      '/version',
+      '/',
+    ].map(resourceOf),
+    ['pods', 'pods', 'pods', 'namespaces', 'namespaces', 'pods/eviction', 'events', 'events', 'leases', 'nodes', 'version', ''],
+  );
 });
 
 t.test('a body read in chunks that split multi-byte characters comes back whole', async (t) => {

@@ -5033,6 +5033,122 @@ data:
               "legendFormat": "event failures {{reason}}"
             }
           ]
+        },
+        {
+          "id": 13,
+          "type": "timeseries",
+          "title": "Shutdown reaction and its parts (p99)",
+          "description": "From the change that shows a pod's mains finished to its first step sent (hahaha_shutdown_reaction_seconds), beside its parts: the wait in the work queue's change lane (hahaha_queue_wait_seconds) and the writes of the claims, hahaha's Events (hahaha_kube_request_duration_seconds).",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "\${datasource}"
+          },
+          "gridPos": {
+            "x": 0,
+            "y": 36,
+            "w": 12,
+            "h": 8
+          },
+          "fieldConfig": {
+            "defaults": {
+              "unit": "s",
+              "custom": {
+                "drawStyle": "line",
+                "fillOpacity": 10,
+                "stacking": {
+                  "mode": "none"
+                }
+              }
+            },
+            "overrides": []
+          },
+          "options": {
+            "legend": {
+              "displayMode": "list",
+              "placement": "bottom"
+            },
+            "tooltip": {
+              "mode": "multi"
+            }
+          },
+          "targets": [
+            {
+              "datasource": {
+                "type": "prometheus",
+                "uid": "\${datasource}"
+              },
+              "refId": "A",
+              "expr": "histogram_quantile(0.99, sum by (le) (rate(hahaha_shutdown_reaction_seconds_bucket{namespace=~\\"$namespace\\"}[$__rate_interval])))",
+              "legendFormat": "reaction p99"
+            },
+            {
+              "datasource": {
+                "type": "prometheus",
+                "uid": "\${datasource}"
+              },
+              "refId": "B",
+              "expr": "histogram_quantile(0.99, sum by (le) (rate(hahaha_queue_wait_seconds_bucket{namespace=~\\"$namespace\\",lane=\\"change\\"}[$__rate_interval])))",
+              "legendFormat": "queue wait p99"
+            },
+            {
+              "datasource": {
+                "type": "prometheus",
+                "uid": "\${datasource}"
+              },
+              "refId": "C",
+              "expr": "histogram_quantile(0.99, sum by (le) (rate(hahaha_kube_request_duration_seconds_bucket{namespace=~\\"$namespace\\",resource=\\"events\\",verb=~\\"POST|PATCH\\"}[$__rate_interval])))",
+              "legendFormat": "Event write p99"
+            }
+          ]
+        },
+        {
+          "id": 14,
+          "type": "timeseries",
+          "title": "Kubernetes API latency (p99)",
+          "description": "Calls hahaha makes to the Kubernetes API, by verb, resource and status code (hahaha_kube_request_duration_seconds; code 0: no whole answer, such as a deadline).",
+          "datasource": {
+            "type": "prometheus",
+            "uid": "\${datasource}"
+          },
+          "gridPos": {
+            "x": 12,
+            "y": 36,
+            "w": 12,
+            "h": 8
+          },
+          "fieldConfig": {
+            "defaults": {
+              "unit": "s",
+              "custom": {
+                "drawStyle": "line",
+                "fillOpacity": 10,
+                "stacking": {
+                  "mode": "none"
+                }
+              }
+            },
+            "overrides": []
+          },
+          "options": {
+            "legend": {
+              "displayMode": "list",
+              "placement": "bottom"
+            },
+            "tooltip": {
+              "mode": "multi"
+            }
+          },
+          "targets": [
+            {
+              "datasource": {
+                "type": "prometheus",
+                "uid": "\${datasource}"
+              },
+              "refId": "A",
+              "expr": "histogram_quantile(0.99, sum by (le, verb, resource, code) (rate(hahaha_kube_request_duration_seconds_bucket{namespace=~\\"$namespace\\"}[$__rate_interval])))",
+              "legendFormat": "{{verb}} {{resource}} {{code}}"
+            }
+          ]
         }
       ]
     }
