@@ -11,7 +11,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Step, formatStep } from '../core/action.ts';
 import type { Config } from '../core/analysis.ts';
-import { type Plan, type Target, decide } from '../core/plan.ts';
+import { type Plan, type Target, decide, holdsUntilChanged } from '../core/plan.ts';
 import { type PodView, podView } from '../core/pod.ts';
 import { type Cursor, type RetrySettings, type SentTo, outcomeOf, reconcile } from '../core/reconcile.ts';
 import { MetricLabels } from '../server/labels.ts';
@@ -86,6 +86,11 @@ export class Controller {
   private readonly observedDone = new Set<string>();
   /** Pods whose change showing the mains finished arrived at this time, until their first step is sent (the reaction metric). */
   private readonly doneSeenAt = new Map<string, number>();
+  /**
+   * Cached pod objects whose plan holds until they change (holdsUntilChanged): the resync passes
+   * over them. A change, or a relist, puts a new object in the cache, which is decided again.
+   */
+  private settled = new WeakSet<V1Pod>();
 
   constructor(options: ControllerOptions) {
     if (!(options.concurrency >= 1)) throw new Error(`concurrency must be at least 1, not ${options.concurrency}`);
@@ -121,12 +126,12 @@ export class Controller {
     }
   }
 
-  /** Look at every pod that is not finished yet, a slice of keys per turn of the event loop. */
+  /** Look at every pod that is not finished yet and may have something to do, a slice of keys per turn of the event loop. */
   async enqueueAll(): Promise<void> {
     let n = 0;
     for (const pod of this.opts.pods.list()) {
       if (!this.leading) return;
-      if (FINISHED.has(pod.status?.phase ?? '')) continue;
+      if (FINISHED.has(pod.status?.phase ?? '') || this.settled.has(pod)) continue;
       this.queue.addBackground(keyOf(pod));
       if (++n % SLICE === 0) await yieldToLoop();
     }
@@ -136,6 +141,7 @@ export class Controller {
     if (this.draining || this.leading) return;
     this.leading = true;
     this.abort = new AbortController();
+    this.settled = new WeakSet();
     this.opts.metrics.leader.set(1);
     this.opts.log.info('became the leader: acting on managed pods');
     const resync = (): void => {
@@ -198,6 +204,7 @@ export class Controller {
     this.settle(key, pod);
     this.trackAwaiting(key, pod, plan);
     this.report(pod, plan);
+    if (holdsUntilChanged(plan) && !this.sent.has(key)) this.settled.add(obj);
     // Native sidecars: look again when the kubelet's time to stop them is up (capped; the resync covers the rest).
     let after = plan.recheckAfterMs !== undefined ? Math.min(plan.recheckAfterMs + 100, 60_000) : undefined;
     if (plan.kind === 'act') {

@@ -221,6 +221,16 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
   return plan('done', 'main containers finished and every sidecar has exited', more);
 }
 
+/**
+ * The plan holds for as long as the pod does not change: it does not depend on the time, and it
+ * asks for nothing (no step, no report, no recheck). A pod hahaha ignores, or whose main containers
+ * have not all finished, with nothing wrong to say about it. Deciding again on the same pod gives
+ * the same plan, so a periodic resync may pass over it until the pod changes.
+ */
+export function holdsUntilChanged(p: Plan): boolean {
+  return (p.kind === 'ignore' || (p.kind === 'wait' && p.mainsFinishedAt === undefined)) && p.problems.length === 0 && p.nativeNotStarted.length === 0 && p.recheckAfterMs === undefined;
+}
+
 type TargetResult = { target?: Omit<Target, 'instance' | 'restartCount'> } | { detail: string };
 
 /** The action to carry out for a running sidecar: nothing (it exits by itself), one, or why there is none. */

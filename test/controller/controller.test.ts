@@ -224,6 +224,40 @@ t.test('not leading: nothing; the workers are bounded by concurrency', async (t)
   await controller.drain(1000);
 });
 
+t.test('the resync passes over pods whose plan holds until they change, and decides them again once they do', async (t) => {
+  const { controller, pods, steps, metrics } = setup();
+  const running = (name: string, annotations: Record<string, string> = {}): V1Pod => {
+    const p = job(name);
+    (p.status?.containerStatuses?.[0] as { state: unknown }).state = { running: {} };
+    Object.assign(p.metadata?.annotations ?? {}, annotations);
+    return p;
+  };
+  pods.put(running('a'));
+  pods.put(running('b'));
+  pods.put(running('bad', { 'shutdown.hahaha.nais.io/proxy': 'POST 9091/quit' })); // a problem to report: never passed over
+  pods.put(job('c')); // mains done: a step is sent, and the pod is looked at again
+  const resynced = async (): Promise<number> => (await metrics.queueWait.get()).values.find((v) => v.metricName === 'hahaha_queue_wait_seconds_count' && v.labels.lane === 'resync')?.value ?? 0;
+  const settle = () => new Promise((r) => setTimeout(r, 30));
+  controller.start();
+  controller.startLeading(); // the first look at every pod
+  await settle();
+  t.equal(await resynced(), 4, 'every pod is decided once');
+  t.same(steps.calls, ['c/proxy: POST :9091/quitquitquit']);
+  await controller.enqueueAll();
+  await settle();
+  t.equal(await resynced(), 5, 'the next resync takes only the pod with a problem (the pod with a step sent waits for its grace period)');
+  pods.put(running('a')); // a change: a new object in the cache, the same containers running
+  await controller.enqueueAll();
+  await settle();
+  t.equal(await resynced(), 7, 'a changed pod is decided again');
+  controller.stopLeading('test');
+  controller.startLeading(); // a new term looks at everything again
+  await settle();
+  t.equal(await resynced(), 11);
+  t.equal(steps.calls.length, 1, 'nothing sent twice');
+  await controller.drain(100);
+});
+
 t.test('drain aborts steps that outlive its bound', async (t) => {
   const { controller, pods, steps } = setup();
   pods.put(job('a'));
