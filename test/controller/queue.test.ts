@@ -2,7 +2,7 @@
 // per-key backoff, bounded workers, shut down, and how long keys waited in each lane.
 
 import t from 'tap';
-import { WorkQueue, runWorkers } from '../../src/controller/queue.ts';
+import { FifoLane, WorkQueue, runWorkers } from '../../src/controller/queue.ts';
 import { FakeClock } from '../fake-clock.ts';
 
 const drainReady = async (q: WorkQueue): Promise<string[]> => {
@@ -14,6 +14,33 @@ const drainReady = async (q: WorkQueue): Promise<string[]> => {
   }
   return out;
 };
+
+t.test('a FIFO lane: first in, first out; a key keeps its place; removed and added again, it goes to the back (against a model)', async (t) => {
+  const lane = new FifoLane();
+  const model: { key: string; at: number }[] = [];
+  let seed = 7;
+  const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  const wrong: string[] = [];
+  for (let step = 0; step < 60_000; step++) {
+    const key = `ns/p${rand(3000)}`;
+    const op = rand(10);
+    if (op < 5) {
+      lane.add(key, step);
+      if (!model.some((m) => m.key === key)) model.push({ key, at: step });
+    } else if (op < 6) {
+      lane.delete(key);
+      const i = model.findIndex((m) => m.key === key);
+      if (i >= 0) model.splice(i, 1);
+    } else {
+      const got = lane.shift();
+      const want = model.shift();
+      if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push(`step ${step}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+    }
+    if (lane.size !== model.length || lane.has(key) !== model.some((m) => m.key === key)) wrong.push(`step ${step}: size or membership`);
+    if (wrong.length) break;
+  }
+  t.same(wrong, [], 'agrees with the model over 60,000 random steps (compactions included)');
+});
 
 t.test('a key added many times is one entry', async (t) => {
   const q = new WorkQueue({ clock: new FakeClock() });
