@@ -19,7 +19,8 @@ const here = (p: string): string => new URL(p, import.meta.url).pathname;
 const node = process.execPath;
 const VARIANTS: { name: string; flags: string[]; env?: NodeJS.ProcessEnv }[] = [
   { name: 'V8 and glibc defaults', flags: [] },
-  { name: '--max-semi-space-size=2 (the image)', flags: ['--max-semi-space-size=2'] },
+  { name: '--max-semi-space-size=4 (the image)', flags: ['--max-semi-space-size=4'] },
+  { name: '--max-semi-space-size=2', flags: ['--max-semi-space-size=2'] },
   { name: '--max-semi-space-size=2, MALLOC_ARENA_MAX=2', flags: ['--max-semi-space-size=2'], env: { MALLOC_ARENA_MAX: '2' } },
   { name: '--max-semi-space-size=1 --optimize-for-size', flags: ['--max-semi-space-size=1', '--optimize-for-size'] },
 ];

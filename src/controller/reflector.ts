@@ -60,7 +60,7 @@ export interface ReflectorOptions<T> {
 
 /**
  * Objects per page of a list. client-go's pager asks for 500; here a page is parsed into JS objects
- * that outlive a few scavenges (the image's 2 MiB semi-space) and are promoted before they are
+ * that outlive a few scavenges (measured with 2 MiB semi-spaces; the image now has 4) and are promoted before they are
  * slimmed, so smaller pages keep the heap a cold start grows: beside 10,000 managed pods, RSS peaked
  * at 166–181 MiB with pages of 100 against 194–197 MiB with 500, synced in the same 1.6 s (exp. in
  * the README's Performance section).
