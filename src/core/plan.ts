@@ -228,7 +228,9 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
  * the same plan, so a periodic resync may pass over it until the pod changes.
  */
 export function holdsUntilChanged(p: Plan): boolean {
-  return (p.kind === 'ignore' || (p.kind === 'wait' && p.mainsFinishedAt === undefined)) && p.problems.length === 0 && p.nativeNotStarted.length === 0 && p.recheckAfterMs === undefined;
+  // Not mainsFinishedAt alone: a main that ended as ContainerStatusUnknown has no finishedAt.
+  const reports = [p.targets, p.unreachable, p.crashLooping, p.noAction, p.exitedNonZero, p.problems, p.nativeNotStarted, p.nativeOverdue];
+  return (p.kind === 'ignore' || (p.kind === 'wait' && p.mainsFinishedAt === undefined)) && !p.awaiting && p.recheckAfterMs === undefined && reports.every((r) => r.length === 0);
 }
 
 type TargetResult = { target?: Omit<Target, 'instance' | 'restartCount'> } | { detail: string };

@@ -16,6 +16,8 @@ const STATES: Record<string, St> = {
   imagePull: { state: { waiting: { reason: 'ImagePullBackOff' } }, restartCount: 0 },
   exit0: { state: { terminated: { exitCode: 0, finishedAt: FINISHED, reason: 'Completed' } }, restartCount: 0 },
   exit1: { state: { terminated: { exitCode: 1, finishedAt: FINISHED, reason: 'Error' } }, restartCount: 0 },
+  // The kubelet lost the container: terminated, with no finishedAt.
+  unknown: { state: { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown' } }, restartCount: 0 },
   none: undefined,
 };
 const ANNOTATIONS: Record<string, Record<string, string>> = {
@@ -26,9 +28,9 @@ const ANNOTATIONS: Record<string, Record<string, string>> = {
 };
 
 function* pods() {
-  for (const main of ['running', 'creating', 'exit0', 'exit1', 'none'])
+  for (const main of ['running', 'creating', 'exit0', 'exit1', 'unknown', 'none'])
     for (const restartPolicy of ['Never', 'OnFailure'])
-      for (const sidecar of ['running', 'creating', 'crashLoop', 'exit0', 'exit1', 'none'])
+      for (const sidecar of ['running', 'creating', 'crashLoop', 'exit0', 'exit1', 'unknown', 'none'])
         for (const native of ['absent', 'running', 'imagePull', 'crashLoop', 'exit0'])
           for (const annotations of Object.keys(ANNOTATIONS))
             for (const deleting of [false, true])
@@ -90,6 +92,8 @@ t.test('what holds and what does not, by case', async (t) => {
   t.notOk(plan({ problems: ['x: bad'] }), 'a problem to report (its Event may need another try)');
   t.notOk(plan({ nativeNotStarted: [{ container: 'n', instance: 'i', detail: 'ImagePullBackOff' }] }), 'a native sidecar to report');
   t.notOk(plan({ mainsFinishedAt: FINISHED }), 'mains finished: waiting for sidecars depends on what they do');
+  t.notOk(plan({ awaiting: true }), 'awaiting its sidecars, even with no finishedAt to go by');
+  t.notOk(plan({ noAction: [{ container: 's', instance: 'i', detail: 'no action' }] }), 'a sidecar to report');
   t.notOk(plan({ recheckAfterMs: 1000 }), 'a deadline to look again at');
   t.notOk(plan({ kind: 'act' }));
   t.notOk(plan({ kind: 'done', mainsFinishedAt: FINISHED }));
