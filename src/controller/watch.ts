@@ -2,8 +2,8 @@
 // over managed pods only (the selector goes to the apiserver, so the cache holds nothing else
 // whatever the size of the cluster). It is synced only while every reflector is current: a failed
 // list or watch, or a silent watch, makes it stale until a list succeeds, and the controller does
-// not act on a stale cache. A change is told key by key, except what the list that makes a stale
-// cache current brings: then the whole cache is current again, and onFreshness says so.
+// not act on a stale cache. A change is told key by key, except the pods of the first list: then
+// the whole cache is new, and onFreshness says it is current.
 
 import type { V1Pod, V1PodList } from '@kubernetes/client-node';
 import { cachedPod } from '../core/pod.ts';
@@ -34,20 +34,25 @@ export class PodCache {
     const labelSelector = options.selector;
     this.reflectors = (options.namespaces.length ? options.namespaces : ['']).map((namespace) => {
       const path = namespace ? apiPath`/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods';
+      /** The first list is in. */
+      let listed = false;
       const reflector = new Reflector<V1Pod>({
         client: apiListWatch<V1Pod>(client, path, (signal, page) => client.get<V1PodList>(path, { ...deadline(timeout, signal), query: { labelSelector, ...page } }), labelSelector),
         clock: options.clock,
         slim,
         requestTimeoutMs: timeout,
-        // A list that makes a stale cache current is followed at once by onFreshness, after which
-        // the controller looks at every pod: a key at a time here would only repeat that, in one
-        // long turn of the event loop (10,000 pods blocked it for about 60 ms on a cold start).
-        // Deletions still go one by one, since no look at every pod finds a pod that is gone.
+        // The first list is followed at once by onFreshness, after which the controller looks at
+        // every pod: a key at a time here would only repeat that, in one long turn of the event
+        // loop (10,000 pods blocked it for about 60 ms on a cold start). A later list tells what
+        // it changed key by key, as a watch does: few keys, and each moves ahead of the resync.
         onChange: (key, pod) => {
-          if (pod && !reflector.synced) return;
+          if (pod && !listed) return;
           options.onChange(key);
         },
-        onFreshness: (synced, why) => options.onFreshness(namespace, synced, why),
+        onFreshness: (synced, why) => {
+          if (synced) listed = true;
+          options.onFreshness(namespace, synced, why);
+        },
       });
       return { namespace, reflector };
     });

@@ -1,6 +1,6 @@
-// The pod cache over the real client and a loopback apiserver: changes from the watch are told key
-// by key; what a list that makes the cache current brings is not (onFreshness says the whole cache
-// is current, and the controller looks at every pod), except the pods that are gone.
+// The pod cache over the real client and a loopback apiserver: the pods of the first list are not
+// told one by one (onFreshness says the whole cache is current, and the controller looks at every
+// pod); changes from the watch and from every later list are, deletions included.
 
 import type { ServerResponse } from 'node:http';
 import t from 'tap';
@@ -12,7 +12,7 @@ import { fakeApiserver, json, status } from '../kube/apiserver.ts';
 const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
 const pod = (name: string, rv: string) => ({ metadata: { name, namespace: 'ns', resourceVersion: rv, uid: `uid-${name}` }, spec: { containers: [{ name: 'main', image: 'x' }] } });
 
-t.test('watch changes are told key by key; a list that makes the cache current tells only what is gone', async (t) => {
+t.test('the first list tells nothing key by key; the watch and a relist tell what changed', async (t) => {
   let lists = 0;
   let watches = 0;
   const api = await fakeApiserver(t, (_req, res: ServerResponse, seen) => {
@@ -38,8 +38,8 @@ t.test('watch changes are told key by key; a list that makes the cache current t
   t.teardown(() => cache.stop());
   for (let i = 0; i < 300 && !(lists === 2 && watches >= 3); i++) await new Promise((r) => setTimeout(r, 20));
   t.equal(lists, 2, 'relisted after the 410');
-  t.same(changes, ['ns/c', 'ns/a', 'ns/a', 'ns/c'], 'the watch\'s two changes, then the two pods the relist found gone; nothing of either list\'s pods');
-  t.same(freshness, ['true (changes so far: 0)', 'false (changes so far: 2)', 'true (changes so far: 4)'], 'current after each list, once its deletions were told');
+  t.same(changes, ['ns/c', 'ns/a', 'ns/d', 'ns/a', 'ns/c'], 'nothing of the first list; the watch\'s two changes; the relist\'s new pod d and the two it found gone, not the unchanged b');
+  t.same(freshness, ['true (changes so far: 0)', 'false (changes so far: 2)', 'true (changes so far: 5)'], 'current after each list, once its changes were told');
   t.same([...cache.list()].map((p) => p.metadata?.name).sort(), ['b', 'd']);
   t.ok(cache.synced);
 });
