@@ -231,7 +231,9 @@ export class Reflector<T extends ObjectMeta> {
       this.failures++;
       this.stale(why);
     }
-    const relist = why !== undefined || this.gone || this.opts.clock.now() >= this.relistAt;
+    // A stale cache only becomes current by a list: a watch resumed after a quiet end (say, one that
+    // ended just after the silence check made the cache stale) would leave it stale for good.
+    const relist = why !== undefined || this.gone || !this.fresh || this.opts.clock.now() >= this.relistAt;
     const backoff = why ? Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6)) * (0.5 + Math.random()) : 0;
     this.cancelTimer?.();
     const generation = this.generation;

@@ -136,6 +136,35 @@ t.test('silence is what the apiserver did not send: reconnects do not count, boo
   r.stop();
 });
 
+t.test('a watch that ends quietly just after the silence check made the cache stale still relists', async (t) => {
+  const { api, clock, r, freshness } = setup(90_000);
+  // Timers of 0 ms wait until the test runs them, as a setTimeout(0) waits behind I/O already in.
+  const due: { fn: () => void; cancelled: boolean }[] = [];
+  const after = clock.after.bind(clock);
+  clock.after = (ms, fn) => {
+    if (ms > 0) return after(ms, fn);
+    const entry = { fn, cancelled: false };
+    due.push(entry);
+    return () => void (entry.cancelled = true);
+  };
+  const runDue = async () => {
+    for (const e of due.splice(0)) if (!e.cancelled) e.fn();
+    await settle();
+  };
+  api.lists.push(async () => ({ items: [], resourceVersion: '10' }), async () => ({ items: [], resourceVersion: '40' }));
+  r.start();
+  await settle();
+  clock.advance(100_000); // nothing heard for 100 s: stale, and a relist is due at once
+  t.notOk(r.synced);
+  api.last.onEnd(null); // the silent watch ends quietly before the relist ran
+  await runDue();
+  await runDue();
+  t.equal(api.listCalls, 2, 'relisted: resuming a watch cannot make a stale cache current');
+  t.ok(r.synced);
+  t.same(freshness, ['true: listed', 'false: no event or bookmark for 90s', 'true: listed']);
+  r.stop();
+});
+
 t.test('a watch that ends with an error relists with backoff; stop ends everything', async (t) => {
   const { api, clock, r } = setup();
   api.lists.push(async () => ({ items: [], resourceVersion: '10' }));
