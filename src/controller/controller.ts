@@ -189,15 +189,16 @@ export class Controller {
   /** One reconcile of one pod key. */
   async process(key: string): Promise<Processed> {
     if (!this.leading) return {};
-    // A stale cache (pods or hahaha's events) is never acted on: the next list re-enqueues everything.
-    if (!this.opts.pods.synced || !this.opts.events.synced) return {};
     const obj = this.opts.pods.get(key);
+    // Gone: forget it even while a cache is stale (only what this process keeps; nothing is acted on).
     if (!obj) {
       this.opts.awaiting.delete(key);
       this.doneSeenAt.delete(key);
       this.settle(key, undefined);
       return {};
     }
+    // A stale cache (pods or hahaha's events) is never acted on: the next list re-enqueues everything.
+    if (!this.opts.pods.synced || !this.opts.events.synced) return {};
     const now = this.opts.clock.now();
     const pod = podView(obj);
     const plan = decide(pod, this.opts.config, { now, nativeMarginMs: this.opts.nativeMarginMs });

@@ -147,7 +147,11 @@ export class KubeClient {
       text = await readBody(res, spec.signal);
       code = res.statusCode ?? 0;
     } finally {
-      this.observe?.({ method, resource: resourceOf(path), code, seconds: (performance.now() - started) / 1000 });
+      try {
+        this.observe?.({ method, resource: resourceOf(path), code, seconds: (performance.now() - started) / 1000 });
+      } catch {
+        // A metric never changes how a call went.
+      }
     }
     if (code < 200 || code >= 300) throw new ApiError(`${method} ${path}`, code, text);
     if (!text) return undefined as T;

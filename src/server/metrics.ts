@@ -65,7 +65,7 @@ export function createMetrics(awaiting: AwaitingPods = new Map()): Metrics {
     }),
     queueWait: new Histogram({
       name: 'hahaha_queue_wait_seconds',
-      help: "How long a pod's key waited in the controller's work queue before a worker took it, by lane: change (a watch event) or resync (the periodic look at every unfinished pod, taken only when no change waits).",
+      help: "How long a pod's key waited in the controller's work queue before a worker took it, by lane: change (a watch event, or a look again that was due) or resync (the periodic look at every unfinished pod, taken only when no change waits).",
       labelNames: ['lane'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],

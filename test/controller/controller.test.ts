@@ -38,9 +38,10 @@ function setup(o: { events?: MemoryEvents; clock?: FakeClock; pods?: MemoryPods;
   const steps = new ScriptedSteps();
   const metrics = createMetrics();
   const log = memoryLog();
-  const controller = new Controller({ config: config(), pods, steps, events, metrics, awaiting: new Map(), log, clock, retry: RETRY, concurrency: o.concurrency ?? 4, nativeMarginMs: 30_000 });
+  const awaiting = new Map<string, number>();
+  const controller = new Controller({ config: config(), pods, steps, events, metrics, awaiting, log, clock, retry: RETRY, concurrency: o.concurrency ?? 4, nativeMarginMs: 30_000 });
   const outcomes = async () => (await metrics.sidecarShutdowns.get()).values.filter((v) => v.value > 0).map((v) => `${v.labels.step} ${v.labels.result} ${v.value}`).sort();
-  return { clock, events, pods, steps, metrics, log, controller, outcomes };
+  return { clock, events, pods, steps, metrics, log, controller, outcomes, awaiting };
 }
 
 t.test('step 1 answers, the container terminates: one request, counted as success', async (t) => {
@@ -256,6 +257,22 @@ t.test('the resync passes over pods whose plan holds until they change, and deci
   t.equal(await resynced(), 11);
   t.equal(steps.calls.length, 1, 'nothing sent twice');
   await controller.drain(100);
+});
+
+t.test('a pod that is gone is forgotten even while the cache is stale; nothing else is done then', async (t) => {
+  const { controller, pods, steps, awaiting, outcomes } = setup();
+  pods.put(job('a'));
+  pods.put(job('b'));
+  controller.startLeading();
+  await controller.process('ns/a');
+  t.same([...awaiting.keys()], ['ns/a'], 'awaiting its sidecar');
+  pods.synced = false;
+  pods.pods.delete('ns/a');
+  t.same(await controller.process('ns/a'), {});
+  t.same([...awaiting.keys()], [], 'forgotten: the gauge no longer counts a pod that is gone');
+  t.same(await outcomes(), ['http pod-deleted 1'], 'what was sent to it is counted');
+  t.same(await controller.process('ns/b'), {}, 'a pod still there is not acted on while the cache is stale');
+  t.equal(steps.calls.length, 1);
 });
 
 t.test('drain aborts steps that outlive its bound', async (t) => {
