@@ -43,3 +43,33 @@ t.test('the first list tells nothing key by key; the watch and a relist tell wha
   t.same([...cache.list()].map((p) => p.metadata?.name).sort(), ['b', 'd']);
   t.ok(cache.synced);
 });
+
+t.test('with several namespaces, each one\'s first list is one look; after it, each namespace tells its changes', async (t) => {
+  const watches = new Map<string, number>();
+  const api = await fakeApiserver(t, (_req, res: ServerResponse, seen) => {
+    const ns = seen.url.pathname.split('/')[4] ?? '';
+    const p = (name: string, rv: string) => ({ ...pod(name, rv), metadata: { ...pod(name, rv).metadata, namespace: ns } });
+    if (seen.url.searchParams.get('watch') !== 'true') return json(res, 200, { kind: 'PodList', metadata: { resourceVersion: '10' }, items: [p(`${ns}-1`, '5'), p(`${ns}-2`, '6')] });
+    const n = (watches.get(ns) ?? 0) + 1;
+    watches.set(ns, n);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    // Namespace b's watch brings a change; a's stays open and quiet.
+    if (ns === 'b' && n === 1) res.write(line('MODIFIED', p('b-1', '11')));
+  });
+  const client = new KubeClient(api.config());
+  t.teardown(() => client.close());
+  const changes: string[] = [];
+  const freshness: string[] = [];
+  const cache = new PodCache(client, {
+    selector: 'app=x', namespaces: ['a', 'b'], clock: systemClock,
+    onChange: (key) => changes.push(key),
+    onFreshness: (ns, synced) => freshness.push(`${ns} ${synced}`),
+  });
+  cache.start();
+  t.teardown(() => cache.stop());
+  for (let i = 0; i < 200 && !(cache.synced && changes.length >= 1); i++) await new Promise((r) => setTimeout(r, 20));
+  t.same(freshness.sort(), ['a true', 'b true'], 'each namespace became current');
+  t.same(changes, ['b/b-1'], 'no key of either first list; the watch\'s change in b');
+  t.same([...cache.list()].map((x) => x.metadata?.name).sort(), ['a-1', 'a-2', 'b-1', 'b-2']);
+  t.equal(cache.get('b/b-1')?.metadata?.resourceVersion, '11');
+});
