@@ -40,6 +40,11 @@ export class FifoLane {
   private order: { key: string; seq: number }[] = [];
   private head = 0;
   private seq = 0;
+  readonly name: Lane;
+
+  constructor(name: Lane) {
+    this.name = name;
+  }
 
   get size(): number {
     return this.members.size;
@@ -91,9 +96,9 @@ export class FifoLane {
 
 export class WorkQueue {
   private readonly opts: Required<Omit<QueueOptions, 'onTaken'>> & Pick<QueueOptions, 'onTaken'>;
-  private readonly ready = new FifoLane();
+  private readonly ready = new FifoLane('change');
   /** Ready too, but taken only when `ready` is empty (resync). */
-  private readonly background = new FifoLane();
+  private readonly background = new FifoLane('resync');
   private readonly processing = new Set<string>();
   /** Added while processing: processed again once done. */
   private readonly dirty = new Set<string>();
@@ -119,7 +124,7 @@ export class WorkQueue {
   /** Add the key behind every key that add() brought (a resync's); add() later moves it ahead. */
   addBackground(key: string): void {
     if (this.closed || this.ready.has(key) || this.delayed.has(key)) return;
-    this.hand(key, this.background, 'resync');
+    this.hand(key, this.background);
   }
 
   add(key: string): void {
@@ -130,11 +135,11 @@ export class WorkQueue {
       later.cancel();
       this.delayed.delete(key);
     }
-    this.hand(key, this.ready, 'change');
+    this.hand(key, this.ready);
   }
 
   /** To a waiting worker, else into `lane` (keeping when it was first added); a key being processed is processed again after. */
-  private hand(key: string, lane: FifoLane, name: Lane): void {
+  private hand(key: string, lane: FifoLane): void {
     if (this.processing.has(key)) {
       this.dirty.add(key);
       return;
@@ -142,7 +147,7 @@ export class WorkQueue {
     const waiter = this.waiters.shift();
     if (waiter) {
       this.processing.add(key);
-      this.opts.onTaken?.(0, name);
+      this.opts.onTaken?.(0, lane.name);
       waiter(key);
     } else lane.add(key, this.opts.clock.now());
   }
@@ -180,12 +185,12 @@ export class WorkQueue {
 
   /** The next key to process, once there is one; undefined once the queue is shut down. */
   get(): Promise<string | undefined> {
-    for (const [lane, name] of [[this.ready, 'change'], [this.background, 'resync']] as const) {
+    for (const lane of [this.ready, this.background]) {
       const next = lane.shift();
       if (next) {
         const { key, at } = next;
         this.processing.add(key);
-        this.opts.onTaken?.(Math.max(0, this.opts.clock.now() - at), name);
+        this.opts.onTaken?.(Math.max(0, this.opts.clock.now() - at), lane.name);
         return Promise.resolve(key);
       }
     }

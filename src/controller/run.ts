@@ -76,8 +76,7 @@ export function loadKubeConfig(path?: string): ClusterConfig {
   return loadKubeconfig(files.length ? present : [home]);
 }
 
-/** The client of the apiserver that loadKubeConfig finds. */
-/** The client, with each call timed into the metrics when they are given. */
+/** The client of the apiserver that loadKubeConfig finds, each call timed into the metrics when they are given. */
 export const kubeClient = (path?: string, metrics?: Metrics): KubeClient =>
   new KubeClient(loadKubeConfig(path), metrics ? { observe: (c) => metrics.kubeRequests.observe({ verb: c.method, resource: c.resource, code: String(c.code) }, c.seconds) } : {});
 

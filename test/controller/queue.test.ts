@@ -16,7 +16,7 @@ const drainReady = async (q: WorkQueue): Promise<string[]> => {
 };
 
 t.test('a FIFO lane: first in, first out; a key keeps its place; removed and added again, it goes to the back (against a model)', async (t) => {
-  const lane = new FifoLane();
+  const lane = new FifoLane('change');
   const model: { key: string; at: number }[] = [];
   let seed = 7;
   const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
