@@ -105,8 +105,9 @@ export function mutate(request: AdmissionRequest, config: Config, native: Native
   const warnings = warningsOf(analysis.warnings);
   const base = { uid, allowed: true, ...(warnings.length ? { warnings } : {}) };
   const moves = analysis.conversion?.moves ?? [];
-  if (Object.keys(analysis.additions).length === 0 && moves.length === 0) return { review: review(base), result: 'allowed', operation, analysis };
-  const patch = [...annotationPatch(pod, analysis.additions), ...movePatch(request.object, moves)];
+  if (moves.length === 0 && isEmpty(analysis.additions)) return { review: review(base), result: 'allowed', operation, analysis };
+  const patch = annotationPatch(pod, analysis.additions);
+  if (moves.length) patch.push(...movePatch(request.object, moves));
   return {
     review: review({ ...base, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') }),
     result: 'patched',
@@ -124,14 +125,20 @@ const pointerSegment = remembered((key) => (key.includes('~') ? key.replaceAll('
  * else an `add` per missing key (a `replace` where the key holds another value), in `additions`' order.
  */
 export function annotationPatch(pod: PodView, additions: Readonly<Record<string, string>>): Operation[] {
-  if (!pod.hasAnnotations) return Object.keys(additions).length ? [{ op: 'add', path: '/metadata/annotations', value: { ...additions } }] : [];
+  if (!pod.hasAnnotations) return isEmpty(additions) ? [] : [{ op: 'add', path: '/metadata/annotations', value: { ...additions } }];
   const ops: Operation[] = [];
-  for (const [key, value] of Object.entries(additions)) {
+  for (const key in additions) {
+    const value = additions[key] as string;
     const had = Object.hasOwn(pod.annotations, key) ? pod.annotations[key] : undefined;
     if (had === value) continue;
     ops.push({ op: had === undefined ? 'add' : 'replace', path: `/metadata/annotations/${pointerSegment(key)}`, value });
   }
   return ops;
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 function hahahaAnnotations(pod: PodView): string {

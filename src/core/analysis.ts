@@ -144,15 +144,15 @@ export function analyze(pod: PodView, config: Config, cluster?: NativeDecision):
   }
   const annotations = { ...pod.annotations, ...additions };
 
-  const containers = new Set(pod.containers.map((c) => c.name));
-  const inits = new Set(pod.initContainers.map((c) => c.name));
-  const natives = new Set(nativeSidecars);
-  // Built once: a pod with many bad annotations and many containers stays linear.
+  // Built once, and only for a pod with shutdown annotations: many bad annotations and many containers stay linear.
+  let names: { containers: Set<string>; inits: Set<string>; natives: Set<string> } | undefined;
   let containerList: string | undefined;
   let mainList: string | undefined;
   for (const key of Object.keys(pod.annotations)) {
     const name = shutdownContainer(key);
     if (name === undefined) continue;
+    names ??= { containers: new Set(pod.containers.map((c) => c.name)), inits: new Set(pod.initContainers.map((c) => c.name)), natives: new Set(nativeSidecars) };
+    const { containers, inits, natives } = names;
     if (natives.has(name) && !containers.has(name)) continue; // the fallback action of a native sidecar
     if (inits.has(name) && !containers.has(name)) {
       problems.push({ key, detail: `${JSON.stringify(name)} is an init container that runs to completion: only regular containers and native sidecars (restartPolicy: Always) have shutdown actions` });

@@ -166,7 +166,9 @@ export function flagValue(container: ContainerView, flag: string, env?: string):
   for (let i = 0; i < n; i++) {
     const a = at(i) as string;
     if (a.charCodeAt(0) !== 45 /* - */) continue;
-    for (const name of short === flag ? [flag] : [flag, short]) {
+    // The flag as given, then its one-dash form.
+    for (let form = 0; form < (short === flag ? 1 : 2); form++) {
+      const name = form === 0 ? flag : short;
       if (a === name) {
         const next = at(i + 1);
         return next !== undefined && !next.startsWith('-') ? next : 'true';

@@ -68,39 +68,47 @@ function stringMap(v: unknown, where: string, problems: string[]): Record<string
   return out;
 }
 
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+/** The strings of a list: the list itself when it holds nothing else (a view never writes to it). */
+function strings(v: unknown): readonly string[] {
+  if (!Array.isArray(v)) return NONE;
+  for (const x of v) if (typeof x !== 'string') return v.filter((y): y is string => typeof y === 'string');
+  return v as string[];
 }
 
-function containers(v: unknown, where: string, problems: string[]): ContainerView[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) {
-    problems.push(`${where} is not a list`);
-    return [];
+/** The one empty list for every absent field: a pod view is read, never written. */
+const NONE: readonly never[] = [];
+
+function envVars(v: unknown): readonly EnvVar[] {
+  if (!Array.isArray(v) || v.length === 0) return NONE;
+  const out: EnvVar[] = [];
+  for (const e of v) {
+    if (!isObj(e)) continue;
+    out.push(typeof e.value === 'string' ? { name: str(e.name), value: e.value } : { name: str(e.name) });
   }
-  const out: ContainerView[] = [];
-  v.forEach((c: unknown, i) => {
-    if (!isObj(c) || typeof c.name !== 'string' || c.name === '') {
-      problems.push(`${where}[${i}] has no name`);
-      return;
-    }
-    const env = Array.isArray(c.env)
-      ? c.env.filter(isObj).map((e) => ({ name: str(e.name), ...(typeof e.value === 'string' ? { value: e.value } : {}) }))
-      : [];
-    out.push({
-      name: c.name,
-      image: str(c.image),
-      command: strings(c.command),
-      args: strings(c.args),
-      env,
-      ...(typeof c.restartPolicy === 'string' ? { restartPolicy: c.restartPolicy } : {}),
-    });
-  });
   return out;
 }
 
-function statuses(v: unknown): ContainerStateView[] {
-  if (!Array.isArray(v)) return [];
+function containers(v: unknown, where: string, problems: string[]): readonly ContainerView[] {
+  if (v === undefined || v === null) return NONE;
+  if (!Array.isArray(v)) {
+    problems.push(`${where} is not a list`);
+    return NONE;
+  }
+  const out: ContainerView[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const c: unknown = v[i];
+    if (!isObj(c) || typeof c.name !== 'string' || c.name === '') {
+      problems.push(`${where}[${i}] has no name`);
+      continue;
+    }
+    const view = { name: c.name, image: str(c.image), command: strings(c.command), args: strings(c.args), env: envVars(c.env) };
+    out.push(typeof c.restartPolicy === 'string' ? { ...view, restartPolicy: c.restartPolicy } : view);
+  }
+  return out;
+}
+
+function statuses(v: unknown): readonly ContainerStateView[] {
+  if (!Array.isArray(v) || v.length === 0) return NONE;
   return v.filter(isObj).map((s) => {
     const state = isObj(s.state) ? s.state : {};
     const restartCount = typeof s.restartCount === 'number' ? s.restartCount : 0;
