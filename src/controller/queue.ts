@@ -3,11 +3,12 @@
 // after); addAfter keeps the earliest deadline of a key; failures back off per key, exponentially,
 // until forget(key). Keys of a periodic resync wait in a lane of their own (addBackground), behind
 // every key a change added, so that a resync of thousands of pods does not delay the pod whose main
-// containers just finished. A bounded number of workers take keys; each yields to the event loop between
-// keys, so a burst of keys never starves the webhook that shares the loop. How long each key
+// containers just finished. A bounded number of workers take keys and share the turns of the event
+// loop (`LoopPacer`): together they run for a few milliseconds, then let I/O in, so a burst of keys
+// never starves the webhook that shares the loop, however many workers there are. How long each key
 // waited to be taken, by lane, goes to `onTaken` (a metric).
 
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
 import type { Clock } from './clock.ts';
 
 export interface QueueOptions {
@@ -226,15 +227,63 @@ export class WorkQueue {
   }
 }
 
+/** How long the workers together may run in one turn of the event loop before they let I/O in. */
+export const TURN_BUDGET_MS = 4;
+
 /**
- * Run `workers` loops that take keys and process them; resolves when the queue is shut down and
- * every loop has finished its key.
+ * The workers' share of the event loop. Right before it processes a key, a worker asks `spent()`,
+ * synchronously, and while it is true waits for `nextTurn()` (one setImmediate for all of them),
+ * where the budget starts again. The check must be synchronous and right before the work: workers
+ * that resume together each check in turn, and each one's work runs before the next one checks. A
+ * yield per worker would not do: the immediates of 100 workers all run in the same turn, 100 keys
+ * back to back (a cold start beside 10,000 pods blocked the loop for 22 ms that way). Wall time,
+ * not the controller's clock: this paces CPU, it decides nothing.
  */
-export async function runWorkers(queue: WorkQueue, workers: number, process: (key: string) => Promise<Processed>, onError: (key: string, err: unknown, retryMs: number) => void): Promise<void> {
+export class LoopPacer {
+  private readonly budgetMs: number;
+  private readonly now: () => number;
+  private turnStart: number;
+  private next: Promise<void> | undefined;
+
+  constructor(budgetMs = TURN_BUDGET_MS, now: () => number = () => performance.now()) {
+    this.budgetMs = budgetMs;
+    this.now = now;
+    this.turnStart = now();
+  }
+
+  /** This turn has had its budget (or the pacer has not seen a turn begin for that long). */
+  spent(): boolean {
+    return this.now() - this.turnStart >= this.budgetMs;
+  }
+
+  nextTurn(): Promise<void> {
+    this.next ??= new Promise((resolve) =>
+      setImmediate(() => {
+        this.next = undefined;
+        this.turnStart = this.now();
+        resolve();
+      }),
+    );
+    return this.next;
+  }
+}
+
+/**
+ * Run `workers` loops that take keys and process them, sharing the event loop's turns through one
+ * pacer; resolves when the queue is shut down and every loop has finished its key.
+ */
+export async function runWorkers(
+  queue: WorkQueue,
+  workers: number,
+  process: (key: string) => Promise<Processed>,
+  onError: (key: string, err: unknown, retryMs: number) => void,
+  pacer: LoopPacer = new LoopPacer(),
+): Promise<void> {
   const loop = async (): Promise<void> => {
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;
+      while (pacer.spent()) await pacer.nextTurn();
       try {
         const r = await process(key);
         queue.forget(key);
@@ -244,7 +293,6 @@ export async function runWorkers(queue: WorkQueue, workers: number, process: (ke
         queue.done(key);
         onError(key, err, queue.addRateLimited(key));
       }
-      await yieldToLoop();
     }
   };
   await Promise.all(Array.from({ length: workers }, loop));

@@ -2,7 +2,7 @@
 // per-key backoff, bounded workers, shut down, and how long keys waited in each lane.
 
 import t from 'tap';
-import { FifoLane, WorkQueue, runWorkers } from '../../src/controller/queue.ts';
+import { FifoLane, LoopPacer, TURN_BUDGET_MS, WorkQueue, runWorkers } from '../../src/controller/queue.ts';
 import { FakeClock } from '../fake-clock.ts';
 
 const drainReady = async (q: WorkQueue): Promise<string[]> => {
@@ -192,4 +192,55 @@ t.test("a resync's keys wait behind every key a change added; a change moves its
   t.equal(d.readyNow, 0);
   clock.advance(5000);
   t.same(await drainReady(d), ['ns/later']);
+});
+
+t.test('the workers share the turns of the event loop: 100 of them let I/O in every few milliseconds', async (t) => {
+  // Each key costs 1 ms of CPU and awaits nothing, as deciding a pod with nothing to do does. A
+  // yield per worker let all 100 workers run in one turn (100 ms); the pacer lets a turn run about
+  // TURN_BUDGET_MS. The probe is a chain of immediates: the longest time between two is the longest
+  // the loop was kept from I/O.
+  const q = new WorkQueue({ clock: new FakeClock() });
+  const spin = (ms: number) => {
+    for (const end = performance.now() + ms; performance.now() < end; );
+  };
+  let processed = 0;
+  const done = runWorkers(q, 100, (key) => {
+    spin(1);
+    processed++;
+    return Promise.resolve(key ? {} : {});
+  }, () => undefined);
+  for (let i = 0; i < 300; i++) q.add(`ns/${i}`);
+  let last = performance.now();
+  let longest = 0;
+  let turns = 0;
+  await new Promise<void>((resolve) => {
+    const probe = () => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      turns++;
+      if (processed < 300) setImmediate(probe);
+      else resolve();
+    };
+    setImmediate(probe);
+  });
+  t.equal(processed, 300, 'every key processed');
+  t.ok(turns >= 300 / (TURN_BUDGET_MS + 2), `the loop turned ${turns} times for 300 ms of work`);
+  t.ok(longest < 40, `the longest turn took ${longest.toFixed(1)} ms (100 workers without the pacer: about 100 ms)`);
+  q.shutDown();
+  await done;
+});
+
+t.test('the pacer: spent once the budget is used, then one shared wait for the next turn', async (t) => {
+  let now = 0;
+  const pacer = new LoopPacer(4, () => now);
+  t.notOk(pacer.spent(), 'a new turn has its budget');
+  now = 3.9;
+  t.notOk(pacer.spent(), 'still within it');
+  now = 4;
+  t.ok(pacer.spent(), 'spent at the budget');
+  const a = pacer.nextTurn();
+  t.equal(pacer.nextTurn(), a, 'every worker waits for the same turn');
+  await a;
+  t.notOk(pacer.spent(), 'the next turn has its budget again');
 });
