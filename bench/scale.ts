@@ -29,7 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AdmissionregistrationV1Api, BatchV1Api, CoordinationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { P, kubeConfig, kubectl, metricValue, scrape, waitFor } from '../test/e2e/cluster.ts';
 import { lineChart } from './lib/plot.ts';
-import { type Load, cpuOf, imageNodeFlags, loadMutate, peakRssOf, rssOf, startServer, stop } from './lib/proc.ts';
+import { type Load, type LoopGap, cpuOf, imageNodeFlags, loadMutate, loopGaps, loopWatchFlags, peakRssOf, rssOf, startCanary, startServer, stop } from './lib/proc.ts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 const MANAGED = (process.env.BENCH_MANAGED ?? '1000,5000,10000').split(',').map(Number);
@@ -93,7 +93,7 @@ const ca = readFileSync(join(P.webhookCerts, 'ca.crt'), 'utf8');
 const nodeFlags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : imageNodeFlags();
 /** `hahaha serve` from dist/ with hahaha's ServiceAccount, this Lease and the bench's namespace and selector; production defaults otherwise (grace 30 s, concurrency 100). */
 const serve = (lease: string, ...flags: string[]): string[] => [
-  node, ...nodeFlags, here('../dist/src/cli/main.js'), 'serve', ...flags, '--metrics-port', '0', '--address', '127.0.0.1',
+  node, ...nodeFlags, ...loopWatchFlags(), here('../dist/src/cli/main.js'), 'serve', ...flags, '--metrics-port', '0', '--address', '127.0.0.1',
   '--kubeconfig', P.kubeconfig('hahaha'), '--lease-namespace', 'hahaha', '--lease-name', lease, '--namespaces', NS, '--selector', `${LABEL.key}=${LABEL.value}`,
 ];
 const hahaha = await startServer('hahaha', serve(LEASE, '--port', '0', '--cert-file', join(P.webhookCerts, 'tls.crt'), '--key-file', join(P.webhookCerts, 'tls.key'), '--native-sidecars', 'off'), { PATH: process.env.PATH, POD_NAME: 'hahaha-bench', ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}) });
@@ -188,10 +188,26 @@ const gcText = (g: ReturnType<typeof gcBetween>): string => Object.entries(g).ma
 const SAMPLE_MS = 10;
 const blocked = (maxMs: number): string => `longest gap between event-loop samples ${maxMs.toFixed(1)} ms (blocked about ${Math.max(0, maxMs - SAMPLE_MS).toFixed(1)} ms)`;
 
-/** The longest event-loop stall while `during` runs, from the metric scraped every second (prom-client resets it per scrape), and the GCs in that time. */
-async function longestStall<T>(during: Promise<T>, scrapeOf: () => Promise<string> = metrics): Promise<{ value: T; stallMs: number; gc: ReturnType<typeof gcBetween> }> {
+/** What loopwatch saw in a window: the longest gap and the most CPU the main thread had in one gap, beside an idle canary's longest gap. */
+interface LoopSeen {
+  readonly longest?: LoopGap;
+  readonly busiest?: LoopGap;
+  readonly canaryLongest?: LoopGap;
+}
+const loopText = (l: LoopSeen): string =>
+  `loopwatch: longest gap ${l.longest ? `${l.longest.gapMs} ms, the main thread on a core for ${l.longest.cpuMs} ms of it` : 'under 15 ms'}; ` +
+  `most CPU in one gap ${l.busiest ? `${l.busiest.cpuMs} ms (in a ${l.busiest.gapMs} ms gap)` : 'none over 15 ms'}; ` +
+  `an idle canary on the same core: longest gap ${l.canaryLongest ? `${l.canaryLongest.gapMs} ms` : 'under 15 ms'}`;
+
+/**
+ * The longest event-loop stall while `during` runs, from the metric scraped every second (prom-client resets it per scrape), and the GCs in that time;
+ * with `log`, also what loopwatch printed in that process's log, beside an idle canary that runs on the same core meanwhile.
+ */
+async function longestStall<T>(during: Promise<T>, scrapeOf: () => Promise<string> = metrics, log: () => string = hahaha.log): Promise<{ value: T; stallMs: number; gc: ReturnType<typeof gcBetween>; loop: LoopSeen }> {
   let worst = 0;
   let done = false;
+  const canary = await startCanary(node);
+  const from = Date.now();
   const gc0 = gcCounts(await scrapeOf());
   const watching = (async () => {
     while (!done) {
@@ -202,7 +218,13 @@ async function longestStall<T>(during: Promise<T>, scrapeOf: () => Promise<strin
   const value = await during;
   done = true;
   await watching;
-  return { value, stallMs: worst * 1000, gc: gcBetween(gc0, gcCounts(await scrapeOf())) };
+  const to = Date.now();
+  await stop(canary);
+  const gaps = loopGaps(log(), from, to);
+  const [longest] = gaps;
+  const busiest = [...gaps].sort((a, b) => b.cpuMs - a.cpuMs)[0];
+  const [canaryLongest] = loopGaps(canary.log(), from, to);
+  return { value, stallMs: worst * 1000, gc: gcBetween(gc0, gcCounts(await scrapeOf())), loop: { ...(longest ? { longest } : {}), ...(busiest ? { busiest } : {}), ...(canaryLongest ? { canaryLongest } : {}) } };
 }
 
 try {
@@ -314,8 +336,8 @@ try {
   // The webhook while the controller resyncs every cached pod: 35 s of load hold one resync (every 30 s) whatever the phase.
   if (PHASES.has('managed')) {
     const resync = await longestStall(webhookLoad({ seconds: 35 }));
-    results.resync = { webhook: resync.value, longestStallMs: resync.stallMs, gc: resync.gc, idleP99Ms: idle.webhook.p99 };
-    say(`/mutate with ${made} pods cached, across a resync: p99 ${resync.value.p99.toFixed(2)} ms (${(resync.value.p99 / idle.webhook.p99).toFixed(2)}× idle), ${resync.value.errors + resync.value.non2xx} errors; ${blocked(resync.stallMs)}; GCs: ${gcText(resync.gc)}`);
+    results.resync = { webhook: resync.value, longestStallMs: resync.stallMs, gc: resync.gc, idleP99Ms: idle.webhook.p99, loop: resync.loop };
+    say(`/mutate with ${made} pods cached, across a resync: p99 ${resync.value.p99.toFixed(2)} ms (${(resync.value.p99 / idle.webhook.p99).toFixed(2)}× idle), ${resync.value.errors + resync.value.non2xx} errors; ${blocked(resync.stallMs)}; GCs: ${gcText(resync.gc)}; ${loopText(resync.loop)}`);
 
     // A second hahaha started cold beside them, as a rollout starts one: its first list, in pages.
     const cold = await startServer('hahaha (cold)', serve(`${LEASE}-cold`, '--no-webhooks'), { PATH: process.env.PATH, POD_NAME: 'hahaha-bench-cold' }, 'metricsPort');
@@ -330,9 +352,10 @@ try {
           return s;
         })(),
         () => scrape(coldPort),
+        cold.log,
       );
-      results.coldStart = { pods: made, syncedS: synced.value, longestStallMs: synced.stallMs, gc: synced.gc, rssMiB: rssOf(cold.pid), peakRssMiB: peakRssOf(cold.pid) };
-      say(`a cold hahaha beside ${made} managed pods: cache synced in ${synced.value.toFixed(1)} s (paged list), ${blocked(synced.stallMs)}, GCs: ${gcText(synced.gc)}; RSS ${rssOf(cold.pid).toFixed(0)} MiB (peak ${peakRssOf(cold.pid).toFixed(0)})`);
+      results.coldStart = { pods: made, syncedS: synced.value, longestStallMs: synced.stallMs, gc: synced.gc, rssMiB: rssOf(cold.pid), peakRssMiB: peakRssOf(cold.pid), loop: synced.loop };
+      say(`a cold hahaha beside ${made} managed pods: cache synced in ${synced.value.toFixed(1)} s (paged list), ${blocked(synced.stallMs)}, GCs: ${gcText(synced.gc)}; RSS ${rssOf(cold.pid).toFixed(0)} MiB (peak ${peakRssOf(cold.pid).toFixed(0)}); ${loopText(synced.loop)}`);
     } finally {
       await stop(cold);
       await kc.makeApiClient(CoordinationV1Api).deleteNamespacedLease({ name: `${LEASE}-cold`, namespace: 'hahaha' }).catch(() => undefined);

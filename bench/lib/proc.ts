@@ -57,6 +57,31 @@ export function stop(s: Started): Promise<void> {
   });
 }
 
+/** `--import` of bench/lib/loopwatch.js, which prints the event loop's long gaps with the main thread's CPU in them. */
+export const loopWatchFlags = (): string[] => ['--import', new URL('./loopwatch.js', import.meta.url).pathname];
+
+export interface LoopGap {
+  /** When the gap ended, ms since the epoch. */
+  readonly t: number;
+  readonly gapMs: number;
+  /** The main thread's CPU time in the gap. */
+  readonly cpuMs: number;
+}
+
+/** The LOOPWATCH lines of a log that end between two times (ms since the epoch), longest gap first. */
+export function loopGaps(log: string, from: number, to: number): LoopGap[] {
+  const out: LoopGap[] = [];
+  for (const m of log.matchAll(/^LOOPWATCH (\{.*\})$/gm)) {
+    const g = JSON.parse(m[1] as string) as LoopGap;
+    if (g.t >= from && g.t <= to) out.push(g);
+  }
+  return out.sort((a, b) => b.gapMs - a.gapMs);
+}
+
+/** An idle Node process with loopwatch, on the servers' core: how late a loop that does nothing wakes there. */
+export const startCanary = (node: string): Promise<Started> =>
+  startServer('canary', [node, ...loopWatchFlags(), '-e', 'console.log(JSON.stringify({ port: 0 })); setInterval(() => {}, 1000);']);
+
 /** The Node flags of the image's ENTRYPOINT (between node and main.js), so that a benchmark runs hahaha as the image does. */
 export function imageNodeFlags(): string[] {
   const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
