@@ -229,6 +229,8 @@ async function longestStall<T>(during: Promise<T>, scrapeOf: () => Promise<strin
 
 try {
   // --- setup -------------------------------------------------------------------------------------
+  // What an interrupted run left behind: its webhook configuration (which points at a server that is gone) and its namespace.
+  await kc.makeApiClient(AdmissionregistrationV1Api).deleteMutatingWebhookConfiguration({ name: 'hahaha-bench' }).catch(() => undefined);
   await core.deleteNamespace({ name: NS }).catch(() => undefined);
   await waitFor('an old bench-scale namespace to be gone', async () => !(await core.readNamespace({ name: NS }).catch(() => undefined)), 600_000, 2000);
   await core.createNamespace({ body: { metadata: { name: NS } } });
