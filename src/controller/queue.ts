@@ -184,17 +184,24 @@ export class WorkQueue {
     this.failures.delete(key);
   }
 
-  /** The next key to process, once there is one; undefined once the queue is shut down. */
-  get(): Promise<string | undefined> {
+  /** The next key to process if one is ready now (synchronously); undefined otherwise. */
+  take(): string | undefined {
     for (const lane of [this.ready, this.background]) {
       const next = lane.shift();
       if (next) {
         const { key, at } = next;
         this.processing.add(key);
         this.opts.onTaken?.(Math.max(0, this.opts.clock.now() - at), lane.name);
-        return Promise.resolve(key);
+        return key;
       }
     }
+    return undefined;
+  }
+
+  /** The next key to process, once there is one; undefined once the queue is shut down. */
+  get(): Promise<string | undefined> {
+    const key = this.take();
+    if (key !== undefined) return Promise.resolve(key);
     if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
@@ -246,6 +253,7 @@ export class LoopPacer {
   private next: Promise<void> | undefined;
 
   constructor(budgetMs = TURN_BUDGET_MS, now: () => number = () => performance.now()) {
+    if (!(budgetMs > 0)) throw new Error(`LoopPacer: the budget must be more than 0 ms, got ${budgetMs}`);
     this.budgetMs = budgetMs;
     this.now = now;
     this.turnStart = now();
@@ -281,7 +289,11 @@ export async function runWorkers(
 ): Promise<void> {
   const loop = async (): Promise<void> => {
     for (;;) {
-      const key = await queue.get();
+      // Wait for a turn with budget before taking a key, so that no key is held while it waits (a
+      // change added meanwhile still goes ahead of the resync's keys); then take it synchronously.
+      // Only a key handed to a waiting worker (the queue was empty) can find the turn spent.
+      while (pacer.spent()) await pacer.nextTurn();
+      const key = queue.take() ?? (await queue.get());
       if (key === undefined) return;
       while (pacer.spent()) await pacer.nextTurn();
       try {

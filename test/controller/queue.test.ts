@@ -243,4 +243,25 @@ t.test('the pacer: spent once the budget is used, then one shared wait for the n
   t.equal(pacer.nextTurn(), a, 'every worker waits for the same turn');
   await a;
   t.notOk(pacer.spent(), 'the next turn has its budget again');
+  t.not(pacer.nextTurn(), a, 'and a wait after it is for the turn after');
+  t.throws(() => new LoopPacer(0), /more than 0 ms/, 'a budget of 0 would never let a key through');
+});
+
+t.test('a worker waiting for a turn holds no key: a change added meanwhile goes ahead of the resync', async (t) => {
+  let now = 0;
+  const pacer = new LoopPacer(4, () => now);
+  const q = new WorkQueue({ clock: new FakeClock() });
+  const order: string[] = [];
+  for (const k of ['ns/r1', 'ns/r2']) q.addBackground(k);
+  const done = runWorkers(q, 1, (key) => {
+    order.push(key);
+    now += 4; // each key uses a whole turn
+    // A change arrives in this turn's check phase, before the worker's next turn begins.
+    if (key === 'ns/r1') setImmediate(() => q.add('ns/change'));
+    return Promise.resolve({});
+  }, () => undefined, pacer);
+  await new Promise((r) => setTimeout(r, 20));
+  t.same(order, ['ns/r1', 'ns/change', 'ns/r2'], 'the change was taken before the second resync key');
+  q.shutDown();
+  await done;
 });
