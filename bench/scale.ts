@@ -97,12 +97,15 @@ const serve = (lease: string, ...flags: string[]): string[] => [
   '--kubeconfig', P.kubeconfig('hahaha'), '--lease-namespace', 'hahaha', '--lease-name', lease, '--namespaces', NS, '--selector', `${LABEL.key}=${LABEL.value}`,
 ];
 const hahaha = await startServer('hahaha', serve(LEASE, '--port', '0', '--cert-file', join(P.webhookCerts, 'tls.crt'), '--key-file', join(P.webhookCerts, 'tls.key'), '--native-sidecars', 'off'), { PATH: process.env.PATH, POD_NAME: 'hahaha-bench', ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}) });
+/** An idle Node process with loopwatch on hahaha's core for the whole run: how late a loop that does nothing wakes there. */
+const canary = await startCanary(node);
 const metricsPort = Number(/"metricsPort":(\d+)/.exec(hahaha.log())?.[1]);
 const metrics = (): Promise<string> => scrape(metricsPort);
 const results: Record<string, unknown> = {};
 
 async function cleanup(): Promise<void> {
   await stop(hahaha);
+  await stop(canary);
   await kc.makeApiClient(AdmissionregistrationV1Api).deleteMutatingWebhookConfiguration({ name: 'hahaha-bench' }).catch(() => undefined);
   await kc.makeApiClient(CoordinationV1Api).deleteNamespacedLease({ name: LEASE, namespace: 'hahaha' }).catch(() => undefined);
   // Pods first, all at once and at once (grace 0): the namespace controller alone takes many minutes for 30,000.
@@ -201,12 +204,11 @@ const loopText = (l: LoopSeen): string =>
 
 /**
  * The longest event-loop stall while `during` runs, from the metric scraped every second (prom-client resets it per scrape), and the GCs in that time;
- * with `log`, also what loopwatch printed in that process's log, beside an idle canary that runs on the same core meanwhile.
+ * with `log`, also what loopwatch printed in that process's log in that time, beside what it printed for the idle canary.
  */
 async function longestStall<T>(during: Promise<T>, scrapeOf: () => Promise<string> = metrics, log: () => string = hahaha.log): Promise<{ value: T; stallMs: number; gc: ReturnType<typeof gcBetween>; loop: LoopSeen }> {
   let worst = 0;
   let done = false;
-  const canary = await startCanary(node);
   const from = Date.now();
   const gc0 = gcCounts(await scrapeOf());
   const watching = (async () => {
@@ -219,7 +221,6 @@ async function longestStall<T>(during: Promise<T>, scrapeOf: () => Promise<strin
   done = true;
   await watching;
   const to = Date.now();
-  await stop(canary);
   const gaps = loopGaps(log(), from, to);
   const [longest] = gaps;
   const busiest = [...gaps].sort((a, b) => b.cpuMs - a.cpuMs)[0];

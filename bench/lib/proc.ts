@@ -78,9 +78,9 @@ export function loopGaps(log: string, from: number, to: number): LoopGap[] {
   return out.sort((a, b) => b.gapMs - a.gapMs);
 }
 
-/** An idle Node process with loopwatch, on the servers' core: how late a loop that does nothing wakes there. */
+/** An idle Node process with loopwatch, on the servers' core: how late a loop that does nothing wakes there. It exits when its parent does. */
 export const startCanary = (node: string): Promise<Started> =>
-  startServer('canary', [node, ...loopWatchFlags(), '-e', 'console.log(JSON.stringify({ port: 0 })); setInterval(() => {}, 1000);']);
+  startServer('canary', [node, ...loopWatchFlags(), '-e', 'const parent = process.ppid; console.log(JSON.stringify({ port: 0 })); setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 1000);']);
 
 /** The Node flags of the image's ENTRYPOINT (between node and main.js), so that a benchmark runs hahaha as the image does. */
 export function imageNodeFlags(): string[] {
