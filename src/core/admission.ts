@@ -127,7 +127,7 @@ const pointerSegment = remembered((key) => (key.includes('~') ? key.replaceAll('
 export function annotationPatch(pod: PodView, additions: Readonly<Record<string, string>>): Operation[] {
   if (!pod.hasAnnotations) return isEmpty(additions) ? [] : [{ op: 'add', path: '/metadata/annotations', value: { ...additions } }];
   const ops: Operation[] = [];
-  for (const key in additions) {
+  for (const key of Object.keys(additions)) {
     const value = additions[key] as string;
     const had = Object.hasOwn(pod.annotations, key) ? pod.annotations[key] : undefined;
     if (had === value) continue;
