@@ -117,8 +117,12 @@ export function mutate(request: AdmissionRequest, config: Config, native: Native
   };
 }
 
-/** RFC 6901: a key as one JSON pointer segment (the same shutdown and catalog keys recur in every pod). */
-const pointerSegment = remembered((key) => (key.includes('~') ? key.replaceAll('~', '~0') : key).replaceAll('/', '~1'));
+/**
+ * An annotation's JSON pointer, its key as one RFC 6901 segment. Remembered whole, not built per
+ * request: the same shutdown and catalog keys recur in every pod, and a fresh concatenation is a
+ * rope that JSON.stringify would flatten again for every answer.
+ */
+const annotationPointer = remembered((key) => `/metadata/annotations/${(key.includes('~') ? key.replaceAll('~', '~0') : key).replaceAll('/', '~1')}`);
 
 /**
  * The annotations to add, as JSON patch operations: one `add` of the whole map when the pod has none,
@@ -131,7 +135,7 @@ export function annotationPatch(pod: PodView, additions: Readonly<Record<string,
     const value = additions[key] as string;
     const had = Object.hasOwn(pod.annotations, key) ? pod.annotations[key] : undefined;
     if (had === value) continue;
-    ops.push({ op: had === undefined ? 'add' : 'replace', path: `/metadata/annotations/${pointerSegment(key)}`, value });
+    ops.push({ op: had === undefined ? 'add' : 'replace', path: annotationPointer(key), value });
   }
   return ops;
 }
