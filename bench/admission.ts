@@ -2,7 +2,8 @@
 //   1. the pure mutate() on a Naisjob pod, conversion off and on;
 //   2. three HTTPS servers, each in its own process under the pinned Node and pinned to one core:
 //      bare node:https answering a constant, a bare fastify TLS route answering the same constant,
-//      and `hahaha serve --no-controller` from dist/ as the image runs it (conversion off, and on);
+//      the fastify route answering hahaha's own answer to the pod as a constant (the bytes without
+//      the decision), and `hahaha serve --no-controller` from dist/ as the image runs it (conversion off, and on);
 //      driven in rotating rounds by autocannon in another process on the other core, with the
 //      Naisjob review, and for hahaha also a pod that needs no patch. Prints req/s, latency
 //      percentiles, errors, CPU per request, idle and peak RSS, and the ratios to bare fastify;
@@ -77,6 +78,11 @@ const paths = await writeBundle(dir, await createBundle(['127.0.0.1']));
 const bodies = { naisjob: join(dir, 'naisjob.json'), plain: join(dir, 'plain.json') };
 writeFileSync(bodies.naisjob, review(pod));
 writeFileSync(bodies.plain, review(plain));
+// hahaha's own answer to the Naisjob review (conversion off), decided once: the constant of the route
+// that shows what the bytes of the answer cost on their own.
+const answerFile = join(dir, 'answer.json');
+writeFileSync(answerFile, JSON.stringify(mutate(parsed.request, config.value).review));
+const ANSWER = `fastify answering hahaha's answer as a constant (${JSON.stringify(mutate(parsed.request, config.value).review).length} B)`;
 const node = process.execPath;
 const hahaha = (native: 'on' | 'off', extra: string[] = []): string[] => [node, ...imageNodeFlags(), ...extra, here('../dist/src/cli/main.js'), 'serve', '--no-controller', '--native-sidecars', native, '--selector', 'nais.io/naisjob=true', '--port', '0', '--metrics-port', '0', '--address', '127.0.0.1', '--cert-file', paths.cert, '--key-file', paths.key];
 const profDir = join(dir, 'profile');
@@ -84,6 +90,7 @@ const servers: Record<string, Started> = {
   'node:https': await startServer('node:https', [node, here('servers/https.ts'), paths.cert, paths.key]),
   fastify: await startServer('fastify', [node, here('servers/fastify.ts'), paths.cert, paths.key]),
   ...Object.fromEntries(await Promise.all(SPINS.map(async (us) => [`fastify + ${us} µs`, await startServer(`fastify + ${us} µs`, [node, here('servers/fastify.ts'), paths.cert, paths.key, String(us)])] as const))),
+  [ANSWER]: await startServer('fastify answer', [node, here('servers/fastify.ts'), paths.cert, paths.key, '0', answerFile]),
   'hahaha (conversion off)': await startServer('hahaha off', hahaha('off')),
   'hahaha (conversion on)': await startServer('hahaha on', hahaha('on')),
 };
@@ -96,6 +103,7 @@ const cases = [
   { name: 'node:https', server: 'node:https', body: bodies.naisjob },
   { name: 'fastify', server: 'fastify', body: bodies.naisjob },
   ...SPINS.map((us) => ({ name: `fastify + ${us} µs of spin per request`, server: `fastify + ${us} µs`, body: bodies.naisjob })),
+  { name: ANSWER, server: ANSWER, body: bodies.naisjob },
   { name: 'hahaha /mutate, Naisjob, conversion off', server: 'hahaha (conversion off)', body: bodies.naisjob },
   { name: 'hahaha /mutate, Naisjob, conversion on', server: 'hahaha (conversion on)', body: bodies.naisjob },
   { name: 'hahaha /mutate, no patch needed', server: 'hahaha (conversion off)', body: bodies.plain },
@@ -143,6 +151,9 @@ const spinRatios = [[0, 1], ...SPINS.map((us) => [us, row(`fastify + ${us} µs o
 const [[x0, y0], [x1, y1]] = [spinRatios[0], spinRatios[spinRatios.length - 1]] as [readonly [number, number], readonly [number, number]];
 const budget = x0 + ((0.8 - y0) * (x1 - x0)) / (y1 - y0);
 console.log(`calibration: ${spinRatios.map(([us, r]) => `${us} µs of work per request → ${r.toFixed(2)}×`).join(', ')}; so 0.80× fastify leaves about ${budget.toFixed(1)} µs of per-request work on top of the bare route, everything included (the pure mutate() above takes ${us(pure.off).toFixed(1)} µs hot in a loop)`);
+const answerRatio = row(ANSWER).rps / fastify;
+const answerBudget = x0 + ((0.8 / answerRatio - y0) * (x1 - x0)) / (y1 - y0);
+console.log(`the answer's bytes: the bare route answering hahaha's own answer, decided for free, runs at ${answerRatio.toFixed(2)}×; what is left for reading the pod and deciding, to stay at 0.80×, is about ${answerBudget.toFixed(1)} µs per request (on the spin line, from that route's ratio)`);
 console.log(`targets: hahaha /mutate >= 0.80× fastify: ${minRatio.toFixed(2)} ${minRatio >= 0.8 ? 'met' : 'MISSED'}; p99 <= 2 ms: ${maxP99.toFixed(2)} ms ${maxP99 <= 2 ? 'met' : 'MISSED'}; no error: ${errors} ${errors === 0 ? 'met' : 'MISSED'}`);
 
 // 3. A 1 MiB AdmissionReview built to be slow (5,000 containers, 170,000 main-container names), one
