@@ -1,4 +1,4 @@
-// A bounded memo for the few strings that recur in every pod (shutdown keys, JSON pointer segments):
+// A bounded memo for the few strings that recur in every pod (shutdown keys, JSON pointers):
 // the same string object each time, so property lookups by it stay fast. Bounded, since pods
 // choose the names it is keyed by: once full it starts over.
 
