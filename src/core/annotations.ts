@@ -17,6 +17,15 @@ export const DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
 /** The label whose value, when it names a container, makes that container main. */
 export const APP_LABEL = 'app';
 
+/**
+ * hahaha's record of what it decided about a pod (claims, rounds, giving up, reports made), kept on
+ * the pod itself so that it lasts exactly as long as the pod (src/core/state.ts). The whole
+ * `state.hahaha.nais.io` domain is reserved: only hahaha's ServiceAccount may set or change it, and
+ * it may change nothing else of a pod (the chart's admission policy, enforced by the apiserver).
+ */
+export const STATE_DOMAIN = `state.${DOMAIN}`;
+export const STATE_KEY = `${STATE_DOMAIN}/v1`;
+
 /** The shutdown key of a container: the same string each time (see memo.ts). */
 export const shutdownKey = remembered((container) => `${SHUTDOWN_PREFIX}${container}`);
 
