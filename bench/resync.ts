@@ -12,7 +12,6 @@ import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Pod } from '@kubernetes/client-node';
 import { Controller } from '../src/controller/controller.ts';
-import { systemClock } from '../src/controller/clock.ts';
 import { cachedPod } from '../src/core/pod.ts';
 import { createMetrics } from '../src/server/metrics.ts';
 import { MemoryEvents, MemoryPods, ScriptedSteps, memoryLog } from '../test/controller/fakes.ts';
@@ -55,7 +54,7 @@ async function run(label: string, mainsDone: boolean): Promise<void> {
   const pods = new MemoryPods();
   for (let i = 0; i < N; i++) pods.put(cachedPod(jobPod(i, mainsDone)) as V1Pod);
   const c = new Controller({
-    config: config(), pods, steps: new ScriptedSteps(), events: new MemoryEvents(systemClock), metrics: createMetrics(), awaiting: new Map(), log: memoryLog(),
+    config: config(), pods, records: pods, steps: new ScriptedSteps(), events: new MemoryEvents(), metrics: createMetrics(), awaiting: new Map(), log: memoryLog(),
     retry: { graceMs: 30_000, stepTimeoutMs: 10_000, backoffMs: 5_000, maxBackoffMs: 300_000, maxAttempts: 2 }, concurrency: 100, nativeMarginMs: 30_000, resyncMs: 3_600_000,
   });
   const queue = (c as unknown as { queue: { readyNow: number } }).queue;

@@ -1,23 +1,30 @@
 // The shutdown controller: a work queue of pod keys, and one reconcile per key. The pure `decide`
-// says which sidecars must be shut down; the pure `reconcile` reads, for each, the cursor that the
-// Events hold (which step of which round, and when) and says what comes next: claim and send a
-// step, record that a step failed, back off, give up, or nothing. Nothing that matters is kept in
-// this process: a restarted or new leader reads the same Events and goes on where the last one
-// stopped, retry budget and backoff included. What this process does keep is a hint (when it saw
-// a step's answer, which only shortens a wait) and what it sent, for counting outcomes.
+// says which sidecars must be shut down and what must be reported; the pure `reconcile` reads,
+// for each sidecar, where its shutdown stands in the pod's own record (state.hahaha.nais.io/v1,
+// src/core/state.ts) and says what comes next: claim and send a step, record that a step failed,
+// back off, give up, or nothing. The record is written before what it records is done (a claim
+// before its step, a report before its Event), one exclusive write per pod (podstate.ts), so a
+// restarted or new leader reads the pod and goes on where the last one stopped, retry budget and
+// backoff included, for as long as the pod lives. What this process keeps is only a hint (when it
+// saw a step's answer, which shortens a wait), what it sent (for counting outcomes), and the record
+// it last wrote until its cache has caught up.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Step, formatStep } from '../core/action.ts';
 import type { Config } from '../core/analysis.ts';
-import { type Plan, type Target, decide, holdsUntilChanged } from '../core/plan.ts';
+import { STATE_KEY } from '../core/annotations.ts';
+import { type NewReport, type Plan, type Target, decide, holdsUntilChanged } from '../core/plan.ts';
 import { type PodView, podView } from '../core/pod.ts';
-import { type Cursor, type RetrySettings, type SentTo, outcomeOf, reconcile } from '../core/reconcile.ts';
+import { type GiveUp, type Live, type RetrySettings, type SentTo, claimed, failed, gaveUp, outcomeOf, reconcile } from '../core/reconcile.ts';
+import { type Progress, formatState, reportKey, withProgress, withReports } from '../core/state.ts';
 import { MetricLabels } from '../server/labels.ts';
 import type { AwaitingPods, Metrics } from '../server/metrics.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { EventSink, EventSpec, PodRef } from './events.ts';
+import type { LegacyReader } from './legacy.ts';
+import type { RecordWriter } from './podstate.ts';
 import { type Processed, WorkQueue, runWorkers } from './queue.ts';
 import { keyOf } from './reflector.ts';
 import type { StepResult, StepTarget } from './steps.ts';
@@ -39,6 +46,10 @@ export interface ControllerOptions {
   readonly pods: PodSource;
   readonly steps: StepExecutor;
   readonly events: EventSink;
+  /** Writes the pod's record (podstate.ts). */
+  readonly records: RecordWriter;
+  /** Reads hahaha 0.1's cursor from its Events, for pods in flight across an upgrade (legacy.ts). */
+  readonly legacy?: LegacyReader;
   readonly metrics: Metrics;
   readonly awaiting: AwaitingPods;
   readonly log: FastifyBaseLogger;
@@ -67,6 +78,36 @@ const FINISHED = new Set(['Succeeded', 'Failed']);
 /** Keys resynced per turn of the event loop. */
 const SLICE = 500;
 const MAX_SENT = 50_000;
+/** Passes of write-then-send in one reconcile: each moves a failed step on, so a pod's steps bound it. */
+const MAX_PASSES = 16;
+/** After a write that lost its race: look again once the cache has had time to catch up. */
+export const CONFLICT_RETRY_MS = 1_000;
+
+/** A resourceVersion as the integer it is on every apiserver (client-go's mutation cache reads it so too). */
+const rvOf = (rv: string | undefined): bigint | undefined => {
+  if (!rv || !/^\d{1,30}$/.test(rv)) return undefined;
+  return BigInt(rv);
+};
+
+/** In a dry run, what hahaha would shut down: reported once per pod and container. */
+const wouldShutDown = (t: Target): NewReport => ({
+  kind: 'wouldShutDown',
+  reason: 'WouldShutDown',
+  key: reportKey('WouldShutDown', t.container),
+  report: { container: t.container, detail: t.action.map(formatStep).join(' || ') + (t.note ? `; ${t.note}` : ''), ...(t.native ? { native: true } : {}) },
+});
+
+/** The Warning that says hahaha gave up on a sidecar, and why. */
+function abandoned(pod: PodRef, t: Target, rounds: number, why: GiveUp): EventSpec {
+  const actions = t.action.map(formatStep).join(' || ');
+  const note =
+    why === 'native-restarted'
+      ? `Gave up on native sidecar ${t.container}: the kubelet started it again after hahaha stopped it (${actions}); hahaha does not fight the kubelet, which stops it itself when the pod ends`
+      : why === 'restarts'
+        ? `Gave up shutting down container ${t.container} after ${rounds} rounds of ${actions}: it exits non-zero when told to quit, and the kubelet restarts it (restartPolicy OnFailure); make it native, or make it exit 0`
+        : `Gave up shutting down container ${t.container} after ${rounds} rounds of ${actions}; the pod keeps running until someone stops it`;
+  return { pod, ...about(t), type: 'Warning', reason: 'ShutdownAbandoned', action: 'Shutdown', key: t.container, note };
+}
 
 export class Controller {
   private readonly opts: ControllerOptions & { clock: Clock; dryRun: boolean };
@@ -78,9 +119,9 @@ export class Controller {
   private draining = false;
   private abort = new AbortController();
   private cancelResync?: () => void;
-  /** Pod key -> instance -> what was sent there. */
+  /** Pod key -> container instance -> what was sent there. */
   private readonly sent = new Map<string, Map<string, Sent>>();
-  /** Instance -> the step whose answer this process saw last, and when (only the open step is ever asked about). */
+  /** Pod UID and container -> the step whose answer this process saw last, and when (only the open step is ever asked about). */
   private readonly answered = new Map<string, { step: number; round: number; at: number }>();
   /** Pod UIDs whose shutdown duration was observed. */
   private readonly observedDone = new Set<string>();
@@ -91,6 +132,10 @@ export class Controller {
    * over them. A change, or a relist, puts a new object in the cache, which is decided again.
    */
   private settled = new WeakSet<V1Pod>();
+  /** Pod key -> the record this process last wrote, until the cache has a version as new. */
+  private readonly wrote = new Map<string, { uid: string; resourceVersion: bigint; text: string }>();
+  /** When this leadership term began: only pods whose mains finished before it may have a 0.1 cursor. */
+  private termStartedAt = 0;
 
   constructor(options: ControllerOptions) {
     if (!(options.concurrency >= 1)) throw new Error(`concurrency must be at least 1, not ${options.concurrency}`);
@@ -140,6 +185,7 @@ export class Controller {
   startLeading(): void {
     if (this.draining || this.leading) return;
     this.leading = true;
+    this.termStartedAt = this.opts.clock.now();
     this.abort = new AbortController();
     this.settled = new WeakSet();
     this.opts.metrics.leader.set(1);
@@ -166,6 +212,7 @@ export class Controller {
     this.opts.awaiting.clear();
     this.answered.clear();
     this.sent.clear();
+    this.wrote.clear();
     this.doneSeenAt.clear();
     this.opts.log.warn({ why }, 'stopped leading: acting on nothing');
   }
@@ -194,95 +241,199 @@ export class Controller {
     if (!obj) {
       this.opts.awaiting.delete(key);
       this.doneSeenAt.delete(key);
+      this.wrote.delete(key);
       this.settle(key, undefined);
       return {};
     }
-    // A stale cache (pods or hahaha's events) is never acted on: the next list re-enqueues everything.
-    if (!this.opts.pods.synced || !this.opts.events.synced) return {};
+    // A stale cache is never acted on: the next list re-enqueues everything.
+    if (!this.opts.pods.synced) return {};
     const now = this.opts.clock.now();
-    const pod = podView(obj);
+    const pod = this.withOwnWrite(key, obj, podView(obj));
     const plan = decide(pod, this.opts.config, { now, nativeMarginMs: this.opts.nativeMarginMs });
     this.settle(key, pod);
     this.trackAwaiting(key, pod, plan);
-    this.report(pod, plan);
     if (holdsUntilChanged(plan) && !this.sent.has(key)) this.settled.add(obj);
     // Native sidecars: look again when the kubelet's time to stop them is up (capped; the resync covers the rest).
-    let after = plan.recheckAfterMs !== undefined ? Math.min(plan.recheckAfterMs + 100, 60_000) : undefined;
-    if (plan.kind === 'act') {
-      const waits = await Promise.all(plan.targets.map((target) => this.advance(key, pod, target, now)));
-      for (const w of waits) if (w !== undefined) after = Math.min(after ?? w, w);
+    const recheck = plan.recheckAfterMs !== undefined ? Math.min(plan.recheckAfterMs + 100, 60_000) : undefined;
+    const next = plan.reports.length || plan.targets.length ? await this.advance(key, pod, plan) : undefined;
+    const after = [recheck, next].filter((x): x is number => x !== undefined);
+    return after.length ? { requeueAfterMs: Math.min(...after) } : {};
+  }
+
+  /**
+   * The pod as the cache has it, but with the record this process last wrote while the cache has
+   * not caught up with that write (client-go's mutation cache does the same): a look soon after a
+   * write then starts from it instead of losing a race against itself.
+   */
+  private withOwnWrite(key: string, obj: V1Pod, pod: PodView): PodView {
+    const mine = this.wrote.get(key);
+    if (!mine) return pod;
+    const cached = rvOf(obj.metadata?.resourceVersion);
+    if (mine.uid !== pod.uid || cached === undefined || cached >= mine.resourceVersion) {
+      this.wrote.delete(key);
+      return pod;
     }
-    return after === undefined ? {} : { requeueAfterMs: after };
+    return { ...pod, annotations: { ...pod.annotations, [STATE_KEY]: mine.text }, hasAnnotations: true };
   }
 
-  /** The cursor of one instance, from the Events. */
-  private cursorOf(ref: PodRef, target: Target): Cursor {
-    const events = this.opts.events;
-    return {
-      claim: (i) => events.read({ pod: ref, reason: 'Killing', key: `${target.instance}/${i}` }),
-      failure: (i) => events.read({ pod: ref, reason: 'ShutdownFailed', key: `${target.instance}/${i}` }),
-      abandoned: events.read({ pod: ref, reason: 'ShutdownAbandoned', key: target.instance }) !== undefined,
-    };
-  }
-
-  /** Take one target a step further; returns when to look at the pod again for it. */
-  private async advance(key: string, pod: PodView, target: Target, now: number): Promise<number | undefined> {
+  /**
+   * Make the plan's new reports and take each target a step further, writing the pod's record
+   * before anything it records is done: a claim is written before its step is sent, and a report
+   * before its Event. One write covers every sidecar of the pod. A step that fails outright moves
+   * on to the next in the same call. Returns when to look at the pod again.
+   */
+  private async advance(key: string, pod: PodView, plan: Plan): Promise<number | undefined> {
     const ref = podRef(pod);
-    const actions = target.action.map(formatStep).join(' || ');
-    const note = target.note ? `; ${target.note}` : '';
-    if (this.opts.dryRun) {
-      await this.opts.events.record({ pod: ref, ...about(target), type: 'Normal', reason: 'WouldShutDown', action: 'Shutdown', key: target.instance, note: `Dry run: would shut down container ${target.container} (${actions})${note}` });
-      return undefined;
-    }
-    const next = reconcile(target.action.length, this.cursorOf(ref, target), now, this.opts.retry, (i, r) => {
-      const a = this.answered.get(target.instance);
-      return a && a.step === i && a.round === r ? a.at : undefined;
-    });
-    switch (next.kind) {
-      case 'done':
-        return undefined;
-      case 'wait':
-        return next.afterMs;
-      case 'abandon':
-        this.opts.log.error({ pod: key, container: target.container, rounds: next.rounds }, 'gave up shutting down the sidecar');
-        await this.opts.events.record({
-          pod: ref, ...about(target), type: 'Warning', reason: 'ShutdownAbandoned', action: 'Shutdown', key: target.instance,
-          note: `Gave up shutting down container ${target.container} after ${next.rounds} rounds of ${actions}; the pod keeps running until someone stops it`,
-        });
-        return undefined;
-      case 'fail': {
-        const step = target.action[next.step] as Step;
-        this.opts.metrics.sidecarShutdowns.inc({ ...this.labels.of(pod.namespace, target.container), step: step.kind, result: 'still-running' });
-        const text = formatStep(step);
-        const written = await this.opts.events.occur(
-          { pod: ref, ...about(target), type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${next.step}`, note: `${text}: container ${target.container} ${next.detail}` },
-          next.round + 1,
-          false,
-        );
-        if (written === 'failed') throw new Error(`could not record that ${text} failed`);
-        return 0;
+    let text = pod.annotations[STATE_KEY];
+    let hasAnnotations = pod.hasAnnotations;
+    let state = plan.state;
+    // What the record must say that it does not yet (legacy progress, a step that failed outright).
+    let dirty = false;
+    let reports: readonly NewReport[] = plan.reports;
+    if (this.opts.dryRun) reports = [...reports, ...plan.targets.filter((t) => !state.reported.includes(reportKey('WouldShutDown', t.container))).map(wouldShutDown)];
+    let targets = this.opts.dryRun ? [] : [...plan.targets];
+    for (const t of targets) {
+      const older = await this.legacy(ref, t, plan);
+      if (older) {
+        state = withProgress(state, t.container, older);
+        dirty = true;
       }
-      case 'send':
-        return this.send(key, pod, target, next.step, next.round);
+    }
+    for (let pass = 0; pass <= MAX_PASSES; pass++) {
+      const now = this.opts.clock.now();
+      let next = withReports(state, reports.map((r) => r.key));
+      const events: EventSpec[] = [];
+      const sends: { target: Target; step: number; round: number }[] = [];
+      const waits: number[] = [];
+      for (const t of targets) {
+        const live: Live = { restartCount: t.restartCount, ...(t.native ? { native: true } : {}) };
+        let p = next.sidecars[t.container];
+        let n = reconcile(t.action.length, p, now, this.opts.retry, live, (i, r) => this.answeredAt(pod, t, i, r));
+        if (n.kind === 'fail' && p) {
+          p = failed(p, now);
+          if (n.outcome === 'still-running') this.opts.metrics.sidecarShutdowns.inc({ ...this.labels.of(pod.namespace, t.container), step: (t.action[n.step] as Step).kind, result: 'still-running' });
+          events.push(this.failure(ref, t, n.step, n.round, `${formatStep(t.action[n.step] as Step)}: container ${t.container} ${n.detail}`));
+          n = reconcile(t.action.length, p, now, this.opts.retry, live);
+        }
+        if (n.kind === 'send') {
+          p = claimed(p, n.step, n.round, now, live);
+          sends.push({ target: t, step: n.step, round: n.round });
+          events.push(this.claim(ref, t, n.step, n.round));
+        } else if (n.kind === 'abandon' && p) {
+          p = gaveUp(p);
+          this.opts.log.error({ pod: key, container: t.container, rounds: n.rounds, why: n.why }, 'gave up shutting down the sidecar');
+          events.push(abandoned(ref, t, n.rounds, n.why));
+        } else if (n.kind === 'wait') waits.push(n.afterMs);
+        if (p && p !== next.sidecars[t.container]) next = withProgress(next, t.container, p);
+      }
+      if (next !== state || dirty) {
+        const written = formatState(next);
+        if (written !== text) {
+          const w = await this.opts.records.write(ref, text, written, hasAnnotations);
+          if (!w.written) {
+            // Another replica wrote first, or this cache lags: look again once it has caught up (never at once).
+            this.opts.metrics.recordConflicts.inc();
+            this.opts.log.debug({ pod: key, why: w.why }, 'the pod\'s record changed since it was read; looking again');
+            return CONFLICT_RETRY_MS;
+          }
+          text = written;
+          hasAnnotations = true;
+          this.remember(key, pod.uid, w.resourceVersion, written);
+        }
+        state = next;
+        dirty = false;
+      }
+      // Written: now the reports and their Events, each once per pod, and the claimed steps.
+      for (const r of reports) this.reported(pod, plan, r);
+      reports = [];
+      for (const e of events) this.opts.events.emit(e);
+      if (sends.length === 0) return waits.length ? Math.min(...waits) : undefined;
+      const results = await Promise.all(sends.map((s) => this.send(key, pod, s.target, s.step, s.round)));
+      if (this.abort.signal.aborted) return undefined;
+      const failedNow: Target[] = [];
+      for (const [i, r] of results.entries()) {
+        const { target, step, round } = sends[i] as (typeof sends)[number];
+        if (r.ok || r.maybe) {
+          waits.push(this.opts.retry.graceMs);
+          continue;
+        }
+        // Failed outright: the record says so with the next claim (or the backoff), in the next pass.
+        state = withProgress(state, target.container, failed(state.sidecars[target.container] as Progress, this.opts.clock.now()));
+        dirty = true;
+        this.opts.events.emit(this.failure(ref, target, step, round, `${formatStep(target.action[step] as Step)} failed: ${r.detail}`));
+        failedNow.push(target);
+      }
+      if (failedNow.length === 0) return Math.min(...waits);
+      targets = failedNow;
+    }
+    return CONFLICT_RETRY_MS;
+  }
+
+  /** The 0.1 cursor of a sidecar whose mains finished before this term began (a 0.1 leader may have acted on it). */
+  private async legacy(ref: PodRef, t: Target, plan: Plan): Promise<Progress | undefined> {
+    const reader = this.opts.legacy;
+    // Mains that finished after this term began were never 0.1's to act on; unknown (no finishedAt) may have been.
+    if (!reader || t.progress || Date.parse(plan.mainsFinishedAt ?? '') > this.termStartedAt) return undefined;
+    return reader.progress(ref, { container: t.container, restartCount: t.restartCount, steps: t.action.length, ...(t.native ? { native: true } : {}) });
+  }
+
+  private answeredAt(pod: PodView, t: Target, step: number, round: number): number | undefined {
+    const a = this.answered.get(`${pod.uid}/${t.container}`);
+    return a && a.step === step && a.round === round ? a.at : undefined;
+  }
+
+  private claim(pod: PodRef, t: Target, step: number, round: number): EventSpec {
+    const text = formatStep(t.action[step] as Step);
+    return { pod, ...about(t), type: 'Normal', reason: 'Killing', action: 'Shutdown', key: `${t.container}/${round}/${step}`, note: `Shut down container ${t.container} (${text})${t.note ? `; ${t.note}` : ''}` };
+  }
+
+  private failure(pod: PodRef, t: Target, step: number, round: number, note: string): EventSpec {
+    return { pod, ...about(t), type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${t.container}/${round}/${step}`, note };
+  }
+
+  /** A new report, once the record has it: its Event and its count. */
+  private reported(pod: PodView, plan: Plan, r: NewReport): void {
+    const ref = podRef(pod);
+    if (!r.report) {
+      this.opts.events.emit({ pod: ref, type: 'Warning', reason: r.reason, action: 'Validate', key: r.key, note: plan.problems.join('; ') });
+      return;
+    }
+    const x = r.report;
+    const labels = this.labels.of(pod.namespace, x.container);
+    const spec = (type: 'Normal' | 'Warning', note: string, action = 'Report'): EventSpec => ({ pod: ref, ...about(x), type, reason: r.reason, action, key: r.key, note });
+    switch (r.kind) {
+      case 'unreachable':
+        this.opts.metrics.unsupportedSidecars.inc({ ...labels, reason: 'not-started' });
+        return this.opts.events.emit(spec('Warning', `Cannot shut down container ${x.container}: it ${x.detail}`));
+      case 'crashLooping':
+        this.opts.metrics.unsupportedSidecars.inc({ ...labels, reason: 'crash-looping' });
+        return this.opts.events.emit(spec('Warning', `Cannot shut down container ${x.container}: it ${x.detail}`));
+      case 'noAction':
+        this.opts.metrics.unsupportedSidecars.inc({ ...labels, reason: 'no-action' });
+        return this.opts.events.emit(spec('Warning', `No way to shut down container ${x.container}: ${x.detail}`));
+      case 'nativeNotStarted':
+        this.opts.metrics.nativeNotStarted.inc(labels);
+        return this.opts.events.emit(spec('Warning', `Native sidecar ${x.container} has not started (${x.detail}), so the main containers cannot start`));
+      case 'nativeOverdue':
+        this.opts.metrics.nativeNotStopped.inc(labels);
+        return this.opts.events.emit(spec('Warning', `The kubelet has not stopped native sidecar ${x.container}: ${x.detail}; its shutdown action is the fallback`));
+      case 'exitedNonZero': {
+        const consequence = pod.restartPolicy === 'Never' ? '; under restartPolicy Never the pod is marked Failed and its Job may retry' : '';
+        return this.opts.events.emit(spec('Warning', `Container ${x.container} ${x.detail}${consequence}`));
+      }
+      case 'problems':
+        return;
+      case 'wouldShutDown':
+        return this.opts.events.emit(spec('Normal', `Dry run: would shut down container ${x.container} (${x.detail})`, 'Shutdown'));
     }
   }
 
-  /** Claim step i of a round (a Killing event with the round as its count), then send it. */
-  private async send(key: string, pod: PodView, target: Target, i: number, round: number): Promise<number | undefined> {
-    const ref = podRef(pod);
+  /** Send step i of a round (its claim is written): the result, with what this process keeps of it. */
+  private async send(key: string, pod: PodView, target: Target, i: number, round: number): Promise<StepResult> {
     const step = target.action[i] as Step;
     const text = formatStep(step);
     const signal = this.abort.signal;
-    const claim = await this.opts.events.occur(
-      { pod: ref, ...about(target), type: 'Normal', reason: 'Killing', action: 'Shutdown', key: `${target.instance}/${i}`, note: `Shut down container ${target.container} (${text})${target.note ? `; ${target.note}` : ''}` },
-      round + 1,
-      true,
-    );
-    // Someone else claimed it (a previous leader, or a write this cache has not seen yet): look again soon.
-    if (claim === 'exists') return 1000;
-    if (claim === 'failed') throw new Error(`could not write the claim for ${text}`);
-    if (signal.aborted) return undefined;
-    this.remember(key, target, step.kind, pod.namespace);
+    this.sentTo(key, pod, target, step.kind);
     const seen = this.doneSeenAt.get(key);
     if (seen !== undefined) {
       this.opts.metrics.reaction.observe(Math.max(0, this.opts.clock.now() - seen) / 1000);
@@ -291,35 +442,36 @@ export class Controller {
     const where: StepTarget = { namespace: pod.namespace, pod: pod.name, container: target.container };
     const result: StepResult =
       step.kind === 'http' ? await this.opts.steps.http(where, step, signal) : step.kind === 'exec' ? await this.opts.steps.exec(where, step, signal) : { ok: true, detail: 'none' };
-    if (signal.aborted) return undefined;
+    if (signal.aborted) return result;
     const log = { pod: key, container: target.container, step: text, detail: result.detail };
     if (result.ok || result.maybe) {
       // Answered, or may have worked (the sidecar died mid-answer): the container's state decides within the grace period.
       if (this.answered.size >= MAX_SENT) this.answered.delete(this.answered.keys().next().value as string);
-      this.answered.set(target.instance, { step: i, round, at: this.opts.clock.now() });
+      this.answered.set(`${pod.uid}/${target.container}`, { step: i, round, at: this.opts.clock.now() });
       this.opts.log.info(log, result.ok ? 'shutdown step answered; waiting for the container to terminate' : 'shutdown step got no answer; waiting for the container to terminate');
-      return this.opts.retry.graceMs;
+    } else {
+      this.opts.metrics.sidecarShutdowns.inc({ ...this.labels.of(pod.namespace, target.container), step: step.kind, result: 'failed' });
+      this.opts.log.warn(log, 'shutdown step failed');
     }
-    this.opts.metrics.sidecarShutdowns.inc({ ...this.labels.of(pod.namespace, target.container), step: step.kind, result: 'failed' });
-    this.opts.log.warn(log, 'shutdown step failed');
-    const written = await this.opts.events.occur(
-      { pod: ref, ...about(target), type: 'Warning', reason: 'ShutdownFailed', action: 'Shutdown', key: `${target.instance}/${i}`, note: `${text} failed: ${result.detail}` },
-      round + 1,
-      false,
-    );
-    if (written === 'failed') throw new Error(`could not record that ${text} failed`);
-    return 0;
+    return result;
   }
 
-  private remember(key: string, target: Target, step: string, namespace: string): void {
-    const [uid = ''] = target.instance.split('/');
+  /** What this process wrote into a pod's record, until its cache has caught up. */
+  private remember(key: string, uid: string, resourceVersion: string, text: string): void {
+    const rv = rvOf(resourceVersion);
+    if (rv === undefined) return;
+    if (this.wrote.size >= MAX_SENT && !this.wrote.has(key)) this.wrote.delete(this.wrote.keys().next().value as string);
+    this.wrote.set(key, { uid, resourceVersion: rv, text });
+  }
+
+  private sentTo(key: string, pod: PodView, target: Target, step: string): void {
     let forPod = this.sent.get(key);
     if (!forPod) {
       if (this.sent.size >= MAX_SENT) this.sent.delete(this.sent.keys().next().value as string);
       forPod = new Map();
       this.sent.set(key, forPod);
     }
-    forPod.set(target.instance, { uid, container: target.container, restartCount: target.restartCount, step, namespace, ...(target.native ? { native: true } : {}) });
+    forPod.set(`${target.container}/${target.restartCount}`, { uid: pod.uid, container: target.container, restartCount: target.restartCount, step, namespace: pod.namespace, ...(target.native ? { native: true } : {}) });
   }
 
   /** Count what became of every container this process sent a step to in the pod, and forget it. */
@@ -332,7 +484,7 @@ export class Controller {
       this.opts.metrics.sidecarShutdowns.inc({ ...this.labels.of(s.namespace, s.container), step: s.step, result: outcome });
       if (outcome === 'success') this.opts.log.info({ pod: key, container: s.container }, 'sidecar shut down');
       forPod.delete(instance);
-      this.answered.delete(instance);
+      this.answered.delete(`${s.uid}/${s.container}`);
     }
     if (forPod.size === 0) this.sent.delete(key);
   }
@@ -346,49 +498,13 @@ export class Controller {
       this.doneSeenAt.delete(key);
     }
     if (plan.kind === 'done' && plan.mainsFinishedAt && !this.observedDone.has(pod.uid)) {
-      const acted = pod.containerStatuses.some((s) => this.opts.events.read({ pod: podRef(pod), reason: 'Killing', key: `${pod.uid}/${s.name}/${s.restartCount}/0` }));
-      if (!acted) return;
+      // Only pods hahaha shut a sidecar down in: their record has a claim.
+      if (Object.keys(plan.state.sidecars).length === 0) return;
       const last = Math.max(...pod.containerStatuses.map((s) => Date.parse(s.finishedAt ?? '') || 0));
       const seconds = (last - Date.parse(plan.mainsFinishedAt)) / 1000;
       if (seconds >= 0) this.opts.metrics.shutdownDuration.observe(seconds);
       this.observedDone.add(pod.uid);
       if (this.observedDone.size > 10_000) this.observedDone.delete(this.observedDone.values().next().value as string);
-    }
-  }
-
-  /** Report what cannot be acted on, once per container instance (the event names dedupe). */
-  private report(pod: PodView, plan: Plan): void {
-    const ref = podRef(pod);
-    const once = (spec: EventSpec, count?: () => void): void => {
-      void this.opts.events.record(spec).then((x) => x === 'written' && count?.());
-    };
-    if (plan.problems.length) {
-      once({ pod: ref, type: 'Warning', reason: 'InvalidShutdownAnnotation', action: 'Validate', key: plan.problems.join('\n'), note: plan.problems.join('; ') });
-    }
-    const labels = (container: string) => this.labels.of(pod.namespace, container);
-    for (const r of plan.unreachable) {
-      once({ pod: ref, ...about(r), type: 'Warning', reason: 'SidecarNotStarted', action: 'Report', key: r.instance, note: `Cannot shut down container ${r.container}: it ${r.detail}` },
-        () => this.opts.metrics.unsupportedSidecars.inc({ ...labels(r.container), reason: 'not-started' }));
-    }
-    for (const r of plan.crashLooping) {
-      once({ pod: ref, ...about(r), type: 'Warning', reason: 'SidecarCrashLooping', action: 'Report', key: r.instance, note: `Cannot shut down container ${r.container}: it ${r.detail}` },
-        () => this.opts.metrics.unsupportedSidecars.inc({ ...labels(r.container), reason: 'crash-looping' }));
-    }
-    for (const r of plan.noAction) {
-      once({ pod: ref, ...about(r), type: 'Warning', reason: 'NoShutdownAction', action: 'Report', key: r.instance, note: `No way to shut down container ${r.container}: ${r.detail}` },
-        () => this.opts.metrics.unsupportedSidecars.inc({ ...labels(r.container), reason: 'no-action' }));
-    }
-    for (const r of plan.nativeNotStarted) {
-      once({ pod: ref, ...about(r), type: 'Warning', reason: 'NativeSidecarNotStarted', action: 'Report', key: r.instance, note: `Native sidecar ${r.container} has not started (${r.detail}), so the main containers cannot start` },
-        () => this.opts.metrics.nativeNotStarted.inc(labels(r.container)));
-    }
-    for (const r of plan.nativeOverdue) {
-      once({ pod: ref, ...about(r), type: 'Warning', reason: 'NativeSidecarNotStopped', action: 'Report', key: r.instance, note: `The kubelet has not stopped native sidecar ${r.container}: ${r.detail}; its shutdown action is the fallback` },
-        () => this.opts.metrics.nativeNotStopped.inc(labels(r.container)));
-    }
-    for (const r of plan.exitedNonZero) {
-      const consequence = pod.restartPolicy === 'Never' ? '; under restartPolicy Never the pod is marked Failed and its Job may retry' : '';
-      once({ pod: ref, container: r.container, type: 'Warning', reason: 'SidecarExitedNonZero', action: 'Report', key: r.instance, note: `Container ${r.container} ${r.detail}${consequence}` });
     }
   }
 }

@@ -11,7 +11,9 @@ import { type ClusterConfig, inClusterConfig, loadKubeconfig } from '../kube/con
 import { KubeClient } from '../kube/client.ts';
 import type { AwaitingPods, Metrics } from '../server/metrics.ts';
 import { Controller } from './controller.ts';
-import { EventRecorder } from './events.ts';
+import { EventWriter, kubeEventsApi } from './events.ts';
+import { legacyReader } from './legacy.ts';
+import { kubeRecordWriter } from './podstate.ts';
 import { LeaderElector, kubeLeaseApi } from './leader.ts';
 import { StepRunner } from './steps.ts';
 import { PodCache } from './watch.ts';
@@ -36,7 +38,7 @@ export interface ControllerSettings {
 }
 
 export interface RunningController {
-  /** Undefined when the pod cache and the event log are current, else why not (for /readyz/controller). */
+  /** Undefined when the pod cache is current, else why not (for /readyz/controller). */
   readiness(): string | undefined;
   startLeading(): void;
   stopLeading(why: string): void;
@@ -100,22 +102,23 @@ export function startController(client: KubeClient, identity: string, s: Control
   let controller: Controller | undefined;
   const freshness = (what: string, namespace = '*') => (synced: boolean, why: string) => {
     if (synced) {
-      log.info({ what }, what === 'events' ? 'event log synced' : 'pod cache synced');
+      log.info({ what }, 'pod cache synced');
       void controller?.enqueueAll();
     } else {
       metrics.watchRestarts.inc({ namespace });
       log.warn({ what, why }, 'cache stale: acting on nothing until a list succeeds');
     }
   };
-  const events = new EventRecorder(client, {
+  const eventsApi = kubeEventsApi(client);
+  const events = new EventWriter({
+    api: eventsApi,
     clock,
     instance: identity,
-    namespaces: s.namespaces,
     onFailure: (err, spec) => {
       metrics.eventFailures.inc({ reason: spec.reason });
       log.warn({ err, reason: spec.reason, pod: `${spec.pod.namespace}/${spec.pod.name}` }, 'could not write the event');
     },
-    onFreshness: freshness('events'),
+    onDropped: () => metrics.eventsDropped.inc(),
   });
   const pods = new PodCache(client, {
     selector: config.selector.text,
@@ -129,6 +132,8 @@ export function startController(client: KubeClient, identity: string, s: Control
     pods,
     steps: new StepRunner(client, s.stepTimeoutMs),
     events,
+    records: kubeRecordWriter(client),
+    legacy: legacyReader(eventsApi),
     metrics,
     awaiting,
     log,
@@ -149,16 +154,16 @@ export function startController(client: KubeClient, identity: string, s: Control
   metrics.leader.set(0);
   log.info({ identity, namespaces: s.namespaces.length ? s.namespaces : 'all', dryRun: s.dryRun, apiserver: client.server, from: client.config.source }, 'starting the shutdown controller');
   running.start();
-  events.start();
   pods.start();
   return {
-    readiness: () => pods.stale ?? (events.synced ? undefined : 'the log of hahaha\'s events is not current'),
+    readiness: () => pods.stale,
     startLeading: () => running.startLeading(),
     stopLeading: (why) => running.stopLeading(why),
     async stop(drainMs) {
       await running.drain(drainMs);
       pods.stop();
-      events.stop();
+      // What is still queued for Events gets a moment (bounded: each write has its deadline).
+      await Promise.race([events.drained(), new Promise((r) => setTimeout(r, 2_000).unref())]);
     },
   };
 }

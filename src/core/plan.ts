@@ -1,8 +1,9 @@
-// The controller's decision, from the pod as it is now (level-triggered: nothing remembered):
+// The controller's decision, from the pod as it is now (level-triggered: nothing remembered in
+// hahaha; what it decided before is part of the pod, in its state.hahaha.nais.io/v1 record):
 // ignore it, wait for its main containers, shut these sidecars down with these actions, or
-// nothing left to do. Also what must be reported: sidecars that never started, running sidecars
-// with no usable action, sidecars that exited non-zero. Pure, so a restart of hahaha or a missed
-// watch event changes nothing: the next look at the pod decides the same.
+// nothing left to do. Also what must be reported, once per pod and container: sidecars that never
+// started, running sidecars with no usable action, sidecars that exited non-zero. Pure, so a
+// restart of hahaha or a missed watch event changes nothing: the next look at the pod decides the same.
 //
 // Native sidecars are the kubelet's job: hahaha leaves them be until the kubelet has had the pod's
 // terminationGracePeriodSeconds plus a margin after the last regular container finished; one still
@@ -12,26 +13,26 @@
 
 import type { Action, Step } from './action.ts';
 import { type Config, type SidecarPlan, analyze, problemMessage } from './analysis.ts';
-import { shutdownKey } from './annotations.ts';
+import { STATE_KEY, shutdownKey } from './annotations.ts';
 import { catalogAction, matchCatalog } from './catalog.ts';
 import type { ContainerStateView, PodView } from './pod.ts';
 import { allowsExec } from './policy.ts';
+import { type PodState, type Progress, parseState, reportKey } from './state.ts';
 
 export interface Target {
   readonly container: string;
   readonly action: Action;
   /** Why the action is not simply the pod's annotation, for the event. */
   readonly note?: string;
-  /** One running instance of the container: pod UID, name, restart count. */
-  readonly instance: string;
   readonly restartCount: number;
+  /** Where its shutdown stands, from the pod's record (absent: nothing claimed yet). */
+  readonly progress?: Progress;
   /** A native sidecar (an init container), shut down because the kubelet did not. */
   readonly native?: boolean;
 }
 
 export interface Report {
   readonly container: string;
-  readonly instance: string;
   readonly detail: string;
   /** About a native sidecar (an init container). */
   readonly native?: boolean;
@@ -64,7 +65,38 @@ export interface Plan {
   readonly nativeOverdue: readonly Report[];
   /** Look at the pod again after this long (the kubelet's deadline for native sidecars). */
   readonly recheckAfterMs?: number;
+  /** The pod's record (src/core/state.ts): what hahaha claimed, gave up and reported before. */
+  readonly state: PodState;
+  /** Sidecars hahaha gave up on: left alone for as long as the pod lives. */
+  readonly givenUp: readonly string[];
+  /** The reports above that the pod's record does not have yet: to make now, once. */
+  readonly reports: readonly NewReport[];
 }
+
+export interface NewReport {
+  /** Which list of the plan it is from (a dry run's would-shut-down reports are the controller's). */
+  readonly kind: keyof typeof REPORT_REASONS | 'wouldShutDown';
+  readonly reason: string;
+  /** Its key in the record (src/core/state.ts reportKey). */
+  readonly key: string;
+  /** The container it is about (none: about the pod). */
+  readonly report?: Report;
+}
+
+/** The Event reason of each kind of report; with the container, the key that makes it once per pod in the record. */
+export const REPORT_REASONS = {
+  problems: 'InvalidShutdownAnnotation',
+  unreachable: 'SidecarNotStarted',
+  crashLooping: 'SidecarCrashLooping',
+  noAction: 'NoShutdownAction',
+  nativeNotStarted: 'NativeSidecarNotStarted',
+  nativeOverdue: 'NativeSidecarNotStopped',
+  exitedNonZero: 'SidecarExitedNonZero',
+} as const;
+
+/** The reports of a plan that are about containers, by kind. */
+export type ReportKind = Exclude<keyof typeof REPORT_REASONS, 'problems'>;
+export const REPORT_KINDS: readonly ReportKind[] = ['unreachable', 'crashLooping', 'noAction', 'nativeNotStarted', 'nativeOverdue', 'exitedNonZero'];
 
 export interface DecideOptions {
   /** The time to decide at (ms since the epoch). */
@@ -72,8 +104,6 @@ export interface DecideOptions {
   /** Added to terminationGracePeriodSeconds before a native sidecar counts as not stopped (default 30 s). */
   readonly nativeMarginMs?: number;
 }
-
-export const instanceOf = (pod: PodView, container: string, restartCount: number): string => `${pod.uid}/${container}/${restartCount}`;
 
 const plan = (kind: PlanKind, reason: string, more: Partial<Plan> = {}): Plan => ({
   kind,
@@ -87,8 +117,28 @@ const plan = (kind: PlanKind, reason: string, more: Partial<Plan> = {}): Plan =>
   problems: [],
   nativeNotStarted: [],
   nativeOverdue: [],
+  state: { sidecars: {}, reported: [] },
+  givenUp: [],
+  reports: [],
   ...more,
 });
+
+/** The plan's parts with the reports among them that the pod's record has not made yet. */
+function withReports<P extends Partial<Plan>>(p: P): P & { reports: NewReport[] } {
+  const reports: NewReport[] = [];
+  // Most plans report nothing: no set to build for them.
+  if (!p.problems?.length && REPORT_KINDS.every((kind) => !p[kind]?.length)) return { ...p, reports };
+  const done = new Set(p.state?.reported ?? []);
+  if (p.problems?.length && !done.has(REPORT_REASONS.problems)) reports.push({ kind: 'problems', reason: REPORT_REASONS.problems, key: REPORT_REASONS.problems });
+  for (const kind of REPORT_KINDS) {
+    const reason = REPORT_REASONS[kind];
+    for (const report of p[kind] ?? []) {
+      const key = reportKey(reason, report.container);
+      if (!done.has(key)) reports.push({ kind, reason, key, report });
+    }
+  }
+  return { ...p, reports };
+}
 
 /** Is this main container finished for good, or will the kubelet start it again? */
 function mainState(pod: PodView, name: string, s: ContainerStateView | undefined): string | undefined {
@@ -126,7 +176,11 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
   const problems = a.problems.map(problemMessage);
   if (!a.managed) return plan('ignore', a.reason);
   if (pod.deleting) return plan('ignore', 'the pod is being deleted');
-  if (a.mains.length === 0) return plan('ignore', `cannot tell the main containers: ${problems.join('; ') || 'the pod has no containers'}`, { problems });
+  const record = parseState(pod.annotations[STATE_KEY]);
+  // Not hahaha's record (the admission policy keeps anyone else from writing it): leave the pod alone rather than guess.
+  if ('error' in record) return plan('ignore', `its ${STATE_KEY} annotation is not a record hahaha wrote: ${record.error}`);
+  const state = record.state;
+  if (a.mains.length === 0) return plan('ignore', `cannot tell the main containers: ${problems.join('; ') || 'the pod has no containers'}`, withReports({ problems, state }));
 
   const status = new Map(pod.containerStatuses.map((s) => [s.name, s]));
   const initStatus = new Map(pod.initContainerStatuses.map((s) => [s.name, s]));
@@ -138,12 +192,12 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
   if (!mainsStarted) {
     for (const n of a.natives) {
       const why = notStarted(initStatus.get(n.name));
-      if (why) nativeNotStarted.push({ container: n.name, instance: `${pod.uid}/${n.name}/not-started`, native: true, detail: why });
+      if (why) nativeNotStarted.push({ container: n.name, native: true, detail: why });
     }
   }
   for (const m of a.mains) {
     const waitingFor = mainState(pod, m, status.get(m));
-    if (waitingFor) return plan('wait', waitingFor, { problems, nativeNotStarted });
+    if (waitingFor) return plan('wait', waitingFor, withReports({ problems, nativeNotStarted, state }));
   }
   const mainsFinishedAt = a.mains
     .map((m) => status.get(m)?.finishedAt ?? '')
@@ -155,32 +209,33 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
   const crashLooping: Report[] = [];
   const noAction: Report[] = [];
   const exitedNonZero: Report[] = [];
-  const act = (sidecar: SidecarPlan, s: ContainerStateView, instance: string, native: boolean): void => {
-    const report = { container: sidecar.name, instance, ...(native ? { native: true } : {}) };
+  const givenUp: string[] = [];
+  const act = (sidecar: SidecarPlan, s: ContainerStateView, native: boolean): void => {
+    const report = { container: sidecar.name, ...(native ? { native: true } : {}) };
     const t = target(pod, config, sidecar, problems, native);
+    const progress = state.sidecars[sidecar.name];
     if ('detail' in t) noAction.push({ ...report, detail: t.detail });
-    else if (t.target) targets.push({ ...t.target, ...report, restartCount: s.restartCount });
+    else if (progress?.gaveUp) givenUp.push(sidecar.name);
+    else if (t.target) targets.push({ ...t.target, ...report, restartCount: s.restartCount, ...(progress ? { progress } : {}) });
   };
   let stillUp = 0;
   for (const sidecar of a.sidecars) {
     const s = status.get(sidecar.name);
-    const restartCount = s?.restartCount ?? 0;
-    const instance = instanceOf(pod, sidecar.name, restartCount);
     if (s?.state === 'terminated') {
-      if (s.exitCode !== 0) exitedNonZero.push({ container: sidecar.name, instance, detail: `exited ${s.exitCode}${s.reason ? ` (${s.reason})` : ''}` });
+      if (s.exitCode !== 0) exitedNonZero.push({ container: sidecar.name, detail: `exited ${s.exitCode}${s.reason ? ` (${s.reason})` : ''}` });
       continue;
     }
     stillUp++;
     if (s?.state === 'waiting' && s.restartCount > 0) {
       // It ran and keeps failing: one report for the pod and container, not one per restart.
-      crashLooping.push({ container: sidecar.name, instance: `${pod.uid}/${sidecar.name}/crash-looping`, detail: `is ${s.reason ?? 'waiting'} after ${s.restartCount} restart(s)` });
+      crashLooping.push({ container: sidecar.name, detail: `is ${s.reason ?? 'waiting'} after ${s.restartCount} restart(s)` });
       continue;
     }
     if (s?.state !== 'running') {
-      unreachable.push({ container: sidecar.name, instance, detail: `never started: ${s?.reason ?? s?.state ?? 'no status yet'}` });
+      unreachable.push({ container: sidecar.name, detail: `never started: ${s?.reason ?? s?.state ?? 'no status yet'}` });
       continue;
     }
-    act(sidecar, s, instance, false);
+    act(sidecar, s, false);
   }
 
   // Native sidecars: the kubelet stops them once every regular container has finished. Their exit
@@ -202,20 +257,20 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
         recheckAfterMs = Math.max(1, deadline - now);
         continue;
       }
-      // One fallback per pod and container: a kubelet that restarts it after hahaha stopped it is not fought.
-      const instance = `${pod.uid}/${n.name}/native`;
+      // One fallback per pod and container (the record's budget): a kubelet that restarts it after hahaha stopped it is not fought.
       const late = Math.round((now - lastRegular) / 1000);
-      nativeOverdue.push({ container: n.name, instance, native: true, detail: `still ${s.state} ${late}s after the last regular container finished (terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds})` });
-      if (s.state === 'running') act(n, s, instance, true);
-      else unreachable.push({ container: n.name, instance, native: true, detail: `never started: ${s.reason ?? s.state}` });
+      nativeOverdue.push({ container: n.name, native: true, detail: `still ${s.state} ${late}s after the last regular container finished (terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds})` });
+      if (s.state === 'running') act(n, s, true);
+      else unreachable.push({ container: n.name, native: true, detail: `never started: ${s.reason ?? s.state}` });
     }
   }
-  const more = {
-    unreachable, crashLooping, noAction, exitedNonZero, awaiting: stillUp > 0 || nativeOverdue.length > 0, problems, nativeNotStarted, nativeOverdue,
+  const more = withReports({
+    unreachable, crashLooping, noAction, exitedNonZero, awaiting: stillUp > 0 || nativeOverdue.length > 0, problems, nativeNotStarted, nativeOverdue, state, givenUp,
     ...(mainsFinishedAt ? { mainsFinishedAt } : {}),
     ...(recheckAfterMs !== undefined ? { recheckAfterMs } : {}),
-  };
+  });
   if (targets.length) return plan('act', `main containers finished; shutting down ${targets.map((t) => t.container).join(', ')}`, { ...more, targets });
+  if (givenUp.length) return plan('wait', `main containers finished; hahaha gave up on ${givenUp.join(', ')}`, more);
   if (stillUp > 0 || nativeOverdue.length > 0) return plan('wait', 'main containers finished; waiting for sidecars that hahaha cannot shut down', more);
   if (kubeletStopping.length) return plan('wait', `main containers finished; the kubelet is stopping the native sidecars ${kubeletStopping.join(', ')}`, more);
   return plan('done', 'main containers finished and every sidecar has exited', more);
@@ -229,11 +284,10 @@ export function decide(pod: PodView, config: Config, opts: DecideOptions = {}): 
  */
 export function holdsUntilChanged(p: Plan): boolean {
   // Not mainsFinishedAt alone: a main that ended as ContainerStatusUnknown has no finishedAt.
-  const reports = [p.targets, p.unreachable, p.crashLooping, p.noAction, p.exitedNonZero, p.problems, p.nativeNotStarted, p.nativeOverdue];
-  return (p.kind === 'ignore' || (p.kind === 'wait' && p.mainsFinishedAt === undefined)) && !p.awaiting && p.recheckAfterMs === undefined && reports.every((r) => r.length === 0);
+  return (p.kind === 'ignore' || (p.kind === 'wait' && p.mainsFinishedAt === undefined)) && !p.awaiting && p.recheckAfterMs === undefined && p.targets.length === 0 && p.reports.length === 0;
 }
 
-type TargetResult = { target?: Omit<Target, 'instance' | 'restartCount'> } | { detail: string };
+type TargetResult = { target?: Omit<Target, 'restartCount' | 'progress'> } | { detail: string };
 
 /** The action to carry out for a running sidecar: nothing (it exits by itself), one, or why there is none. */
 function target(pod: PodView, config: Config, sidecar: SidecarPlan, problems: readonly string[], native: boolean): TargetResult {

@@ -1,25 +1,11 @@
-// What to do next for one sidecar instance that must be shut down, from what the cluster records
-// of it: the Events hahaha wrote (a Killing event claims step i of a round, a ShutdownFailed event
-// says that step did not stop the container, ShutdownAbandoned ends it). Each event's series count
-// is the number of rounds it happened in, and its last time is when it last did. So the cursor —
-// which step, which round, how long to back off — survives a restart of hahaha or a change of
-// leader, and the retry budget with it. Pure: reconcile(cursor, now) → the next thing to do.
+// What to do next for one sidecar that must be shut down, from where its shutdown stands in the
+// pod's own record (src/core/state.ts): the step claimed, in which round, when, whether it is known
+// to have failed, whether hahaha gave up. The record lives as long as the pod, so the cursor (which
+// step, which round, how long to back off) and the retry budget with it survive a restart of
+// hahaha, a change of leader and the expiry of every Event. The budget is per pod and container,
+// whatever the container's restarts. Pure: reconcile(progress, now) → the next thing to do.
 
-/** One Event as the cursor reads it: how many times it happened, and when it last did (ms). */
-export interface Occurrence {
-  readonly count: number;
-  readonly at: number;
-}
-
-/** What the Events say about one container instance. */
-export interface Cursor {
-  /** The Killing event of step i: step i was claimed (and then sent) `count` rounds. */
-  claim(step: number): Occurrence | undefined;
-  /** The ShutdownFailed event of step i: step i failed `count` rounds. */
-  failure(step: number): Occurrence | undefined;
-  /** ShutdownAbandoned was written. */
-  readonly abandoned: boolean;
-}
+import type { Progress } from './state.ts';
 
 export interface RetrySettings {
   /** How long a container may take to terminate after a step answered. */
@@ -33,17 +19,33 @@ export interface RetrySettings {
   readonly maxAttempts: number;
 }
 
+/** Why hahaha gives up on a sidecar. */
+export type GiveUp =
+  /** Every round failed. */
+  | 'rounds'
+  /** Every round failed, and the kubelet restarted the container after a step (restartPolicy OnFailure and a non-zero exit). */
+  | 'restarts'
+  /** A native sidecar that hahaha stopped was started again by the kubelet: hahaha does not fight the kubelet. */
+  | 'native-restarted';
+
 export type Next =
-  /** Claim step `step` of round `round` (series count round + 1), then send it. */
+  /** Claim step `step` of round `round`, then send it. */
   | { readonly kind: 'send'; readonly step: number; readonly round: number }
-  /** The claimed step's time is up and the container still runs: record that it failed. */
-  | { readonly kind: 'fail'; readonly step: number; readonly round: number; readonly detail: string }
-  /** Every round failed: record that hahaha gives up. */
-  | { readonly kind: 'abandon'; readonly rounds: number }
+  /** The claimed step did not stop the container: record that it failed. */
+  | { readonly kind: 'fail'; readonly step: number; readonly round: number; readonly detail: string; readonly outcome: 'still-running' | 'restarted' }
+  /** Record that hahaha gives up. */
+  | { readonly kind: 'abandon'; readonly rounds: number; readonly why: GiveUp }
   /** Look again after this long (a step's grace period, or the backoff between rounds). */
   | { readonly kind: 'wait'; readonly afterMs: number; readonly why: string }
-  /** Nothing more to do for this instance. */
+  /** Nothing more to do for this sidecar. */
   | { readonly kind: 'done'; readonly why: string };
+
+/** The container as it is now. */
+export interface Live {
+  readonly restartCount: number;
+  /** A native sidecar (an init container), shut down because the kubelet did not. */
+  readonly native?: boolean;
+}
 
 /** When this process saw the step's answer (a hint that only shortens the wait; lost on restart). */
 export type AnsweredAt = (step: number, round: number) => number | undefined;
@@ -51,35 +53,44 @@ export type AnsweredAt = (step: number, round: number) => number | undefined;
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10}s`;
 
 /**
- * The next thing to do for an instance whose container is still running, with `steps` steps in its
- * action. Steps run in order within a round; a round ends when its last step has failed.
+ * The next thing to do for a sidecar that is still running, with `steps` steps in its action.
+ * Steps run in order within a round; a round ends when its last step has failed.
  */
-export function reconcile(steps: number, cursor: Cursor, now: number, s: RetrySettings, answeredAt: AnsweredAt = () => undefined): Next {
-  if (cursor.abandoned) return { kind: 'done', why: 'abandoned' };
+export function reconcile(steps: number, p: Progress | undefined, now: number, s: RetrySettings, live: Live, answeredAt: AnsweredAt = () => undefined): Next {
+  if (p?.gaveUp) return { kind: 'done', why: 'gave up' };
   if (steps <= 0) return { kind: 'done', why: 'no steps' };
-  const first = cursor.claim(0)?.count ?? 0;
-  if (first === 0) return { kind: 'send', step: 0, round: 0 };
-  const round = first - 1;
-  // The step claimed last: the last one claimed as often as the first (steps go in order).
-  let step = 0;
-  while (step + 1 < steps && (cursor.claim(step + 1)?.count ?? 0) >= first) step++;
-  const claim = cursor.claim(step) as Occurrence;
-  const failed = cursor.failure(step)?.count ?? 0;
-  if (failed < first) {
-    // Claimed and not yet known to have failed: it was sent (by this process or an earlier leader).
-    const answered = answeredAt(step, round);
-    const deadline = (answered ?? claim.at + s.stepTimeoutMs) + s.graceMs;
+  if (!p) return { kind: 'send', step: 0, round: 0 };
+  const step = Math.min(p.step, steps - 1);
+  if (p.failedAt === undefined) {
+    // Claimed and not known to have failed: it was sent (by this process or an earlier leader).
+    if (live.restartCount > p.restarts) {
+      // It stopped, and the kubelet started it again: a native sidecar is the kubelet's to keep.
+      if (live.native) return { kind: 'abandon', rounds: p.round + 1, why: 'native-restarted' };
+      return { kind: 'fail', step, round: p.round, detail: 'exited after the step and was restarted by the kubelet', outcome: 'restarted' };
+    }
+    const answered = answeredAt(step, p.round);
+    const deadline = (answered ?? p.claimedAt + s.stepTimeoutMs) + s.graceMs;
     if (now < deadline) return { kind: 'wait', afterMs: deadline - now, why: `step ${step + 1} was sent; waiting for the container to terminate` };
-    return { kind: 'fail', step, round, detail: `still running ${seconds(now - (answered ?? claim.at))} after the step ${answered === undefined ? 'was claimed' : 'answered'}` };
+    return { kind: 'fail', step, round: p.round, detail: `still running ${seconds(now - (answered ?? p.claimedAt))} after the step ${answered === undefined ? 'was claimed' : 'answered'}`, outcome: 'still-running' };
   }
-  if (step + 1 < steps) return { kind: 'send', step: step + 1, round };
-  const rounds = round + 1;
-  if (rounds >= s.maxAttempts) return { kind: 'abandon', rounds };
-  const backoff = Math.min(s.maxBackoffMs, s.backoffMs * 2 ** round);
-  const since = cursor.failure(steps - 1)?.at ?? claim.at;
-  if (now < since + backoff) return { kind: 'wait', afterMs: since + backoff - now, why: `round ${rounds} failed; backing off ${seconds(backoff)}` };
+  if (step + 1 < steps) return { kind: 'send', step: step + 1, round: p.round };
+  const rounds = p.round + 1;
+  if (rounds >= s.maxAttempts) return { kind: 'abandon', rounds, why: live.restartCount > p.firstRestarts ? 'restarts' : 'rounds' };
+  const backoff = Math.min(s.maxBackoffMs, s.backoffMs * 2 ** p.round);
+  if (now < p.failedAt + backoff) return { kind: 'wait', afterMs: p.failedAt + backoff - now, why: `round ${rounds} failed; backing off ${seconds(backoff)}` };
   return { kind: 'send', step: 0, round: rounds };
 }
+
+/** The progress once step `step` of round `round` is claimed now. */
+export function claimed(p: Progress | undefined, step: number, round: number, now: number, live: Live): Progress {
+  return { round, step, claimedAt: now, restarts: live.restartCount, firstRestarts: p && !(round === 0 && step === 0) ? p.firstRestarts : live.restartCount };
+}
+
+/** The progress once its claimed step is known to have failed, now. */
+export const failed = (p: Progress, now: number): Progress => ({ ...p, failedAt: now });
+
+/** The progress once hahaha gave up. */
+export const gaveUp = (p: Progress): Progress => ({ ...p, gaveUp: true });
 
 /** One instance of a container hahaha sent a step to. */
 export interface SentTo {

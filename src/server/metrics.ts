@@ -3,6 +3,7 @@
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { boundLabels } from './labels.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -19,6 +20,8 @@ export interface Metrics {
   readonly watchRestarts: Counter<'namespace'>;
   readonly leader: Gauge;
   readonly eventFailures: Counter<'reason'>;
+  readonly eventsDropped: Counter;
+  readonly recordConflicts: Counter;
   readonly nativeConversion: Gauge<'reason'>;
   readonly nativeNotStopped: Counter<'namespace' | 'container'>;
   readonly nativeNotStarted: Counter<'namespace' | 'container'>;
@@ -27,14 +30,24 @@ export interface Metrics {
 /** Pods whose main containers are done while a sidecar still runs: key -> when the mains finished (ms). */
 export type AwaitingPods = Map<string, number>;
 
+/**
+ * hahaha's metrics in a registry of their own. Every label value goes through its vocabulary
+ * (labels.ts): no series is ever made from a value a request or a pod chose.
+ */
 export function createMetrics(awaiting: AwaitingPods = new Map()): Metrics {
+  const metrics = allMetrics(awaiting);
+  boundLabels(metrics.registry);
+  return metrics;
+}
+
+function allMetrics(awaiting: AwaitingPods): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
     registry,
     admissionRequests: new Counter({
       name: 'hahaha_admission_requests_total',
-      help: 'Admission requests answered, by webhook (mutate, validate), operation and result (patched, allowed, denied, skipped, invalid, error).',
+      help: 'Admission requests answered, by webhook (mutate, validate), operation (CREATE, UPDATE, DELETE, CONNECT, other; empty for a body that was not an AdmissionReview) and result (patched, allowed, denied, skipped, invalid, error).',
       labelNames: ['webhook', 'operation', 'result'],
       registers: [registry],
     }),
@@ -72,7 +85,7 @@ export function createMetrics(awaiting: AwaitingPods = new Map()): Metrics {
     }),
     kubeRequests: new Histogram({
       name: 'hahaha_kube_request_duration_seconds',
-      help: 'Calls to the Kubernetes API (not watches or streams), by HTTP verb, resource and status code (0: no whole answer, e.g. a deadline), until the answer was read.',
+      help: 'Calls to the Kubernetes API (not watches or streams), by HTTP verb, resource (one hahaha calls, else other; never an object name) and status code (0: no whole answer, e.g. a deadline; other outside 100-599), until the answer was read.',
       labelNames: ['verb', 'resource', 'code'],
       buckets: [0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
@@ -122,7 +135,7 @@ export function createMetrics(awaiting: AwaitingPods = new Map()): Metrics {
     }),
     watchRestarts: new Counter({
       name: 'hahaha_watch_restarts_total',
-      help: 'Times a cache (pods, or hahaha\'s own events: namespace "*") became stale: a failed list or watch, or a watch with no event or bookmark for too long. hahaha acts on nothing until the next list succeeds.',
+      help: 'Times a cache (pods, or Nodes: namespace "*") became stale: a failed list or watch, or a watch with no event or bookmark for too long. hahaha acts on nothing until the next list succeeds.',
       labelNames: ['namespace'],
       registers: [registry],
     }),
@@ -135,6 +148,16 @@ export function createMetrics(awaiting: AwaitingPods = new Map()): Metrics {
       name: 'hahaha_event_failures_total',
       help: 'Kubernetes Events that could not be written, by event reason.',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    eventsDropped: new Counter({
+      name: 'hahaha_events_dropped_total',
+      help: 'Kubernetes Events not written because too many writes were already waiting (the writes in flight and queued are bounded).',
+      registers: [registry],
+    }),
+    recordConflicts: new Counter({
+      name: 'hahaha_record_conflicts_total',
+      help: "Writes of a pod's state.hahaha.nais.io record that found it changed since it was read (another replica wrote first, or this cache lagged); the pod is looked at again.",
       registers: [registry],
     }),
   };

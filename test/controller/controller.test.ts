@@ -1,12 +1,14 @@
-// The controller behind its seams (fake clock, in-memory events, scripted steps, a pod map): one
-// reconcile per key, with the Events as the cursor. A restarted or new leader goes on where the
-// last one stopped; a stale cache is never acted on; an abort mid-step sends nothing twice; a
-// step that may have worked is judged by the container's state; outcomes are counted as what
-// they are.
+// The controller behind its seams (fake clock, an event sink, scripted steps, a pod map that is
+// also the record writer): one reconcile per key, with the pod's own record as the cursor. A
+// restarted or new leader goes on where the last one stopped; what hahaha decided lasts as long
+// as the pod, whatever becomes of its Events; a stale cache is never acted on; an abort mid-step
+// sends nothing twice; a step that may have worked is judged by the container's state; outcomes
+// are counted as what they are.
 
 import t from 'tap';
 import type { V1Pod } from '@kubernetes/client-node';
-import { Controller } from '../../src/controller/controller.ts';
+import { CONFLICT_RETRY_MS, Controller } from '../../src/controller/controller.ts';
+import type { LegacyReader } from '../../src/controller/legacy.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
 import { config } from '../helpers.ts';
 import { FakeClock } from '../fake-clock.ts';
@@ -31,15 +33,18 @@ function job(name: string, sidecar: 'running' | 'terminated' = 'running', restar
   };
 }
 
-function setup(o: { events?: MemoryEvents; clock?: FakeClock; pods?: MemoryPods; concurrency?: number } = {}) {
+function setup(o: { events?: MemoryEvents; clock?: FakeClock; pods?: MemoryPods; concurrency?: number; legacy?: LegacyReader; retry?: Partial<typeof RETRY> } = {}) {
   const clock = o.clock ?? new FakeClock();
-  const events = o.events ?? new MemoryEvents(clock);
+  const events = o.events ?? new MemoryEvents();
   const pods = o.pods ?? new MemoryPods();
   const steps = new ScriptedSteps();
   const metrics = createMetrics();
   const log = memoryLog();
   const awaiting = new Map<string, number>();
-  const controller = new Controller({ config: config(), pods, steps, events, metrics, awaiting, log, clock, retry: RETRY, concurrency: o.concurrency ?? 4, nativeMarginMs: 30_000 });
+  const controller = new Controller({
+    config: config(), pods, records: pods, steps, events, metrics, awaiting, log, clock, retry: { ...RETRY, ...o.retry }, concurrency: o.concurrency ?? 4, nativeMarginMs: 30_000,
+    ...(o.legacy ? { legacy: o.legacy } : {}),
+  });
   const outcomes = async () => (await metrics.sidecarShutdowns.get()).values.filter((v) => v.value > 0).map((v) => `${v.labels.step} ${v.labels.result} ${v.value}`).sort();
   return { clock, events, pods, steps, metrics, log, controller, outcomes, awaiting };
 }
@@ -50,22 +55,23 @@ t.test('step 1 answers, the container terminates: one request, counted as succes
   controller.startLeading();
   t.same(await controller.process('ns/a'), { requeueAfterMs: 30_000 }, 'looks again after the grace period');
   t.same(steps.calls, ['a/proxy: POST :9091/quitquitquit']);
-  t.same(events.writes, ['Killing uid-a/proxy/0/0 #1']);
+  t.same(events.writes, ['Killing proxy/0/0']);
+  t.match(pods.record('ns/a'), { sidecars: { proxy: { round: 0, step: 0 } } }, 'the claim is in the pod');
   pods.put(job('a', 'terminated'));
   t.same(await controller.process('ns/a'), {});
   t.same(steps.calls.length, 1, 'nothing sent twice');
   t.same(await outcomes(), ['http success 1']);
 });
 
-t.test('a step that fails outright moves on to the next step at once', async (t) => {
+t.test('a step that fails outright moves on to the next step at once, with one write for both', async (t) => {
   const { controller, pods, steps, events } = setup();
   pods.put(job('a'));
   steps.answers.push({ ok: false, detail: 'port-forward to :9091: connection refused' });
   controller.startLeading();
-  t.same(await controller.process('ns/a'), { requeueAfterMs: 0 });
   t.same(await controller.process('ns/a'), { requeueAfterMs: 30_000 });
   t.same(steps.calls, ['a/proxy: POST :9091/quitquitquit', 'a/proxy: exec /bin/kill -s INT 1']);
-  t.same(events.writes, ['Killing uid-a/proxy/0/0 #1', 'ShutdownFailed uid-a/proxy/0/0 #1', 'Killing uid-a/proxy/0/1 #1']);
+  t.same(events.writes, ['Killing proxy/0/0', 'ShutdownFailed proxy/0/0', 'Killing proxy/0/1']);
+  t.equal(pods.recordWrites.length, 2, 'the claim of step 1, then the claim of step 2 (which says step 1 failed)');
 });
 
 t.test('a dead exec session (no exit status) is judged by the container state, with no fixed window', async (t) => {
@@ -90,21 +96,19 @@ t.test('answered but still running after the grace period: recorded, then the ne
   clock.advance(29_000);
   t.same(await controller.process('ns/a'), { requeueAfterMs: 1000 }, 'the grace period is not over');
   clock.advance(1000);
-  t.same(await controller.process('ns/a'), { requeueAfterMs: 0 });
+  t.same(await controller.process('ns/a'), { requeueAfterMs: 30_000 }, 'recorded as failed, and step 2 sent');
   t.match(events.reasons('ShutdownFailed')[0]?.note, /container proxy still running 30s after the step answered/);
-  await controller.process('ns/a');
   t.same(steps.calls, ['a/proxy: POST :9091/quitquitquit', 'a/proxy: exec /bin/kill -s INT 1']);
 });
 
-t.test('a new leader (or a restart) goes on from the Events: same round, same budget, no step sent twice', async (t) => {
+t.test('a new leader (or a restart) goes on from the pod\'s record: same round, same budget, no step sent twice', async (t) => {
   const clock = new FakeClock();
-  const events = new MemoryEvents(clock);
+  const events = new MemoryEvents();
   const pods = new MemoryPods();
   pods.put(job('a'));
   const first = setup({ clock, events, pods });
   first.steps.answers.push({ ok: false, detail: 'HTTP 503' }, { ok: false, detail: 'exit code 1' });
   first.controller.startLeading();
-  await first.controller.process('ns/a');
   await first.controller.process('ns/a');
   t.same(first.steps.calls.length, 2, 'round 1: both steps failed');
   first.controller.stopLeading('failover');
@@ -115,25 +119,25 @@ t.test('a new leader (or a restart) goes on from the Events: same round, same bu
   t.same(second.steps.calls, []);
   clock.advance(5000);
   second.steps.answers.push({ ok: false, detail: 'HTTP 503' }, { ok: false, detail: 'exit code 1' });
-  await second.controller.process('ns/a');
-  await second.controller.process('ns/a');
+  t.same(await second.controller.process('ns/a'), {}, 'round 2 fails too: maxAttempts 2 is spent');
   t.same(second.steps.calls.length, 2, 'round 2');
-  t.same(await second.controller.process('ns/a'), {}, 'maxAttempts 2: spent');
   t.equal(events.reasons('ShutdownAbandoned').length, 1);
+  t.match(pods.record('ns/a'), { sidecars: { proxy: { round: 1, gaveUp: true } } });
 
-  // Leadership flaps back: the budget is not reset, nothing is sent again.
+  // Leadership flaps back, hours later, every Event expired: the budget is not reset, nothing is sent or reported again.
   second.controller.stopLeading('flap');
+  events.expire();
   const third = setup({ clock, events, pods });
   third.controller.startLeading();
-  clock.advance(600_000);
+  clock.advance(6 * 3600_000);
   t.same(await third.controller.process('ns/a'), {});
-  t.same(third.steps.calls, [], 'abandoned stays abandoned');
-  t.equal(events.reasons('ShutdownAbandoned').length, 1);
+  t.same(third.steps.calls, [], 'given up stays given up');
+  t.same(events.emitted, [], 'no new Warning');
 });
 
 t.test('a claim by a leader that died mid-step is waited out, then counted as failed, not sent again', async (t) => {
   const clock = new FakeClock();
-  const events = new MemoryEvents(clock);
+  const events = new MemoryEvents();
   const pods = new MemoryPods();
   pods.put(job('a'));
   const first = setup({ clock, events, pods });
@@ -148,7 +152,7 @@ t.test('a claim by a leader that died mid-step is waited out, then counted as fa
   first.controller.stopLeading('lost the lease');
   t.same(await inFlight, {}, 'the aborted step is dropped');
   void release;
-  t.same(events.writes, ['Killing uid-a/proxy/0/0 #1'], 'no failure recorded for an aborted step');
+  t.same(events.writes, ['Killing proxy/0/0'], 'no failure recorded for an aborted step');
 
   const second = setup({ clock, events, pods });
   second.controller.startLeading();
@@ -156,21 +160,17 @@ t.test('a claim by a leader that died mid-step is waited out, then counted as fa
   t.same(second.steps.calls, [], 'does not send the claimed step again');
   clock.advance(40_000);
   await second.controller.process('ns/a');
-  await second.controller.process('ns/a');
   t.same(second.steps.calls, ['a/proxy: exec /bin/kill -s INT 1'], 'goes on with step 2');
 });
 
-t.test('M2: a stale cache (pods or events) is never acted on', async (t) => {
-  const { controller, pods, steps, events } = setup();
+t.test('M2: a stale cache is never acted on', async (t) => {
+  const { controller, pods, steps } = setup();
   pods.put(job('a'));
   pods.synced = false;
   controller.startLeading();
   t.same(await controller.process('ns/a'), {});
-  pods.synced = true;
-  events.synced = false;
-  t.same(await controller.process('ns/a'), {});
   t.same(steps.calls, [], 'nothing sent from a stale cache');
-  events.synced = true;
+  pods.synced = true;
   await controller.process('ns/a');
   t.same(steps.calls.length, 1, 'acts once current');
 });
@@ -188,12 +188,39 @@ t.test('outcomes are counted as what they are: pod deleted, pod replaced, restar
 });
 
 t.test('a claim that cannot be written sends nothing and fails the reconcile (retried with backoff)', async (t) => {
-  const { controller, pods, steps, events } = setup();
+  const { controller, pods, steps } = setup();
   pods.put(job('a'));
-  events.failNext = 1;
+  pods.failNext = 1;
   controller.startLeading();
-  await t.rejects(controller.process('ns/a'), /could not write the claim/);
+  await t.rejects(controller.process('ns/a'), /503/);
   t.same(steps.calls, []);
+});
+
+t.test('a claim that loses its race (another writer, or a cache that lags) sends nothing and looks again later, not at once', async (t) => {
+  const { controller, pods, steps, metrics, clock } = setup();
+  pods.put(job('a'));
+  controller.startLeading();
+  // Another replica claimed the step: the apiserver has a record this cache has not seen.
+  pods.lagging = true;
+  await pods.write({ namespace: 'ns', name: 'a', uid: 'uid-a' }, undefined, JSON.stringify({ sidecars: { proxy: { round: 0, step: 0, claimed: new Date(clock.now()).toISOString(), restarts: 0, firstRestarts: 0 } }, reported: [] }));
+  t.same(await controller.process('ns/a'), { requeueAfterMs: CONFLICT_RETRY_MS });
+  t.same(steps.calls, [], 'not sent: someone else holds the claim');
+  t.equal((await metrics.recordConflicts.get()).values[0]?.value, 1);
+  pods.catchUp();
+  t.same(await controller.process('ns/a'), { requeueAfterMs: 40_000 }, 'from the record it now sees: the other claim is waited out');
+  t.same(steps.calls, []);
+});
+
+t.test('the record this process wrote is read back while the cache lags behind it: no race lost against itself', async (t) => {
+  const { controller, pods, steps, metrics } = setup();
+  pods.put(job('a'));
+  pods.lagging = true;
+  steps.answers.push({ ok: true, detail: 'HTTP 200' });
+  controller.startLeading();
+  await controller.process('ns/a');
+  t.same(await controller.process('ns/a'), { requeueAfterMs: 30_000 }, 'waits out its own claim');
+  t.equal(steps.calls.length, 1);
+  t.same((await metrics.recordConflicts.get()).values.filter((v) => v.value > 0), []);
 });
 
 t.test('not leading: nothing; the workers are bounded by concurrency', async (t) => {
@@ -246,15 +273,15 @@ t.test('the resync passes over pods whose plan holds until they change, and deci
   t.same(steps.calls, ['c/proxy: POST :9091/quitquitquit']);
   await controller.enqueueAll();
   await settle();
-  t.equal(await resynced(), 5, 'the next resync takes only the pod with a problem (the pod with a step sent waits for its grace period)');
+  t.equal(await resynced(), 5, 'the next resync takes only the pod whose record changed when its problem was reported (the pod with a step sent waits for its grace period)');
   pods.put(running('a')); // a change: a new object in the cache, the same containers running
   await controller.enqueueAll();
   await settle();
-  t.equal(await resynced(), 7, 'a changed pod is decided again');
+  t.equal(await resynced(), 6, 'a changed pod is decided again; a problem already reported is passed over');
   controller.stopLeading('test');
   controller.startLeading(); // a new term looks at everything again
   await settle();
-  t.equal(await resynced(), 11);
+  t.equal(await resynced(), 10);
   t.equal(steps.calls.length, 1, 'nothing sent twice');
   await controller.drain(100);
 });
@@ -302,7 +329,7 @@ t.test('a sidecar in CrashLoopBackOff is reported once, as crash-looping, whatev
     await controller.process('ns/c');
     await new Promise((r) => setImmediate(r));
   }
-  t.same(events.reasons('SidecarCrashLooping').map((e) => e.key), ['uid-c/proxy/crash-looping']);
+  t.same(events.reasons('SidecarCrashLooping').map((e) => e.key), ['SidecarCrashLooping/proxy']);
   t.same(events.reasons('SidecarNotStarted'), [], 'not reported as never started');
 });
 
@@ -330,12 +357,134 @@ t.test('the reaction is timed from the change showing the mains done reaching ha
   t.same(await reactions(), { count: 1, sum: 0.04 }, '40 ms from the arrival to the step');
   clock.advance(30_000);
   controller.enqueue('ns/a');
-  await controller.process('ns/a'); // still running after the grace period: recorded as failed
-  await controller.process('ns/a');
+  await controller.process('ns/a'); // still running after the grace period: recorded as failed, and the next step sent
   t.equal(steps.calls.length, 2, 'the next step is sent');
   t.same((await reactions()).count, 1, 'later steps of the pod are not reactions');
   // A pod first seen finished by the resync (no change arrived, as after a restart) is not timed.
   pods.put(job('b'));
   await controller.process('ns/b');
   t.same((await reactions()).count, 1);
+});
+
+t.test('reports are made once per pod and container, across leaders and after their Events expired', async (t) => {
+  const clock = new FakeClock();
+  const events = new MemoryEvents();
+  const pods = new MemoryPods();
+  const pod = job('n');
+  pod.status!.containerStatuses![1] = { name: 'proxy', image: 'proxy', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff' } } };
+  pods.put(pod);
+  const counted = async (m: ReturnType<typeof setup>['metrics']) => (await m.unsupportedSidecars.get()).values.reduce((n, v) => n + v.value, 0);
+  const first = setup({ clock, events, pods });
+  first.controller.startLeading();
+  await first.controller.process('ns/n');
+  await first.controller.process('ns/n');
+  t.same(events.writes, ['SidecarNotStarted SidecarNotStarted/proxy']);
+  t.equal(await counted(first.metrics), 1);
+  first.controller.stopLeading('restart');
+  events.expire();
+  clock.advance(2 * 3600_000);
+  const second = setup({ clock, events, pods });
+  second.controller.startLeading();
+  await second.controller.process('ns/n');
+  t.same(events.emitted, [], 'not reported again');
+  t.equal(await counted(second.metrics), 0, 'not counted again: the counter counts pods, not pod-hours');
+  t.same(pods.record('ns/n')?.reported, ['SidecarNotStarted/proxy']);
+});
+
+t.test('the budget is per pod and container: a sidecar restarted after each step under OnFailure is given up once, saying why', async (t) => {
+  const { controller, pods, steps, events, clock } = setup({ retry: { maxAttempts: 3 } });
+  const onFailure = (restarts: number): V1Pod => {
+    const p = job('o', 'running', restarts);
+    p.spec!.restartPolicy = 'OnFailure';
+    p.metadata!.annotations!['shutdown.hahaha.nais.io/proxy'] = 'POST :9091/quitquitquit';
+    return p;
+  };
+  pods.put(onFailure(0));
+  controller.startLeading();
+  for (let restarts = 0; restarts < 10; restarts++) {
+    pods.put(onFailure(restarts));
+    await controller.process('ns/o');
+    clock.advance(60_000);
+  }
+  t.equal(steps.calls.length, 3, 'one step per round, three rounds, whatever the restarts');
+  const gaveUp = events.reasons('ShutdownAbandoned');
+  t.equal(gaveUp.length, 1);
+  t.match(gaveUp[0]?.note, /exits non-zero when told to quit, and the kubelet restarts it \(restartPolicy OnFailure\); make it native, or make it exit 0/);
+  t.match(events.reasons('ShutdownFailed')[0]?.note, /restarted by the kubelet/);
+});
+
+t.test('a native sidecar the kubelet starts again after the fallback stopped it is given up once, not stopped again', async (t) => {
+  const { controller, pods, steps, events, clock } = setup();
+  const stuck = (restarts: number): V1Pod => ({
+    metadata: { name: 'nat', namespace: 'ns', uid: 'uid-nat', labels: { 'nais.io/naisjob': 'true' }, annotations: { 'hahaha.nais.io/main-container': 'main' } },
+    spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 30, initContainers: [{ name: 'cloudsql-proxy', image: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy:2', restartPolicy: 'Always' }], containers: [{ name: 'main', image: 'main' }] },
+    status: {
+      phase: 'Running',
+      initContainerStatuses: [{ name: 'cloudsql-proxy', image: 'x', imageID: '', ready: true, restartCount: restarts, state: { running: {} } }],
+      containerStatuses: [{ name: 'main', image: 'main', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, finishedAt: new Date(clock.now() - 120_000).toISOString() as never } } }],
+    },
+  });
+  pods.put(stuck(0));
+  controller.startLeading();
+  await controller.process('ns/nat');
+  t.equal(steps.calls.length, 1, 'the fallback stops it once');
+  for (let i = 1; i <= 6; i++) {
+    clock.advance(60_000);
+    pods.put(stuck(1)); // the kubelet started it again
+    await controller.process('ns/nat');
+  }
+  t.equal(steps.calls.length, 1, 'not stopped again');
+  t.equal(events.reasons('ShutdownAbandoned').length, 1);
+  t.match(events.reasons('ShutdownAbandoned')[0]?.note, /the kubelet started it again after hahaha stopped it/);
+  t.equal(events.reasons('NativeSidecarNotStopped').length, 1, 'reported once');
+});
+
+t.test('an upgrade from 0.1 with pods in flight: its cursor in Events carries over, nothing sent twice, no budget reset', async (t) => {
+  const { legacyReader } = await import('../../src/controller/legacy.ts');
+  const { eventName } = await import('../../src/controller/events.ts');
+  const clock = new FakeClock();
+  const ref = { name: 'a', namespace: 'ns', uid: 'uid-a' };
+  // 0.1 claimed step 1 in its second round 5 s ago, and step 1 failed in round 1.
+  const stored = new Map([
+    [eventName({ pod: ref, reason: 'Killing', key: 'uid-a/proxy/0/0' }), { series: { count: 2, lastObservedTime: new Date(clock.now() - 5000) } }],
+    [eventName({ pod: ref, reason: 'ShutdownFailed', key: 'uid-a/proxy/0/0' }), { series: { count: 1, lastObservedTime: new Date(clock.now() - 20_000) } }],
+  ]);
+  const reads: string[] = [];
+  const api = {
+    createNamespacedEvent: async () => ({}),
+    readNamespacedEvent: async ({ name }: { name: string }) => {
+      reads.push(name);
+      const e = stored.get(name);
+      if (!e) throw Object.assign(new Error('NotFound'), { code: 404 });
+      return e;
+    },
+  };
+  const pods = new MemoryPods();
+  pods.put(job('a'));
+  clock.advance(1);
+  const { controller, steps } = setup({ clock, pods, legacy: legacyReader(api as never) });
+  controller.startLeading();
+  t.same(await controller.process('ns/a'), { requeueAfterMs: 34_999 }, 'round 2\'s claim (5 s and 1 ms ago) is waited out: step timeout and grace from its time');
+  t.same(steps.calls, [], 'not sent again');
+  t.match(pods.record('ns/a'), { sidecars: { proxy: { round: 1, step: 0 } } }, 'the cursor now lives in the pod');
+  const before = reads.length;
+  clock.advance(35_000);
+  steps.answers.push({ ok: false, detail: 'HTTP 503' }, { ok: false, detail: 'exit 1' });
+  t.same(await controller.process('ns/a'), {}, 'round 2 of maxAttempts 2 ends: given up, not started over');
+  t.same(steps.calls, ['a/proxy: exec /bin/kill -s INT 1']);
+  t.equal(reads.length, before, 'the Events are read once, then the record serves');
+});
+
+t.test('a pod whose mains finish after this term began reads no 0.1 Events', async (t) => {
+  const reads: string[] = [];
+  const legacy: LegacyReader = { progress: async (pod) => { reads.push(pod.name); return undefined; } };
+  const { controller, pods, clock } = setup({ legacy });
+  clock.advance(1);
+  controller.startLeading();
+  clock.advance(1);
+  const p = job('new');
+  (p.status!.containerStatuses![0]!.state as unknown as { terminated: { finishedAt: string } }).terminated.finishedAt = new Date(clock.now()).toISOString();
+  pods.put(p);
+  await controller.process('ns/new');
+  t.same(reads, []);
 });

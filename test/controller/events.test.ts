@@ -1,11 +1,12 @@
-// Event names and notes as the apiserver takes them, and the recorder's claims behind a fake Events API: deterministic names per outcome, notes cut to
-// 1024 bytes of UTF-8 (not characters), MicroTime with microseconds.
+// Event names and notes as the apiserver takes them, and the writer behind a fake Events API:
+// deterministic names per outcome (a second write of one is a 409, not a second event), notes cut
+// to 1024 bytes of UTF-8 (not characters), MicroTime with microseconds, and writes bounded in
+// flight and in waiting, with what is dropped counted.
 
 import t from 'tap';
 import type { EventsV1Event } from '@kubernetes/client-node';
-import { EventRecorder, eventName, microTime, noteOf } from '../../src/controller/events.ts';
+import { EventWriter, eventName, microTime, noteOf } from '../../src/controller/events.ts';
 import { FakeClock } from '../fake-clock.ts';
-import { unusedClient } from './fakes.ts';
 
 t.test('one name per pod, reason and key; valid and bounded', async (t) => {
   const pod = { name: 'dataloader-29384756-abcde', namespace: 'ns', uid: 'u-1' };
@@ -30,92 +31,81 @@ t.test('MicroTime has six fractional digits', async (t) => {
   t.equal(microTime(new Date('2026-11-26T10:00:00.123Z')), '2026-11-26T10:00:00.123000Z');
 });
 
-// ---- the recorder behind a fake Events API (its watch is never started here) ----
-
+// ---- the writer behind a fake Events API ----
 
 class FakeEventsApi {
-  readonly calls: string[] = [];
-  readonly store = new Map<string, EventsV1Event>();
-  private rv = 1;
+  readonly names = new Set<string>();
+  created = 0;
+  inFlight = 0;
+  most = 0;
   fail?: number;
+  private readonly waiting: (() => void)[] = [];
+  /** Hold each create until release() (a slow apiserver). */
+  hold = false;
   async createNamespacedEvent({ namespace, body }: { namespace: string; body: EventsV1Event }) {
-    const key = `${namespace}/${body.metadata?.name}`;
-    this.calls.push(`create ${body.reason} #${body.series?.count ?? 1}`);
-    if (this.fail) throw Object.assign(new Error('boom'), { code: this.fail });
-    if (this.store.has(key)) throw Object.assign(new Error('AlreadyExists'), { code: 409 });
-    const e = { ...body, metadata: { ...body.metadata, resourceVersion: String(this.rv++) } };
-    this.store.set(key, e);
-    return e;
+    this.inFlight++;
+    this.most = Math.max(this.most, this.inFlight);
+    try {
+      if (this.hold) await new Promise<void>((r) => this.waiting.push(r));
+      if (this.fail) throw Object.assign(new Error('boom'), { code: this.fail });
+      const key = `${namespace}/${body.metadata?.name}`;
+      if (this.names.has(key)) throw Object.assign(new Error('AlreadyExists'), { code: 409 });
+      this.names.add(key);
+      this.created++;
+      return body;
+    } finally {
+      this.inFlight--;
+    }
   }
-  async patchNamespacedEvent({ name, namespace, body }: { name: string; namespace: string; body: { metadata?: { resourceVersion?: string }; series: { count: number }; note?: string } }) {
-    const key = `${namespace}/${name}`;
-    const cur = this.store.get(key);
-    this.calls.push(`patch #${body.series.count}${body.metadata?.resourceVersion ? ` if rv ${body.metadata.resourceVersion}` : ''}`);
-    if (!cur) throw Object.assign(new Error('NotFound'), { code: 404 });
-    if (body.metadata?.resourceVersion && body.metadata.resourceVersion !== cur.metadata?.resourceVersion) throw Object.assign(new Error('Conflict'), { code: 409 });
-    // As the apiserver's event validation has it: an event's note is immutable (422 "field is immutable").
-    if (body.note !== undefined && body.note !== cur.note) throw Object.assign(new Error('Invalid: note: field is immutable'), { code: 422 });
-    const e = { ...cur, series: body.series, metadata: { ...cur.metadata, resourceVersion: String(this.rv++) } } as EventsV1Event;
-    this.store.set(key, e);
-    return e;
+  async readNamespacedEvent(): Promise<EventsV1Event> {
+    throw Object.assign(new Error('NotFound'), { code: 404 });
   }
-  async listNamespacedEvent() {
-    return { items: [] };
-  }
-  async listEventForAllNamespaces() {
-    return { items: [] };
+  release() {
+    this.hold = false;
+    for (const r of this.waiting.splice(0)) r();
   }
 }
 
-function recorder(api: FakeEventsApi) {
-  const failures: string[] = [];
-  const r = new EventRecorder(unusedClient(), { clock: new FakeClock(), namespaces: ['ns'], api: api, onFailure: (_e, spec) => failures.push(spec.reason) });
-  return { r, failures };
-}
 const pod = { name: 'p', namespace: 'ns', uid: 'u' };
-const spec = (reason: string, key = 'u/c/0/0') => ({ pod, container: 'c', type: 'Normal' as const, reason, action: 'Shutdown', key, note: 'n' });
+const spec = (reason: string, key = 'c/0/0') => ({ pod, container: 'c', type: 'Normal' as const, reason, action: 'Shutdown', key, note: 'n' });
 
-t.test('a claim is exclusive: round 1 is a create, later rounds a patch conditional on the resourceVersion seen', async (t) => {
-  const api = new FakeEventsApi();
-  const { r } = recorder(api);
-  t.equal(await r.occur(spec('Killing'), 1, true), 'written');
-  t.equal(await r.occur(spec('Killing'), 1, true), 'exists', 'the same round again: already claimed, no call');
-  t.same(r.read(spec('Killing'))?.count, 1);
-  t.equal(await r.occur(spec('Killing'), 2, true), 'written');
-  t.same(api.calls, ['create Killing #1', 'patch #2 if rv 1']);
-  // Someone else wrote meanwhile: the conditional patch answers 409, and the claim is not ours.
-  const key = [...api.store.keys()][0]!;
-  api.store.set(key, { ...api.store.get(key)!, metadata: { ...api.store.get(key)!.metadata, resourceVersion: '99' } });
-  t.equal(await r.occur(spec('Killing'), 3, true), 'exists');
-});
+function writer(api: FakeEventsApi, o: { maxInFlight?: number; maxQueued?: number } = {}) {
+  const failures: string[] = [];
+  let dropped = 0;
+  const w = new EventWriter({ api, clock: new FakeClock(), onFailure: (_e, s) => failures.push(s.reason), onDropped: () => dropped++, ...o });
+  return { w, failures, dropped: () => dropped };
+}
 
-t.test('a later round whose note differs (a duration measured again) bumps the count and keeps the first note: the apiserver refuses a changed note', async (t) => {
+t.test('the same outcome written twice is one event: the second create answers 409 and is no failure', async (t) => {
   const api = new FakeEventsApi();
-  const { r, failures } = recorder(api);
-  t.equal(await r.occur({ ...spec('ShutdownFailed'), note: 'still running 3s after the step answered' }, 1, false), 'written');
-  t.equal(await r.occur({ ...spec('ShutdownFailed'), note: 'still running 3.3s after the step answered' }, 2, false), 'written');
+  const { w, failures } = writer(api);
+  w.emit(spec('Killing'));
+  w.emit(spec('Killing'));
+  w.emit(spec('Killing', 'c/1/0'));
+  await w.drained();
+  t.equal(api.created, 2);
   t.same(failures, []);
-  const stored = [...api.store.values()][0];
-  t.equal(stored?.series?.count, 2);
-  t.equal(stored?.note, 'still running 3s after the step answered');
-});
-
-t.test('a second replica\'s create of the same claim answers 409: exists, not written', async (t) => {
-  const api = new FakeEventsApi();
-  const a = recorder(api).r;
-  const b = recorder(api).r;
-  t.equal(await a.occur(spec('Killing'), 1, true), 'written');
-  t.equal(await b.occur(spec('Killing'), 1, true), 'exists');
-});
-
-t.test('a count whose event expired is written anew with its series; a failed write is reported once', async (t) => {
-  const api = new FakeEventsApi();
-  const { r, failures } = recorder(api);
-  await r.occur(spec('ShutdownFailed'), 1, false);
-  api.store.clear(); // the apiserver's event TTL
-  t.equal(await r.occur(spec('ShutdownFailed'), 2, false), 'written');
-  t.same(api.calls, ['create ShutdownFailed #1', 'patch #2', 'create ShutdownFailed #2']);
   api.fail = 500;
-  t.equal(await r.record(spec('SidecarNotStarted', 'u/c/0')), 'failed');
-  t.same(failures, ['SidecarNotStarted']);
+  w.emit(spec('SidecarNotStarted', 'SidecarNotStarted/c'));
+  await w.drained();
+  t.same(failures, ['SidecarNotStarted'], 'a failed write is reported');
+});
+
+t.test('writes are bounded: a few in flight, a bounded queue, and what does not fit is dropped and counted', async (t) => {
+  const api = new FakeEventsApi();
+  api.hold = true;
+  const { w, dropped } = writer(api, { maxInFlight: 4, maxQueued: 10 });
+  for (let i = 0; i < 100; i++) w.emit(spec('Killing', `c/${i}/0`));
+  await new Promise((r) => setImmediate(r));
+  t.equal(api.inFlight, 4, 'never more than maxInFlight at once');
+  t.equal(dropped(), 86, '4 in flight and 10 waiting; the other 86 dropped');
+  api.release();
+  // The queued ones go as places free up (each held again until released).
+  for (let i = 0; i < 20 && api.created < 14; i++) {
+    await new Promise((r) => setImmediate(r));
+    api.release();
+  }
+  await w.drained();
+  t.equal(api.created, 14);
+  t.equal(api.most, 4);
 });

@@ -1,48 +1,90 @@
-// Fakes behind the controller's seams: an in-memory event log with the apiserver's write rules
-// (a claim answers 'exists' when its count is already written), a step executor that records
-// what it was asked and answers what the test says, a pod source, a logger that keeps lines, and a
-// kube client for constructors whose API seam is faked (it points nowhere and is never called).
+// Fakes behind the controller's seams: an event sink that keeps what was emitted, a pod source
+// that is also the record writer with the apiserver's rules (the JSON patch's test of the old
+// record, a new resourceVersion per write, a status change that keeps the metadata), a step
+// executor that records what it was asked and answers what the test says, a logger that keeps
+// lines, and a kube client for constructors whose API seam is faked (it points nowhere and is
+// never called).
 
 import type { V1Pod } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PodSource, StepExecutor } from '../../src/controller/controller.ts';
-import { type EventSink, type EventSpec, type Written, eventName } from '../../src/controller/events.ts';
+import type { EventSink, EventSpec } from '../../src/controller/events.ts';
+import type { RecordRef, RecordWrite, RecordWriter } from '../../src/controller/podstate.ts';
 import type { StepResult, StepTarget } from '../../src/controller/steps.ts';
-import type { Occurrence } from '../../src/core/reconcile.ts';
-import type { Clock } from '../../src/controller/clock.ts';
+import { STATE_KEY } from '../../src/core/annotations.ts';
+import { type PodState, parseState } from '../../src/core/state.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { noCredentials } from '../../src/kube/auth.ts';
 
 export class MemoryEvents implements EventSink {
+  readonly emitted: EventSpec[] = [];
+  emit(e: EventSpec): void {
+    this.emitted.push(e);
+  }
+  /** "Reason key" of each event, in order. */
+  get writes(): string[] {
+    return this.emitted.map((e) => `${e.reason} ${e.key}`);
+  }
+  reasons(reason: string): EventSpec[] {
+    return this.emitted.filter((e) => e.reason === reason);
+  }
+  /** Every event expired (the apiserver's --event-ttl): nothing of hahaha's depends on them. */
+  expire(): void {
+    this.emitted.length = 0;
+  }
+}
+
+export class MemoryPods implements PodSource, RecordWriter {
   synced = true;
-  readonly byName = new Map<string, Occurrence & { reason: string; key: string; note: string }>();
-  readonly writes: string[] = [];
+  readonly pods = new Map<string, V1Pod>();
+  /** Record writes the apiserver took. */
+  readonly recordWrites: string[] = [];
+  /** The next writes throw (an apiserver that does not answer). */
   failNext = 0;
-  private readonly clock: Clock;
-  constructor(clock: Clock) {
-    this.clock = clock;
+  /** Writes reach the apiserver but not this cache (a watch that lags). */
+  lagging = false;
+  private readonly server = new Map<string, V1Pod>();
+  private rv = 1;
+  get(key: string) {
+    return this.pods.get(key);
   }
-  read(e: Pick<EventSpec, 'pod' | 'reason' | 'key'>): Occurrence | undefined {
-    return this.byName.get(eventName(e));
+  list() {
+    return this.pods.values();
   }
-  async record(e: EventSpec): Promise<Written> {
-    if (this.read(e)) return 'exists';
-    return this.occur(e, 1, true);
+  /** A change to the pod (the kubelet's status): the record on the apiserver's copy stays, as metadata does. */
+  put(pod: V1Pod) {
+    const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+    const before = this.server.get(key);
+    const record = before?.metadata?.uid === pod.metadata?.uid ? before?.metadata?.annotations?.[STATE_KEY] : undefined;
+    const annotations = { ...(pod.metadata?.annotations ?? {}), ...(record !== undefined ? { [STATE_KEY]: record } : {}) };
+    const stored = { ...pod, metadata: { ...pod.metadata, resourceVersion: String(this.rv++), annotations } };
+    this.server.set(key, stored);
+    this.pods.set(key, stored);
   }
-  async occur(e: EventSpec, count: number, exclusive: boolean): Promise<Written> {
+  /** The record on the apiserver's copy of the pod. */
+  record(key: string): PodState | undefined {
+    const r = parseState(this.server.get(key)?.metadata?.annotations?.[STATE_KEY]);
+    return 'state' in r ? r.state : undefined;
+  }
+  async write(ref: RecordRef, old: string | undefined, text: string): Promise<RecordWrite> {
     if (this.failNext > 0) {
       this.failNext--;
-      return 'failed';
+      throw Object.assign(new Error('HTTP 503 ServiceUnavailable'), { code: 503 });
     }
-    const known = this.read(e);
-    if (known && (known.count > count || known.count === count)) return 'exists';
-    void exclusive;
-    this.byName.set(eventName(e), { count, at: this.clock.now(), reason: e.reason, key: e.key, note: e.note });
-    this.writes.push(`${e.reason} ${e.key} #${count}`);
-    return 'written';
+    const key = `${ref.namespace}/${ref.name}`;
+    const pod = this.server.get(key);
+    if (!pod || pod.metadata?.uid !== ref.uid) return { written: false, why: 'the pod is gone' };
+    if (pod.metadata?.annotations?.[STATE_KEY] !== old) return { written: false, why: 'the record changed since it was read' };
+    const resourceVersion = String(this.rv++);
+    const stored = { ...pod, metadata: { ...pod.metadata, resourceVersion, annotations: { ...pod.metadata?.annotations, [STATE_KEY]: text } } };
+    this.server.set(key, stored);
+    if (!this.lagging) this.pods.set(key, stored);
+    this.recordWrites.push(text);
+    return { written: true, resourceVersion };
   }
-  reasons(reason: string) {
-    return [...this.byName.values()].filter((e) => e.reason === reason);
+  /** The cache catches up with the apiserver. */
+  catchUp(): void {
+    for (const [k, v] of this.server) this.pods.set(k, v);
   }
 }
 
@@ -60,20 +102,6 @@ export class ScriptedSteps implements StepExecutor {
   }
   exec(t: StepTarget, step: { argv: readonly string[] }, signal: AbortSignal) {
     return this.answer(`${t.pod}/${t.container}: exec ${step.argv.join(' ')}`, signal);
-  }
-}
-
-export class MemoryPods implements PodSource {
-  synced = true;
-  readonly pods = new Map<string, V1Pod>();
-  get(key: string) {
-    return this.pods.get(key);
-  }
-  list() {
-    return this.pods.values();
-  }
-  put(pod: V1Pod) {
-    this.pods.set(`${pod.metadata?.namespace}/${pod.metadata?.name}`, pod);
   }
 }
 

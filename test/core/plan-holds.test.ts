@@ -86,14 +86,15 @@ t.test('a plan that holds until the pod changes is the same at any later time, a
 
 t.test('what holds and what does not, by case', async (t) => {
   const plan = (o: Partial<Parameters<typeof holdsUntilChanged>[0]>) =>
-    holdsUntilChanged({ kind: 'wait', reason: '', targets: [], unreachable: [], crashLooping: [], noAction: [], exitedNonZero: [], awaiting: false, problems: [], nativeNotStarted: [], nativeOverdue: [], ...o });
+    holdsUntilChanged({ kind: 'wait', reason: '', targets: [], unreachable: [], crashLooping: [], noAction: [], exitedNonZero: [], awaiting: false, problems: [], nativeNotStarted: [], nativeOverdue: [], state: { sidecars: {}, reported: [] }, givenUp: [], reports: [], ...o });
   t.ok(plan({}), 'mains not all finished, nothing to say');
   t.ok(plan({ kind: 'ignore' }), 'not hahaha\'s pod');
-  t.notOk(plan({ problems: ['x: bad'] }), 'a problem to report (its Event may need another try)');
-  t.notOk(plan({ nativeNotStarted: [{ container: 'n', instance: 'i', detail: 'ImagePullBackOff' }] }), 'a native sidecar to report');
+  t.notOk(plan({ problems: ['x: bad'], reports: [{ kind: 'problems', reason: 'InvalidShutdownAnnotation', key: 'InvalidShutdownAnnotation' }] }), 'a problem to report');
+  t.ok(plan({ problems: ['x: bad'] }), 'a problem the pod\'s record says was reported: nothing more to say');
+  t.notOk(plan({ reports: [{ kind: 'nativeNotStarted', reason: 'NativeSidecarNotStarted', key: 'NativeSidecarNotStarted/n', report: { container: 'n', detail: 'ImagePullBackOff' } }] }), 'a native sidecar to report');
   t.notOk(plan({ mainsFinishedAt: FINISHED }), 'mains finished: waiting for sidecars depends on what they do');
   t.notOk(plan({ awaiting: true }), 'awaiting its sidecars, even with no finishedAt to go by');
-  t.notOk(plan({ noAction: [{ container: 's', instance: 'i', detail: 'no action' }] }), 'a sidecar to report');
+  t.notOk(plan({ reports: [{ kind: 'noAction', reason: 'NoShutdownAction', key: 'NoShutdownAction/s', report: { container: 's', detail: 'no action' } }] }), 'a sidecar to report');
   t.notOk(plan({ recheckAfterMs: 1000 }), 'a deadline to look again at');
   t.notOk(plan({ kind: 'act' }));
   t.notOk(plan({ kind: 'done', mainsFinishedAt: FINISHED }));

@@ -53,7 +53,8 @@ t.test('past the deadline the kubelet failed: report, then each sidecar\'s fallb
   const p = nativePod(exited(0), { 'cloudsql-proxy': running(), 'vks-sidecar': exited(143), stranger: running() });
   const plan = decideAt(p, at(61));
   t.equal(plan.kind, 'act');
-  t.same(plan.targets.map((x) => [x.container, formatAction(x.action), x.native, x.instance]), [['cloudsql-proxy', 'POST :9091/quitquitquit', true, 'uid-1/cloudsql-proxy/native']]);
+  t.same(plan.targets.map((x) => [x.container, formatAction(x.action), x.native]), [['cloudsql-proxy', 'POST :9091/quitquitquit', true]]);
+  t.same(plan.reports.map((r) => r.key), ['NoShutdownAction/stranger', 'NativeSidecarNotStopped/cloudsql-proxy', 'NativeSidecarNotStopped/stranger'], 'each reported once per pod and container');
   t.equal(plan.targets[0]?.restartCount, 0);
   t.match(plan.targets[0]?.note, 'the kubelet did not stop native sidecar cloudsql-proxy');
   t.same(plan.nativeOverdue.map((r) => r.container), ['cloudsql-proxy', 'stranger']);
@@ -65,12 +66,15 @@ t.test('past the deadline the kubelet failed: report, then each sidecar\'s fallb
   t.equal(formatAction(fromAnnotation.targets[0]?.action ?? []), 'exec /bin/kill -s INT 1', "the pod's annotation is the fallback (less what the exec policy refuses)");
 });
 
-t.test('one fallback per pod and container: a kubelet that restarts the sidecar gets the same instance, so no new round', async (t) => {
-  const once = decideAt(nativePod(exited(0), { 'cloudsql-proxy': running() }), at(61));
-  const restarted = decideAt(nativePod(exited(0), { 'cloudsql-proxy': running() }, { restarts: 3 }), at(200));
-  t.equal(restarted.targets[0]?.instance, once.targets[0]?.instance);
-  t.equal(restarted.nativeOverdue[0]?.instance, once.nativeOverdue[0]?.instance, 'one NativeSidecarNotStopped event');
+t.test('one fallback per pod and container: the record holds the progress and the report whatever the restarts', async (t) => {
+  const record = JSON.stringify({ sidecars: { 'cloudsql-proxy': { round: 0, step: 0, claimed: '2026-11-26T09:01:01Z', restarts: 0, firstRestarts: 0 } }, reported: ['NativeSidecarNotStopped/cloudsql-proxy'] });
+  const restarted = decideAt(nativePod(exited(0), { 'cloudsql-proxy': running() }, { restarts: 3, annotations: { 'state.hahaha.nais.io/v1': record } }), at(200));
+  t.match(restarted.targets[0]?.progress, { round: 0, step: 0, restarts: 0 }, 'the same progress: the controller sees the restart against it');
+  t.same(restarted.reports, [], 'NativeSidecarNotStopped was made once');
   t.equal(restarted.targets[0]?.restartCount, 3, 'the running instance is the one watched for termination');
+  const gaveUp = JSON.stringify({ sidecars: { 'cloudsql-proxy': { round: 0, step: 0, claimed: '2026-11-26T09:01:01Z', restarts: 0, firstRestarts: 0, gaveUp: true } }, reported: ['NativeSidecarNotStopped/cloudsql-proxy'] });
+  const left = decideAt(nativePod(exited(0), { 'cloudsql-proxy': running() }, { restarts: 3, annotations: { 'state.hahaha.nais.io/v1': gaveUp } }), at(200));
+  t.same([left.kind, left.targets, left.givenUp], ['wait', [], ['cloudsql-proxy']], 'given up: left alone');
 });
 
 t.test('no finishedAt on a regular container (ContainerStatusUnknown): no deadline to hold the kubelet to, so no fallback', async (t) => {
@@ -111,7 +115,7 @@ t.test('a native sidecar that never starts keeps the main container from startin
     t.equal(plan.kind, 'wait');
     t.equal(plan.nativeNotStarted.length, 1);
     t.match(plan.nativeNotStarted[0]?.detail, detail);
-    t.equal(plan.nativeNotStarted[0]?.instance, 'uid-1/cloudsql-proxy/not-started', 'the same key whatever the restart count: one event');
+    t.same(plan.reports.map((r) => r.key), ['NativeSidecarNotStarted/cloudsql-proxy'], 'the same key whatever the restart count: one event');
   }
   t.same(decideAt(nativePod(waiting('PodInitializing'), { 'cloudsql-proxy': waiting('ContainerCreating') }), at(0)).nativeNotStarted, [], 'on its way is not a problem');
   t.same(decideAt(nativePod(running(), { 'cloudsql-proxy': waiting('CrashLoopBackOff') }, { restarts: 2 }), at(0)).nativeNotStarted, [], 'once the main container runs, it did start');

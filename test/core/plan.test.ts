@@ -61,7 +61,7 @@ t.test('main exited 0: shut down every running sidecar with its annotated action
     'vks-sidecar': 'exec /bin/kill -s INT 1',
   });
   t.ok(p.targets.every((x) => x.note === undefined), 'the annotations, as written');
-  t.equal(p.targets[0]?.instance, 'uid-1/cloudsql-proxy/0');
+  t.equal(p.targets[0]?.restartCount, 0);
   t.ok(p.awaiting);
   t.equal(p.mainsFinishedAt, '2026-11-26T09:00:00Z');
 });
@@ -95,7 +95,7 @@ t.test('several main containers: act only when all have finished', async (t) => 
 t.test('sidecars already terminated are skipped; all gone is done; non-zero exits are reported', async (t) => {
   const some = decideOn(withStatus('naisjob', { dataloader: 'exit:0', ...sidecarsRunning, 'cloudsql-proxy': 'exit:0', 'vks-sidecar': 'exit:143' }, { annotations: naisjobAnnotated }));
   t.same(Object.keys(targets(some)), ['secure-logs-fluentd', 'secure-logs-configmap-reload']);
-  t.same(some.exitedNonZero, [{ container: 'vks-sidecar', instance: 'uid-1/vks-sidecar/0', detail: 'exited 143 (Error)' }]);
+  t.same(some.exitedNonZero, [{ container: 'vks-sidecar', detail: 'exited 143 (Error)' }]);
   const all = decideOn(withStatus('naisjob', { dataloader: 'exit:0', 'cloudsql-proxy': 'exit:0', 'secure-logs-fluentd': 'exit:0', 'secure-logs-configmap-reload': 'exit:0', 'vks-sidecar': 'exit:0' }, { annotations: naisjobAnnotated }));
   t.equal(all.kind, 'done');
   t.notOk(all.awaiting);
@@ -104,7 +104,7 @@ t.test('sidecars already terminated are skipped; all gone is done; non-zero exit
 t.test('a sidecar that never started is reported, not hammered', async (t) => {
   const p = decideOn(withStatus('naisjob', { dataloader: 'exit:0', ...sidecarsRunning, 'vks-sidecar': 'waiting:ImagePullBackOff' }, { annotations: naisjobAnnotated }));
   t.notOk('vks-sidecar' in targets(p));
-  t.same(p.unreachable, [{ container: 'vks-sidecar', instance: 'uid-1/vks-sidecar/0', detail: 'never started: ImagePullBackOff' }]);
+  t.same(p.unreachable, [{ container: 'vks-sidecar', detail: 'never started: ImagePullBackOff' }]);
   t.ok(p.awaiting);
   const only = decideOn(withStatus('istio', { report: 'exit:0', 'istio-proxy': 'waiting:CrashLoopBackOff' }));
   t.equal(only.kind, 'wait', 'nothing to act on, still stuck');
@@ -127,7 +127,7 @@ t.test('skip pods being deleted, unmanaged and opted out pods', async (t) => {
 
 t.test('running sidecars without a usable action are reported', async (t) => {
   const p = decideOn(withStatus('sidecars-with-trouble', { trouble: 'exit:0', sql: 'running', vault: 'running', 'linkerd-proxy': 'running', 'metrics-exporter': 'running' }));
-  t.same(p.noAction, [{ container: 'metrics-exporter', instance: 'uid-1/metrics-exporter/0', detail: 'no shutdown.hahaha.nais.io/metrics-exporter annotation and no catalog entry' }]);
+  t.same(p.noAction, [{ container: 'metrics-exporter', detail: 'no shutdown.hahaha.nais.io/metrics-exporter annotation and no catalog entry' }]);
   t.same(Object.keys(targets(p)), ['sql', 'vault', 'linkerd-proxy']);
 });
 
@@ -157,9 +157,15 @@ t.test('a sidecar annotated none is left to exit by itself', async (t) => {
   t.same(p.noAction, []);
 });
 
-t.test('restart counts make instances distinct', async (t) => {
+t.test('a target carries its running instance\'s restart count (the budget is per container, in the record)', async (t) => {
   const p = decideOn(withStatus('naisjob', { dataloader: 'exit:0', ...sidecarsRunning }, { annotations: naisjobAnnotated, restarts: { 'vks-sidecar': 2 } }));
-  t.equal(p.targets.find((x) => x.container === 'vks-sidecar')?.instance, 'uid-1/vks-sidecar/2');
+  t.equal(p.targets.find((x) => x.container === 'vks-sidecar')?.restartCount, 2);
+});
+
+t.test('a record that is not hahaha\'s leaves the pod alone, and says why', async (t) => {
+  const p = decideOn(withStatus('naisjob', { dataloader: 'exit:0', ...sidecarsRunning }, { annotations: { ...naisjobAnnotated, 'state.hahaha.nais.io/v1': '{"sidecars":{"x":{"round":"zero"}}}' } }));
+  t.equal(p.kind, 'ignore');
+  t.match(p.reason, /state.hahaha.nais.io\/v1 annotation is not a record hahaha wrote: sidecars\["x"\] needs round/);
 });
 
 t.test('M3: a managed pod with pod-level problems is still planned from the catalog, awaiting, with the problem reported', async (t) => {

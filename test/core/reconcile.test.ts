@@ -1,61 +1,66 @@
-// The shutdown cursor read from Events: which step of which round comes next, how long to wait,
-// when to give up, and what became of a container a step was sent to.
+// The shutdown cursor read from the pod's record: which step of which round comes next, how long
+// to wait, when to give up and why, and what became of a container a step was sent to.
 
 import t from 'tap';
-import { type Cursor, type Occurrence, outcomeOf, reconcile } from '../../src/core/reconcile.ts';
+import { claimed, failed, outcomeOf, reconcile } from '../../src/core/reconcile.ts';
+import type { Progress } from '../../src/core/state.ts';
 
 const S = { graceMs: 30_000, stepTimeoutMs: 10_000, backoffMs: 5_000, maxBackoffMs: 300_000, maxAttempts: 3 };
 const T0 = 1_000_000;
-
-function cursor(claims: (Occurrence | undefined)[], failures: (Occurrence | undefined)[] = [], abandoned = false): Cursor {
-  return { claim: (i) => claims[i], failure: (i) => failures[i], abandoned };
-}
+const live = { restartCount: 0 };
+const at = (round: number, step: number, claimedAt: number, failedAt?: number, restarts = 0): Progress => ({
+  round, step, claimedAt, restarts, firstRestarts: 0, ...(failedAt !== undefined ? { failedAt } : {}),
+});
 
 t.test('nothing claimed: send step 1 of round 1', async (t) => {
-  t.same(reconcile(2, cursor([]), T0, S), { kind: 'send', step: 0, round: 0 });
+  t.same(reconcile(2, undefined, T0, S, live), { kind: 'send', step: 0, round: 0 });
 });
 
 t.test('a claimed step waits out its answer time and grace, then counts as failed', async (t) => {
-  const c = cursor([{ count: 1, at: T0 }]);
-  t.same(reconcile(2, c, T0 + 1000, S), { kind: 'wait', afterMs: 39_000, why: 'step 1 was sent; waiting for the container to terminate' });
-  t.same(reconcile(2, c, T0 + 40_000, S), { kind: 'fail', step: 0, round: 0, detail: 'still running 40s after the step was claimed' });
+  const p = at(0, 0, T0);
+  t.same(reconcile(2, p, T0 + 1000, S, live), { kind: 'wait', afterMs: 39_000, why: 'step 1 was sent; waiting for the container to terminate' });
+  t.same(reconcile(2, p, T0 + 40_000, S, live), { kind: 'fail', step: 0, round: 0, detail: 'still running 40s after the step was claimed', outcome: 'still-running' });
 });
 
 t.test('an answer seen by this process shortens the wait to the grace period after it', async (t) => {
-  const c = cursor([{ count: 1, at: T0 }]);
+  const p = at(0, 0, T0);
   const answered = (step: number, round: number) => (step === 0 && round === 0 ? T0 + 200 : undefined);
-  t.same(reconcile(2, c, T0 + 1000, S, answered), { kind: 'wait', afterMs: 29_200, why: 'step 1 was sent; waiting for the container to terminate' });
-  t.same(reconcile(2, c, T0 + 30_200, S, answered), { kind: 'fail', step: 0, round: 0, detail: 'still running 30s after the step answered' });
+  t.same(reconcile(2, p, T0 + 1000, S, live, answered), { kind: 'wait', afterMs: 29_200, why: 'step 1 was sent; waiting for the container to terminate' });
+  t.same(reconcile(2, p, T0 + 30_200, S, live, answered), { kind: 'fail', step: 0, round: 0, detail: 'still running 30s after the step answered', outcome: 'still-running' });
 });
 
 t.test('a failed step moves on to the next step of the same round', async (t) => {
-  const c = cursor([{ count: 1, at: T0 }], [{ count: 1, at: T0 + 500 }]);
-  t.same(reconcile(2, c, T0 + 600, S), { kind: 'send', step: 1, round: 0 });
+  t.same(reconcile(2, at(0, 0, T0, T0 + 500), T0 + 600, S, live), { kind: 'send', step: 1, round: 0 });
 });
 
 t.test('a failed round backs off (doubling) before the next, from the last failure', async (t) => {
-  const round1 = cursor([{ count: 1, at: T0 }, { count: 1, at: T0 + 1000 }], [{ count: 1, at: T0 + 500 }, { count: 1, at: T0 + 2000 }]);
-  t.same(reconcile(2, round1, T0 + 3000, S), { kind: 'wait', afterMs: 4000, why: 'round 1 failed; backing off 5s' });
-  t.same(reconcile(2, round1, T0 + 7000, S), { kind: 'send', step: 0, round: 1 });
-  const round2 = cursor([{ count: 2, at: T0 + 8000 }, { count: 2, at: T0 + 9000 }], [{ count: 2, at: T0 + 8500 }, { count: 2, at: T0 + 10_000 }]);
-  t.same(reconcile(2, round2, T0 + 10_000, S), { kind: 'wait', afterMs: 10_000, why: 'round 2 failed; backing off 10s' });
+  t.same(reconcile(2, at(0, 1, T0 + 1000, T0 + 2000), T0 + 3000, S, live), { kind: 'wait', afterMs: 4000, why: 'round 1 failed; backing off 5s' });
+  t.same(reconcile(2, at(0, 1, T0 + 1000, T0 + 2000), T0 + 7000, S, live), { kind: 'send', step: 0, round: 1 });
+  t.same(reconcile(2, at(1, 1, T0 + 9000, T0 + 10_000), T0 + 10_000, S, live), { kind: 'wait', afterMs: 10_000, why: 'round 2 failed; backing off 10s' });
 });
 
-t.test('in round 2, step 1 claimed again, step 2 still at round 1: step 1 is the open one', async (t) => {
-  const c = cursor([{ count: 2, at: T0 + 8000 }, { count: 1, at: T0 + 1000 }], [{ count: 1, at: T0 + 500 }, { count: 1, at: T0 + 2000 }]);
-  t.equal(reconcile(2, c, T0 + 9000, S).kind, 'wait');
-  t.same(reconcile(2, c, T0 + 8000 + 40_000, S), { kind: 'fail', step: 0, round: 1, detail: 'still running 40s after the step was claimed' });
-});
-
-t.test('the retry budget is the rounds in the Events: spent, abandon; abandoned, done', async (t) => {
-  const spent = cursor([{ count: 3, at: T0 }], [{ count: 3, at: T0 + 1 }]);
-  t.same(reconcile(1, spent, T0 + 10, S), { kind: 'abandon', rounds: 3 });
-  t.same(reconcile(1, cursor([{ count: 3, at: T0 }], [{ count: 3, at: T0 + 1 }], true), T0 + 10, S), { kind: 'done', why: 'abandoned' });
+t.test('the retry budget is the rounds in the record: spent, abandon; given up, done', async (t) => {
+  t.same(reconcile(1, at(2, 0, T0, T0 + 1), T0 + 10, S, live), { kind: 'abandon', rounds: 3, why: 'rounds' });
+  t.same(reconcile(1, { ...at(2, 0, T0, T0 + 1), gaveUp: true }, T0 + 10, S, live), { kind: 'done', why: 'gave up' });
 });
 
 t.test('the backoff is capped', async (t) => {
-  const c = cursor([{ count: 9, at: T0 }], [{ count: 9, at: T0 }]);
-  t.same(reconcile(1, c, T0, { ...S, maxAttempts: 20, maxBackoffMs: 60_000 }), { kind: 'wait', afterMs: 60_000, why: 'round 9 failed; backing off 60s' });
+  t.same(reconcile(1, at(8, 0, T0, T0), T0, { ...S, maxAttempts: 20, maxBackoffMs: 60_000 }, live), { kind: 'wait', afterMs: 60_000, why: 'round 9 failed; backing off 60s' });
+});
+
+t.test('a container the kubelet restarted after the step: that step failed at once; the budget is per container', async (t) => {
+  const p = claimed(undefined, 0, 0, T0, { restartCount: 2 });
+  t.same(p, { round: 0, step: 0, claimedAt: T0, restarts: 2, firstRestarts: 2 });
+  t.same(reconcile(1, p, T0 + 1000, S, { restartCount: 3 }), { kind: 'fail', step: 0, round: 0, detail: 'exited after the step and was restarted by the kubelet', outcome: 'restarted' });
+  // Round 3 of 3 ends with the container restarted since the first claim: given up, saying so.
+  const last = failed(claimed(failed(p, T0 + 1000), 0, 2, T0 + 50_000, { restartCount: 4 }), T0 + 51_000);
+  t.equal(last.firstRestarts, 2, 'the first claim\'s restart count is kept');
+  t.same(reconcile(1, last, T0 + 52_000, S, { restartCount: 5 }), { kind: 'abandon', rounds: 3, why: 'restarts' });
+});
+
+t.test('a native sidecar the kubelet started again after the fallback stopped it: given up at once', async (t) => {
+  const p = claimed(undefined, 0, 0, T0, { restartCount: 0, native: true });
+  t.same(reconcile(1, p, T0 + 1000, S, { restartCount: 1, native: true }), { kind: 'abandon', rounds: 1, why: 'native-restarted' });
 });
 
 t.test('what became of a container a step was sent to', async (t) => {
