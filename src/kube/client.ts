@@ -41,14 +41,18 @@ export interface ClientOptions {
 }
 
 /**
- * The resource a request path names, a bounded label: `/api/v1/namespaces/x/pods/y` is "pods",
+ * The resource a request path names, for a metric label: `/api/v1/namespaces/x/pods/y` is "pods",
  * `/apis/events.k8s.io/v1/events` "events", `/api/v1/namespaces/x/pods/y/eviction` "pods/eviction",
- * `/api/v1/namespaces/x` "namespaces", `/version` "version".
+ * `/api/v1/namespaces/x` "namespaces", `/version` "version". Read by position, the names left
+ * where they are (an empty namespace or name is a segment too), so that an object's name never
+ * becomes the resource; names must be encoded (apiPath). The metric maps anything outside the
+ * resources hahaha calls to "other" (server/labels.ts).
  */
 export function resourceOf(path: string): string {
-  const parts = (path.split('?')[0] ?? '').split('/').filter(Boolean);
-  const start = parts[0] === 'api' ? 2 : parts[0] === 'apis' ? 3 : -1;
-  if (start < 0) return parts[0] ?? '';
+  const parts = (path.split('?')[0] ?? '').split('/');
+  // parts[0] is what comes before the leading slash.
+  const start = parts[1] === 'api' ? 3 : parts[1] === 'apis' ? 4 : -1;
+  if (start < 0) return parts[1] ?? '';
   const i = parts[start] === 'namespaces' && parts.length > start + 2 ? start + 2 : start;
   const resource = parts[i] ?? '';
   const sub = parts[i + 2];

@@ -9,6 +9,7 @@ import { type AdmissionReview, type Webhook, mutate, parseReview, validate } fro
 import type { Config } from '../core/analysis.ts';
 import { type NativeDecision, NOT_CONVERTING } from '../core/native.ts';
 import type { Metrics } from './metrics.ts';
+import { operationLabel } from './labels.ts';
 
 /** An AdmissionReview carries the object and the old object: 3 MiB is the apiserver's own request limit. */
 export const BODY_LIMIT = 3 * 1024 * 1024;
@@ -31,7 +32,9 @@ export function webhookServer(opts: WebhookOptions): FastifyInstance {
   // Label children made once: prom-client hashes a label object on every call otherwise.
   const durations = { mutate: opts.metrics.admissionDuration.labels({ webhook: 'mutate' }), validate: opts.metrics.admissionDuration.labels({ webhook: 'validate' }) };
   const counters = new Map<string, { inc(): void }>();
-  const count = (webhook: Webhook, operation: string, result: string): void => {
+  const count = (webhook: Webhook, requested: string, result: string): void => {
+    // The operation is the request's own text: only its bounded label reaches the key or the metric.
+    const operation = operationLabel(requested);
     const key = `${webhook} ${operation} ${result}`;
     let c = counters.get(key);
     if (!c) {
