@@ -48,7 +48,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       'shutdown-grace': { type: 'duration', default: '30s', range: [1000, 3_600_000], help: 'how long a sidecar may take to terminate after a step worked, before the next step' },
       'step-timeout': { type: 'duration', default: '10s', range: [100, 600_000], help: 'bound on one HTTP request or exec' },
       'max-attempts': { type: 'number', default: 6, range: [1, 100], help: 'rounds of all steps before giving up' },
-      'retry-backoff': { type: 'duration', default: '5s', range: [100, 3_600_000], help: 'wait after a round in which every step failed; doubles each round, up to 5 min' },
+      'retry-backoff': { type: 'duration', default: '5s', range: [100, 3_600_000], help: 'wait after a round in which every step failed; doubles each round up to 5 min (a longer value stays as it is)' },
       concurrency: { type: 'number', default: 100, range: [1, 1000], help: 'pods reconciled at once (each may hold one API call or shutdown step)' },
       'dry-run': { type: 'boolean', help: 'audit mode: decide and report "would shut down" events, act on nothing' },
       'lease-namespace': { type: 'string', metavar: 'NS', help: "namespace of the leader election Lease (default: hahaha's own, from POD_NAMESPACE or the service account)" },

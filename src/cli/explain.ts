@@ -16,8 +16,12 @@ export interface Standing {
   readonly details: readonly string[];
 }
 
-export function standing(plan: Plan, events: readonly LiveEvent[] = []): Standing {
-  const abandoned = events.filter((e) => e.reason === 'ShutdownAbandoned').map((e) => `${e.container ?? 'a sidecar'}: ${e.note}`);
+/** Where a live pod stands, from the controller's own decision and the pod's record. */
+export function standing(plan: Plan): Standing {
+  const givenUp = plan.givenUp.map((c) => {
+    const p = plan.state.sidecars[c];
+    return `${c}: hahaha gave up on it${p ? ` after ${p.round + 1} round(s)` : ''} (its ShutdownAbandoned event says why while it lasts)`;
+  });
   const details = [
     ...plan.unreachable.map((r) => `${r.container}: ${r.detail}`),
     ...plan.crashLooping.map((r) => `${r.container}: ${r.detail}`),
@@ -25,7 +29,7 @@ export function standing(plan: Plan, events: readonly LiveEvent[] = []): Standin
     ...plan.exitedNonZero.map((r) => `${r.container}: ${r.detail}`),
     ...plan.nativeNotStarted.map((r) => `${r.container}: native sidecar not started: ${r.detail}`),
     ...plan.nativeOverdue.map((r) => `${r.container}: the kubelet has not stopped it: ${r.detail}`),
-    ...abandoned,
+    ...givenUp,
   ];
   switch (plan.kind) {
     case 'ignore':
@@ -35,9 +39,7 @@ export function standing(plan: Plan, events: readonly LiveEvent[] = []): Standin
     case 'wait':
       return plan.awaiting ? { state: 'stuck', why: plan.reason, details } : { state: 'waiting for main', why: plan.reason, details };
     case 'act':
-      return abandoned.length
-        ? { state: 'stuck', why: 'hahaha gave up on a sidecar', details }
-        : { state: 'shutting down', why: plan.reason, details };
+      return givenUp.length ? { state: 'stuck', why: 'hahaha gave up on a sidecar', details } : { state: 'shutting down', why: plan.reason, details };
   }
 }
 
@@ -85,7 +87,7 @@ export function explainReport(obj: unknown, from: string, config: Config, events
       }
     : null;
   return {
-    ...(events ? { standing: standing(decide(pod, config), events), events } : {}),
+    ...(events ? { standing: standing(decide(pod, config)), events } : {}),
     pod: pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name,
     from,
     managed: a.managed,

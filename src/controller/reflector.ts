@@ -7,9 +7,13 @@
 // - `synced` is true only while the cache is known to be current: from a successful list until a
 //   list or watch fails, or the watch goes silent. A stale cache is still readable, but callers
 //   must not act on it.
-// - Silence is measured by what only the apiserver can send: an event or a BOOKMARK (each watch
-//   asks for a timeout of WATCH_SECONDS, and the apiserver sends a bookmark 2 s before it ends a
-//   watch, and every minute); a reconnect or an open connection proves nothing.
+// - Silence is measured by what only the apiserver can send: an event, a BOOKMARK, or its
+//   acceptance of a watch from the last resourceVersion. A quiet watch of a resource without a
+//   watch cache gets no bookmarks (Events: kube-apiserver's DefaultWatchCacheSizes), yet the
+//   apiserver ends it after WATCH_SECONDS and accepts the next one from where it left off, which
+//   proves it reachable and the resourceVersion still valid (else 410, and a relist): so a healthy
+//   watch is never silent for long, with or without bookmarks. A partition shows as watches that
+//   fail or are never answered, a compaction as 410.
 // The client (list, watch) is a seam: tests drive a fake one.
 
 import type { KubeClient } from '../kube/client.ts';
@@ -32,8 +36,11 @@ export interface ListPage {
 
 export interface ListWatchClient<T> {
   list(signal: AbortSignal, page?: ListPage): Promise<Listed<T>>;
-  /** Watch from resourceVersion; `onEnd` is called once, with the error if it failed. */
-  watch(resourceVersion: string, onEvent: (type: string, obj: T) => void, onEnd: (err: unknown) => void): Promise<{ abort(): void }>;
+  /**
+   * Watch from resourceVersion; `onOpen` once the apiserver accepted it, `onEnd` once, with the
+   * error if it failed.
+   */
+  watch(resourceVersion: string, onEvent: (type: string, obj: T) => void, onEnd: (err: unknown) => void, onOpen?: () => void): Promise<{ abort(): void }>;
 }
 
 export interface ObjectMeta {
@@ -50,7 +57,7 @@ export interface ReflectorOptions<T> {
   /** Keep only what is needed of an object (default: all of it). */
   readonly slim?: (obj: T) => T;
   readonly requestTimeoutMs?: number;
-  /** No event and no bookmark for this long: the watch is stale (default 90 s). */
+  /** No event, no bookmark and no accepted watch for this long: the watch is stale (default 90 s). */
   readonly silenceMs?: number;
   /** Relist at least this often (default 30 min). */
   readonly relistMs?: number;
@@ -195,6 +202,9 @@ export class Reflector<T extends ObjectMeta> {
           if (quietEnd(err) && !this.gone) this.again(undefined);
           else this.again(`watch ended: ${err ? describeError(err) : 'the resourceVersion is too old'}`);
         },
+        () => {
+          if (generation === this.generation) this.lastHeard = this.opts.clock.now();
+        },
       );
       if (generation !== this.generation || this.stopped) request.abort();
       else this.request = request;
@@ -240,13 +250,13 @@ export class Reflector<T extends ObjectMeta> {
     this.cancelTimer = this.opts.clock.after(backoff, () => void (relist ? this.list() : this.watch(generation)));
   }
 
-  /** A watch that has heard nothing, not even a bookmark, for silenceMs is stale: relist. */
+  /** A watch that has heard nothing from the apiserver (no event, bookmark or accepted watch) for silenceMs is stale: relist. */
   private watchSilence(): void {
     const silenceMs = this.opts.silenceMs ?? 90_000;
     const check = (): void => {
       if (this.stopped) return;
       if (this.fresh && this.opts.clock.now() - this.lastHeard > silenceMs) {
-        this.stale(`no event or bookmark for ${Math.round(silenceMs / 1000)}s`);
+        this.stale(`nothing from the apiserver for ${Math.round(silenceMs / 1000)}s`);
         // list() abandons the silent watch (a new generation) and aborts it.
         this.cancelTimer?.();
         this.cancelTimer = this.opts.clock.after(0, () => void this.list());
@@ -269,7 +279,9 @@ export function apiListWatch<T>(
       const l = await list(signal, page ? { limit: page.limit, ...(page.continue !== undefined ? { continue: page.continue } : {}) } : {});
       return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '', ...(l.metadata?.continue ? { continue: l.metadata.continue } : {}) };
     },
-    watch: (resourceVersion, onEvent, onEnd) =>
-      Promise.resolve(watch(client, path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS, ...(labelSelector ? { labelSelector } : {}) }, (type, obj) => onEvent(type, obj as T), onEnd)),
+    watch: (resourceVersion, onEvent, onEnd, onOpen) =>
+      Promise.resolve(
+        watch(client, path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS, ...(labelSelector ? { labelSelector } : {}) }, (type, obj) => onEvent(type, obj as T), onEnd, onOpen ? { onOpen } : {}),
+      ),
   };
 }

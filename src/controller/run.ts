@@ -10,6 +10,7 @@ import type { Config } from '../core/analysis.ts';
 import { type ClusterConfig, inClusterConfig, loadKubeconfig } from '../kube/config.ts';
 import { KubeClient } from '../kube/client.ts';
 import type { AwaitingPods, Metrics } from '../server/metrics.ts';
+import { backoffSettings } from '../core/reconcile.ts';
 import { Controller } from './controller.ts';
 import { EventWriter, kubeEventsApi } from './events.ts';
 import { legacyReader } from './legacy.ts';
@@ -141,8 +142,8 @@ export function startController(client: KubeClient, identity: string, s: Control
     retry: {
       graceMs: s.graceMs,
       stepTimeoutMs: s.stepTimeoutMs,
-      backoffMs: s.backoffMs ?? 5_000,
-      maxBackoffMs: s.maxBackoffMs ?? 300_000,
+      ...backoffSettings(s.backoffMs ?? 5_000),
+      ...(s.maxBackoffMs !== undefined ? { maxBackoffMs: s.maxBackoffMs } : {}),
       maxAttempts: s.maxAttempts,
     },
     concurrency: s.concurrency,

@@ -19,6 +19,12 @@ export interface RetrySettings {
   readonly maxAttempts: number;
 }
 
+/** The backoff doubles up to this, or up to the base backoff itself where that is longer. */
+export const MAX_BACKOFF_MS = 300_000;
+
+/** The retry settings of a base backoff: doubling up to 5 min, or staying at a base above that. */
+export const backoffSettings = (backoffMs: number): Pick<RetrySettings, 'backoffMs' | 'maxBackoffMs'> => ({ backoffMs, maxBackoffMs: Math.max(MAX_BACKOFF_MS, backoffMs) });
+
 /** Why hahaha gives up on a sidecar. */
 export type GiveUp =
   /** Every round failed. */

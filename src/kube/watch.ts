@@ -61,6 +61,8 @@ export interface WatchOptions {
   /** No byte for this long ends the watch with a TimeoutError (default 30 s). */
   readonly idleMs?: number;
   readonly maxEventChars?: number;
+  /** The apiserver accepted the watch (its answer's head says 200): it is reachable and the resourceVersion still valid. */
+  readonly onOpen?: () => void;
 }
 
 export function watch(
@@ -110,6 +112,7 @@ export function watch(
       }
       res = r;
       idle();
+      options.onOpen?.();
       r.on('data', (chunk: Buffer) => {
         if (finished) return;
         idle();

@@ -1,7 +1,8 @@
 // The list-watch cache behind a fake API client and a fake clock: synced only while current (M2:
 // a failed relist makes it stale, and only a list makes it fresh again); silence is measured by
-// events and bookmarks, not by reconnects; 410 relists; a quiet end resumes from the last
-// resourceVersion.
+// what the apiserver sends (events, bookmarks, its acceptance of a watch), not by reconnects that
+// nothing answers; a watch without bookmarks (Events) stays current; 410 relists; a quiet end
+// resumes from the last resourceVersion.
 
 import t from 'tap';
 import { LIST_PAGE, type ListPage, type ListWatchClient, type Listed, Reflector } from '../../src/controller/reflector.ts';
@@ -16,7 +17,7 @@ class FakeApi implements ListWatchClient<Obj> {
   lists: (() => Promise<Listed<Obj>>)[] = [];
   listCalls = 0;
   pages: (ListPage | undefined)[] = [];
-  watches: { rv: string; onEvent: (type: string, o: Obj) => void; onEnd: (err: unknown) => void; aborted: boolean }[] = [];
+  watches: { rv: string; onEvent: (type: string, o: Obj) => void; onEnd: (err: unknown) => void; onOpen?: (() => void) | undefined; aborted: boolean }[] = [];
   async list(_signal: AbortSignal, page?: ListPage): Promise<Listed<Obj>> {
     this.listCalls++;
     this.pages.push(page);
@@ -24,8 +25,8 @@ class FakeApi implements ListWatchClient<Obj> {
     if (!next) throw new Error('no list scripted');
     return next();
   }
-  async watch(rv: string, onEvent: (type: string, o: Obj) => void, onEnd: (err: unknown) => void) {
-    const w = { rv, onEvent, onEnd, aborted: false };
+  async watch(rv: string, onEvent: (type: string, o: Obj) => void, onEnd: (err: unknown) => void, onOpen?: () => void) {
+    const w = { rv, onEvent, onEnd, onOpen, aborted: false };
     this.watches.push(w);
     return { abort: () => (w.aborted = true) };
   }
@@ -111,7 +112,36 @@ t.test('410 Gone relists', async (t) => {
   r.stop();
 });
 
-t.test('silence is what the apiserver did not send: reconnects do not count, bookmarks do', async (t) => {
+t.test('a watch that gets no bookmarks (Events have no watch cache) stays current: each watch the apiserver accepts proves it', async (t) => {
+  const { api, clock, r, freshness } = setup(90_000);
+  api.lists.push(async () => ({ items: [], resourceVersion: '10' }));
+  r.start();
+  await settle();
+  api.last.onOpen?.();
+  // 30 quiet minutes less a little: the apiserver ends each watch after 25 s and accepts the next, with no event and no bookmark.
+  for (let i = 0; i < 70; i++) {
+    clock.advance(25_000);
+    api.last.onEnd(null);
+    clock.advance(0);
+    await settle();
+    api.last.onOpen?.();
+  }
+  t.ok(r.synced, 'never stale');
+  t.same(freshness, ['true: listed']);
+  t.equal(api.listCalls, 1, 'no relist: a quiet cluster costs one watch every 25 s');
+  t.equal(api.last.rv, '10', 'each watch goes on from where the last one was');
+  // A partition: the next watches are never answered.
+  for (let i = 0; i < 4; i++) {
+    clock.advance(25_000);
+    api.last.onEnd(Object.assign(new Error('nothing'), { name: 'TimeoutError' }));
+    clock.advance(0);
+    await settle();
+  }
+  t.notOk(r.synced, 'stale once nothing from the apiserver for 90 s');
+  r.stop();
+});
+
+t.test('silence is what the apiserver did not send: reconnects nothing answered do not count, bookmarks do', async (t) => {
   const { api, clock, r, freshness } = setup(90_000);
   api.lists.push(async () => ({ items: [], resourceVersion: '10' }), async () => ({ items: [], resourceVersion: '40' }));
   r.start();
@@ -130,7 +160,7 @@ t.test('silence is what the apiserver did not send: reconnects do not count, boo
     clock.advance(0);
     await settle();
   }
-  t.same(freshness, ['true: listed', 'false: no event or bookmark for 90s', 'true: listed'], 'stale after 90 s with no event or bookmark, reconnects notwithstanding; then relisted');
+  t.same(freshness, ['true: listed', 'false: nothing from the apiserver for 90s', 'true: listed'], 'stale after 90 s with no event or bookmark, reconnects notwithstanding; then relisted');
   t.equal(api.listCalls, 2, 'relisted');
   t.ok(r.synced);
   r.stop();
@@ -161,7 +191,7 @@ t.test('a watch that ends quietly just after the silence check made the cache st
   await runDue();
   t.equal(api.listCalls, 2, 'relisted: resuming a watch cannot make a stale cache current');
   t.ok(r.synced);
-  t.same(freshness, ['true: listed', 'false: no event or bookmark for 90s', 'true: listed']);
+  t.same(freshness, ['true: listed', 'false: nothing from the apiserver for 90s', 'true: listed']);
   r.stop();
 });
 

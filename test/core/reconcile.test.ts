@@ -2,7 +2,7 @@
 // to wait, when to give up and why, and what became of a container a step was sent to.
 
 import t from 'tap';
-import { claimed, failed, outcomeOf, reconcile } from '../../src/core/reconcile.ts';
+import { backoffSettings, claimed, failed, outcomeOf, reconcile } from '../../src/core/reconcile.ts';
 import type { Progress } from '../../src/core/state.ts';
 
 const S = { graceMs: 30_000, stepTimeoutMs: 10_000, backoffMs: 5_000, maxBackoffMs: 300_000, maxAttempts: 3 };
@@ -46,6 +46,12 @@ t.test('the retry budget is the rounds in the record: spent, abandon; given up, 
 
 t.test('the backoff is capped', async (t) => {
   t.same(reconcile(1, at(8, 0, T0, T0), T0, { ...S, maxAttempts: 20, maxBackoffMs: 60_000 }, live), { kind: 'wait', afterMs: 60_000, why: 'round 9 failed; backing off 60s' });
+});
+
+t.test('--retry-backoff means what it says over its whole range: doubling to 5 min, and a longer base kept, never cut to 5 min', async (t) => {
+  const round1 = at(0, 0, T0, T0);
+  t.same(reconcile(1, at(3, 0, T0, T0), T0, { ...S, maxAttempts: 10, ...backoffSettings(100_000) }, live), { kind: 'wait', afterMs: 300_000, why: 'round 4 failed; backing off 300s' });
+  t.same(reconcile(1, round1, T0, { ...S, ...backoffSettings(3_600_000) }, live), { kind: 'wait', afterMs: 3_600_000, why: 'round 1 failed; backing off 3600s' });
 });
 
 t.test('a container the kubelet restarted after the step: that step failed at once; the budget is per container', async (t) => {

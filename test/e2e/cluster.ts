@@ -294,7 +294,7 @@ export async function startHahaha(t: Test, o: { selector: string; lease: string;
     if (child.exitCode !== null) throw new Error(`hahaha exited ${child.exitCode}: ${h.logs}`);
     const m = /"metricsPort":(\d+)/.exec(h.logs);
     if (m) h.metricsPort = Number(m[1]);
-    return m !== null && h.logs.includes('pod cache synced') && h.logs.includes('event log synced');
+    return m !== null && h.logs.includes('pod cache synced');
   }, 30_000);
   return h;
 }

@@ -102,8 +102,7 @@ t.test('no working step: ShutdownFailed, backoff, ShutdownAbandoned, and the awa
   const abandoned = await waitFor('ShutdownAbandoned', async () => (await podEvents(ns, name, 'ShutdownAbandoned'))[0], 40_000);
   t.match(abandoned.note, 'Gave up shutting down container metrics-exporter after 3 rounds of POST :9102/quit');
   const failed = await podEvents(ns, name, 'ShutdownFailed');
-  t.equal(failed.length, 1, 'one ShutdownFailed event for the step…');
-  t.equal(failed[0]?.series?.count, 3, '…counting its three failures');
+  t.equal(failed.length, 3, 'one ShutdownFailed event per round');
   t.match(failed[0]?.note, 'POST :9102/quit: container metrics-exporter still running 3s after the step answered');
   const sent = records(ns).filter((r) => r.method === 'POST');
   t.equal(sent.length, 3, 'three rounds reached the sidecar');
@@ -119,7 +118,10 @@ t.test('no working step: ShutdownFailed, backoff, ShutdownAbandoned, and the awa
   const report = JSON.parse(explained.stdout) as { standing: { state: string; details: string[] }; events: { reason: string; count: number }[] };
   t.equal(report.standing.state, 'stuck');
   t.match(report.standing.details, [/^metrics-exporter: Gave up shutting down container metrics-exporter/]);
-  t.match(report.events.map((e) => [e.reason, e.count]), [['Killing', 3], ['ShutdownFailed', 3], ['ShutdownAbandoned', 1]]);
+  t.same(report.events.map((e) => e.reason).sort(), ['Killing', 'Killing', 'Killing', 'ShutdownAbandoned', 'ShutdownFailed', 'ShutdownFailed', 'ShutdownFailed']);
+  // What hahaha decided is in the pod itself, for as long as it lives.
+  const record = JSON.parse((await core().readNamespacedPod({ name, namespace: ns })).metadata?.annotations?.['state.hahaha.nais.io/v1'] ?? '{}') as { sidecars?: Record<string, { round: number; gaveUp?: boolean }> };
+  t.match(record.sidecars?.['metrics-exporter'], { round: 2, gaveUp: true });
 });
 
 t.test('a native sidecar is left to the kubelet; a sidecar that never started is reported, not hammered', async (t) => {

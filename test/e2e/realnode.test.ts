@@ -112,7 +112,7 @@ t.test('signals PID 1 ignores: the next step of the chain is used, or the sideca
   t.match(of('wrong-pid', 'ShutdownFailed')[0]?.note, /exit code 1.*4242/, 'exit code 1 and kill\'s own message came back from the real runtime');
   t.same(of('wrong-pid', 'Killing').length, 2);
   // deaf: busybox sleep as PID 1 has no handler; `kill -s INT 1` exits 0 every round, the kernel drops it.
-  t.equal(of('deaf', 'Killing')[0]?.series?.count ?? 1, 3, 'three rounds (--max-attempts 3)');
+  t.equal(of('deaf', 'Killing').length, 3, 'three rounds (--max-attempts 3)');
   t.ok(of('deaf', 'ShutdownFailed').length >= 1);
 
   const now = await core().readNamespacedPod({ name, namespace: ns });
