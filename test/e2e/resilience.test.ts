@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { type EventsV1Event } from '@kubernetes/client-node';
 import {
-  P, containerOf, core, createJob, jobState, leaseHolder, naisjob, namespace, podsOf, podEvents, records, startHahaha, suffix, waitFor, waitJob,
+  P, core, createJob, jobState, leaseHolder, naisjob, namespace, podsOf, podEvents, records, startHahaha, suffix, waitFor, waitJob,
 } from './cluster.ts';
 
 const GROUP = 'e2e.hahaha.nais.io/group';
