@@ -3,7 +3,7 @@
 // validating webhook (deny malformed or forbidden hahaha annotations with a precise message).
 
 import type { Operation } from 'fast-json-patch';
-import { type Analysis, type Config, analyze, denialMessage, isManaged } from './analysis.ts';
+import { type Analysis, type Config, LISTED, analyze, denialMessage, isManaged, quote } from './analysis.ts';
 import { isHahahaKey } from './annotations.ts';
 import { type NativeDecision, NOT_CONVERTING, movePatch } from './native.ts';
 import { type PodView, podView } from './pod.ts';
@@ -50,19 +50,25 @@ export interface Answer {
 
 export type Parsed = { ok: true; request: AdmissionRequest } | { ok: false; error: string };
 
+/**
+ * The longest uid accepted. The answer repeats the uid, so a longer one would make the answer as
+ * long as the request; the apiserver sends a UUID (36 characters).
+ */
+export const MAX_UID = 256;
 
 /** Check that a body is an AdmissionReview v1 with a request; say what is wrong otherwise. */
 export function parseReview(body: unknown): Parsed {
   if (!isObj(body)) return { ok: false, error: 'expected a JSON object (an AdmissionReview v1)' };
   if (body.apiVersion !== 'admission.k8s.io/v1') {
-    return { ok: false, error: `apiVersion: expected "admission.k8s.io/v1", got ${JSON.stringify(body.apiVersion ?? null)}` };
+    return { ok: false, error: `apiVersion: expected "admission.k8s.io/v1", got ${got(body.apiVersion)}` };
   }
   if (body.kind !== 'AdmissionReview') {
-    return { ok: false, error: `kind: expected "AdmissionReview", got ${JSON.stringify(body.kind ?? null)}` };
+    return { ok: false, error: `kind: expected "AdmissionReview", got ${got(body.kind)}` };
   }
   const r = body.request;
   if (!isObj(r)) return { ok: false, error: 'request: the AdmissionReview has no request object' };
   if (typeof r.uid !== 'string' || r.uid === '') return { ok: false, error: 'request.uid: expected a non-empty string' };
+  if (r.uid.length > MAX_UID) return { ok: false, error: `request.uid: expected at most ${MAX_UID} characters, got ${r.uid.length}` };
   if (typeof r.operation !== 'string') return { ok: false, error: 'request.operation: expected a string' };
   const request: AdmissionRequest = {
     uid: r.uid,
@@ -77,6 +83,14 @@ export function parseReview(body: unknown): Parsed {
   return { ok: true, request };
 }
 
+/** A value that was not what was expected, for an error: a string quoted (its start, if long), else its JSON type. */
+function got(value: unknown): string {
+  if (typeof value === 'string') return quote(value);
+  if (value === undefined || value === null) return 'null';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
 const isPod = (r: AdmissionRequest): boolean =>
   (r.resource?.group ?? '') === '' && r.resource?.resource === 'pods' && r.subResource === undefined && r.object !== undefined;
 
@@ -88,8 +102,17 @@ const review = (response: AdmissionResponse): AdmissionReview => ({
 
 // The apiserver truncates long warnings; keep each one readable on its own.
 const MAX_WARNING = 240;
-const warningsOf = (ws: readonly string[]): string[] =>
-  [...new Set(ws)].map((w) => `hahaha: ${w}`).map((w) => (w.length > MAX_WARNING ? `${w.slice(0, MAX_WARNING - 1)}…` : w));
+/** The distinct warnings, each cut to MAX_WARNING: the first LISTED, then "and N more warnings". */
+const warningsOf = (ws: readonly string[]): string[] => {
+  const distinct = new Set(ws);
+  const out: string[] = [];
+  for (const w of distinct) {
+    if (out.length === LISTED) break;
+    out.push(w.length > MAX_WARNING - 8 ? `hahaha: ${w.slice(0, MAX_WARNING - 9)}…` : `hahaha: ${w}`);
+  }
+  if (distinct.size > LISTED) out.push(`hahaha: and ${distinct.size - LISTED} more warnings`);
+  return out;
+};
 
 /**
  * The mutating webhook, on CREATE of managed pods: add the missing annotations and, when the pod is

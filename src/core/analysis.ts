@@ -66,12 +66,45 @@ export interface Analysis {
   readonly additions: Readonly<Record<string, string>>;
 }
 
-export const problemMessage = (p: Problem): string => `${p.key}: ${p.detail}`;
+/**
+ * What an answer shows of any list (problems, warnings, container names): the first LISTED, then
+ * "and N more". With every message cut to MAX_MESSAGE and every quoted value to MAX_QUOTED, an
+ * admission answer has a fixed upper size whatever the request: a pod with thousands of bad keys
+ * must not get a denial that repeats the container list thousands of times.
+ */
+export const LISTED = 20;
+/** The longest problem message, a backstop: the lists and quotes in it are already bounded. */
+export const MAX_MESSAGE = 2_048;
+/** The longest part of a value quoted in a message. */
+export const MAX_QUOTED = 100;
+/** Container names are DNS labels: a longer name (only in a request that no apiserver sent) is shown cut. */
+const MAX_NAME = 63;
 
-/** The validating webhook's denial message for these problems (also printed by `hahaha explain`). */
-export const denialMessage = (problems: readonly Problem[]): string => problems.map(problemMessage).join('; ');
+/** Cut a text to `max` characters, the last one an ellipsis. */
+export const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
-const list = (names: readonly string[]): string => (names.length ? names.join(', ') : 'none');
+/** A value as a JSON string in a message: its start only when it is long, with its length. */
+export const quote = (value: string): string =>
+  value.length > MAX_QUOTED ? `${JSON.stringify(`${value.slice(0, MAX_QUOTED)}…`)} (${value.length} characters)` : JSON.stringify(value);
+
+/** Names as a list in a message: the first LISTED, each cut to a name's length, then "and N more". */
+const listed = (names: readonly string[]): string => {
+  if (names.length === 0) return 'none';
+  const shown = names.slice(0, LISTED).map((n) => clip(n, MAX_NAME + 1)).join(', ');
+  return names.length > LISTED ? `${shown}, and ${names.length - LISTED} more` : shown;
+};
+
+export const problemMessage = (p: Problem): string => clip(`${p.key}: ${p.detail}`, MAX_MESSAGE);
+
+/**
+ * The validating webhook's denial message for these problems (also printed by `hahaha explain`):
+ * the first LISTED problems, then "and N more problems".
+ */
+export const denialMessage = (problems: readonly Problem[]): string => {
+  const shown = problems.slice(0, LISTED).map(problemMessage);
+  if (problems.length > LISTED) shown.push(`and ${problems.length - LISTED} more problems`);
+  return shown.join('; ');
+};
 
 /**
  * Bounds checked before any parsing, so that an admission request stays linear and small however
@@ -102,7 +135,7 @@ export function analyze(pod: PodView, config: Config, cluster?: NativeDecision):
 
   const enabled = pod.annotations[ENABLED];
   if (matches(config.selector, pod.labels) && enabled !== undefined && enabled !== 'true' && enabled !== 'false') {
-    problems.push({ key: ENABLED, detail: `expected "true" or "false", got ${JSON.stringify(enabled)}` });
+    problems.push({ key: ENABLED, detail: `expected "true" or "false", got ${quote(enabled)}` });
   }
   if (!managed) return { ...base, warnings, problems };
   const count = pod.containers.length + pod.initContainers.length;
@@ -129,7 +162,7 @@ export function analyze(pod: PodView, config: Config, cluster?: NativeDecision):
   // Only the conversion depends on it (an invalid value converts nothing): the sidecars are still planned.
   const nativeText = pod.annotations[NATIVE_SIDECARS];
   if (nativeText !== undefined && nativeText !== 'true' && nativeText !== 'false') {
-    problems.push({ key: NATIVE_SIDECARS, detail: `expected "true" or "false", got ${JSON.stringify(nativeText)}` });
+    problems.push({ key: NATIVE_SIDECARS, detail: `expected "true" or "false", got ${quote(nativeText)}` });
   }
 
   const additions: Record<string, string> = {};
@@ -155,13 +188,13 @@ export function analyze(pod: PodView, config: Config, cluster?: NativeDecision):
     const { containers, inits, natives } = names;
     if (natives.has(name) && !containers.has(name)) continue; // the fallback action of a native sidecar
     if (inits.has(name) && !containers.has(name)) {
-      problems.push({ key, detail: `${JSON.stringify(name)} is an init container that runs to completion: only regular containers and native sidecars (restartPolicy: Always) have shutdown actions` });
+      problems.push({ key, detail: `${quote(name)} is an init container that runs to completion: only regular containers and native sidecars (restartPolicy: Always) have shutdown actions` });
     } else if (!containers.has(name)) {
-      containerList ??= list([...containers].slice(0, 20)) + (containers.size > 20 ? `, and ${containers.size - 20} more` : '');
-      problems.push({ key, detail: `${JSON.stringify(name)} is not a container in this pod (containers: ${containerList})` });
+      containerList ??= listed([...containers]);
+      problems.push({ key, detail: `${quote(name)} is not a container in this pod (containers: ${containerList})` });
     } else if (mainSet.has(name)) {
-      mainList ??= list(mains.slice(0, 20)) + (mains.length > 20 ? `, and ${mains.length - 20} more` : '');
-      problems.push({ key, detail: `${JSON.stringify(name)} is a main container, not a sidecar (main: ${mainList})` });
+      mainList ??= listed(mains);
+      problems.push({ key, detail: `${quote(name)} is a main container, not a sidecar (main: ${mainList})` });
     }
   }
 
@@ -233,7 +266,7 @@ function sidecarPlan(c: ContainerView, { config, annotations, problems, warnings
     if (regular) warnings.push(...fromCatalog.warnings, ...unmetPrerequisites(entry, c, annotations));
     return { name: c.name, source: 'catalog', action: fromCatalog.action, entry };
   }
-  if (regular) warnings.push(`unknown sidecar ${JSON.stringify(c.name)}: no shutdown action in the catalog; set ${key}`);
+  if (regular) warnings.push(`unknown sidecar ${quote(c.name)}: no shutdown action in the catalog; set ${key}`);
   return { name: c.name, source: 'none' };
 }
 
@@ -254,7 +287,7 @@ function resolveMains(pod: PodView, annotation = true): MainResult {
     const wanted = text.split(',').map((s) => s.trim());
     const empty = wanted.findIndex((w) => w === '');
     if (empty >= 0) {
-      return { problem: { key: MAIN_CONTAINER, detail: `expected comma-separated container names, got ${JSON.stringify(text)} (name ${empty + 1} is empty)` } };
+      return { problem: { key: MAIN_CONTAINER, detail: `expected comma-separated container names, got ${quote(text)} (name ${empty + 1} is empty)` } };
     }
     const known = new Set(names);
     const missing = wanted.find((w) => !known.has(w));
@@ -264,8 +297,8 @@ function resolveMains(pod: PodView, annotation = true): MainResult {
         problem: {
           key: MAIN_CONTAINER,
           detail: init
-            ? `${JSON.stringify(missing)} is an init container; main containers are regular containers (containers: ${list(names)})`
-            : `${JSON.stringify(missing)} is not a container in this pod (containers: ${list(names)})`,
+            ? `${quote(missing)} is an init container; main containers are regular containers (containers: ${listed(names)})`
+            : `${quote(missing)} is not a container in this pod (containers: ${listed(names)})`,
         },
       };
     }

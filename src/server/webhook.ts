@@ -6,7 +6,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions, LogController } from 'fastify';
 import type { SecureContextOptions } from 'node:tls';
 import { type AdmissionReview, type Webhook, mutate, parseReview, validate } from '../core/admission.ts';
-import type { Config } from '../core/analysis.ts';
+import { type Config, MAX_MESSAGE, clip, quote } from '../core/analysis.ts';
 import { type NativeDecision, NOT_CONVERTING } from '../core/native.ts';
 import type { Metrics } from './metrics.ts';
 import { operationLabel } from './labels.ts';
@@ -67,18 +67,20 @@ export function webhookServer(opts: WebhookOptions): FastifyInstance {
       req.log.error({ err }, 'request failed');
       return reply.code(500).send({ error: 'internal error', message: 'the request could not be answered' });
     }
-    req.log.info({ path: req.url, status, reason: err.message }, 'bad request');
+    // Bounded like every answer: a parser's message may quote the request.
+    const reason = clip(err.message, MAX_MESSAGE);
+    req.log.info({ path: clip(req.url, MAX_MESSAGE), status, reason }, 'bad request');
     const what =
       err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? `the body is larger than ${BODY_LIMIT} bytes`
         : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-          ? `content-type ${JSON.stringify(req.headers['content-type'] ?? '')} is not supported: send application/json`
-          : err.message;
-    return reply.code(status).send({ error: err.code ?? 'bad request', message: what });
+          ? `content-type ${quote(req.headers['content-type'] ?? '')} is not supported: send application/json`
+          : reason;
+    return reply.code(status).send({ error: clip(err.code ?? 'bad request', 100), message: what });
   });
 
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${req.url}: use POST /mutate, POST /validate, GET /healthz, GET /readyz, GET /readyz/controller` }),
+    reply.code(404).send({ error: 'not found', message: `no route ${req.method} ${clip(req.url, 200)}: use POST /mutate, POST /validate, GET /healthz, GET /readyz, GET /readyz/controller` }),
   );
 
   for (const webhook of ['mutate', 'validate'] as const) {

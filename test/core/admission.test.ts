@@ -166,3 +166,22 @@ t.test('parseReview says what is wrong with a body that is not an AdmissionRevie
   ];
   for (const [body, error] of cases) t.same(parseReview(body), { ok: false, error }, JSON.stringify(body));
 });
+
+t.test('a denial lists at most 20 containers, and quotes at most the start of a long value', async (t) => {
+  const containers = Array.from({ length: 240 }, (_, i) => ({ name: `c-${String(i).padStart(3, '0')}`, image: 'busybox' }));
+  const p = { metadata: { name: 'p', labels: { 'nais.io/naisjob': 'true' }, annotations: { 'hahaha.nais.io/main-container': 'nope' } }, spec: { containers } };
+  const message = validate(request(review(p)), config()).review.response.status?.message ?? '';
+  t.equal(message, `hahaha.nais.io/main-container: "nope" is not a container in this pod (containers: ${containers.slice(0, 20).map((c) => c.name).join(', ')}, and 220 more)`);
+  const long = { ...p, metadata: { ...p.metadata, annotations: { 'hahaha.nais.io/enabled': 'y'.repeat(100_000) } } };
+  const enabled = validate(request(review(long)), config()).review.response.status?.message ?? '';
+  t.match(enabled, /^hahaha\.nais\.io\/enabled: expected "true" or "false", got "y+…" \(100000 characters\)$/);
+  t.ok(enabled.length < 300, `${enabled.length} characters`);
+});
+
+t.test('an AdmissionReview whose uid is longer than any apiserver makes is refused: the answer would repeat it', async (t) => {
+  const r = review(pod('naisjob'));
+  (r.request as { uid: string }).uid = 'u'.repeat(257);
+  t.same(parseReview(r), { ok: false, error: 'request.uid: expected at most 256 characters, got 257' });
+  (r.request as { uid: string }).uid = 'u'.repeat(256);
+  t.equal(parseReview(r).ok, true);
+});

@@ -200,3 +200,93 @@ t.test('each answer is logged at debug with its uid and result; at info only den
   t.same(info.lines.filter((l) => l.msg === 'answered'), [], 'no debug line at info');
   t.match(info.lines.filter((l) => l.msg === 'denied'), [{ uid: info.denied }], 'a denial is still logged');
 });
+
+// An answer never grows with the request: at most the first 20 problems or warnings and one "and N
+// more", every list in a message shortened the same way, every quoted value cut. Only the JSON patch
+// of /mutate is as long as the pod makes it.
+const ANSWER_BOUND = 64 * 1024;
+type Response = { uid: string; allowed: boolean; patch?: string; warnings?: string[]; status?: { message: string } };
+const naisjob = () => pod('naisjob') as ReturnType<typeof pod> & { spec: { containers: { name: string; image?: string }[] } };
+
+t.test('a denial of a pod with thousands of bad keys names the first 20 and counts the rest, in a bounded answer', async (t) => {
+  const { app } = setup(t);
+  const p = naisjob();
+  // Twenty more containers with names as long as a container name can be: each bad key used to list them all.
+  p.spec.containers.push(...Array.from({ length: 20 }, (_, i) => ({ name: `extra-${String(i).padStart(2, '0')}-`.padEnd(63, 'x'), image: 'busybox' })));
+  const annotations: Record<string, string> = { ...p.metadata.annotations };
+  let bad = 0;
+  for (let size = JSON.stringify(annotations).length; size < 300 * 1024; bad++) {
+    const key = `shutdown.hahaha.nais.io/ghost-${String(bad).padStart(5, '0')}`;
+    annotations[key] = 'none';
+    size += key.length + 10;
+  }
+  p.metadata.annotations = annotations;
+  const request = JSON.stringify(review(p));
+  t.ok(request.length > 300 * 1024, `the request: ${(request.length / 1024).toFixed(0)} KiB, ${bad} bad keys`);
+  const res = await post(app, '/validate', request);
+  t.equal(res.statusCode, 200);
+  t.ok(res.payload.length < ANSWER_BOUND, `the answer: ${res.payload.length} bytes`);
+  const response = res.json<{ response: Response }>().response;
+  t.equal(response.allowed, false);
+  const message = response.status?.message ?? '';
+  const problems = message.split('; ');
+  t.equal(problems.length, 21, 'the first 20 problems and one more item');
+  t.match(problems[0], /^shutdown\.hahaha\.nais\.io\/ghost-00000: "ghost-00000" is not a container in this pod \(containers: dataloader, .*, and \d+ more\)$/, 'the first says what is wrong and where');
+  t.match(problems[19], /^shutdown\.hahaha\.nais\.io\/ghost-00019: "ghost-00019" is not a container/);
+  t.equal(problems[20], `and ${bad - 20} more problems`);
+});
+
+t.test('a pod with sixty thousand unknown hahaha annotations gets 20 warnings and "and N more", in a bounded answer', async (t) => {
+  const { app } = setup(t);
+  const p = naisjob();
+  const annotations: Record<string, string> = { ...p.metadata.annotations };
+  const unknown = 60_000;
+  for (let i = 0; i < unknown; i++) annotations[`hahaha.nais.io/x${i}`] = '';
+  p.metadata.annotations = annotations;
+  const request = JSON.stringify(review(p));
+  t.ok(request.length > 1.5 * 1024 * 1024, `the request: ${(request.length / 2 ** 20).toFixed(2)} MiB`);
+  const res = await post(app, '/mutate', request);
+  t.equal(res.statusCode, 200);
+  t.ok(res.payload.length < ANSWER_BOUND, `the answer: ${res.payload.length} bytes`);
+  const response = res.json<{ response: Response }>().response;
+  t.equal(response.allowed, true);
+  t.ok(response.patch, 'still patched');
+  const warnings = response.warnings ?? [];
+  t.equal(warnings.length, 21);
+  t.match(warnings[0], /^hahaha: hahaha\.nais\.io\/x0: unknown hahaha annotation/);
+  t.equal(warnings[20], `hahaha: and ${unknown - 20} more warnings`);
+});
+
+t.test('every answer stays bounded, whatever is long in the request', async (t) => {
+  const { app } = setup(t);
+  const huge = (c: string) => c.repeat(1024 * 1024);
+  const withAnnotations = (extra: Record<string, string>, more: (p: ReturnType<typeof naisjob>) => void = () => undefined) => {
+    const p = naisjob();
+    p.metadata.annotations = { ...p.metadata.annotations, ...extra };
+    more(p);
+    return p;
+  };
+  const longName = (p: ReturnType<typeof naisjob>) => p.spec.containers.push({ name: 'c'.repeat(256 * 1024), image: 'busybox' }, { name: 'd'.repeat(256 * 1024), image: 'busybox' });
+  const cases: [string, string, unknown][] = [
+    ['enabled', '/validate', review(withAnnotations({ 'hahaha.nais.io/enabled': huge('y') }))],
+    ['main-container', '/validate', review(withAnnotations({ 'hahaha.nais.io/main-container': `dataloader,${huge('m')}` }))],
+    ['a long missing main container', '/validate', review(withAnnotations({ 'hahaha.nais.io/main-container': 'm'.repeat(16_000) }, longName))],
+    ['250 containers and a missing main', '/validate', review(withAnnotations({ 'hahaha.nais.io/main-container': 'nope' }, (p) => p.spec.containers.push(...Array.from({ length: 240 }, (_, i) => ({ name: `c-${i}`.padEnd(63, 'c') })))))],
+    ['a long key', '/validate', review(withAnnotations({ [`shutdown.hahaha.nais.io/${huge('k')}`]: 'none' }, longName))],
+    ['a long action', '/validate', review(withAnnotations({ 'shutdown.hahaha.nais.io/cloudsql-proxy': `POST :1/${huge('a')}` }))],
+    ['a long native-sidecars', '/validate', review(withAnnotations({ 'hahaha.nais.io/native-sidecars': huge('n') }))],
+    ['long unknown keys', '/mutate', review(withAnnotations({ [`hahaha.nais.io/${huge('u')}`]: '' }, longName))],
+    ['a long apiVersion', '/mutate', { ...review(naisjob()), apiVersion: huge('v') }],
+    ['a long kind', '/validate', { ...review(naisjob()), kind: huge('k') }],
+    ['a long uid', '/mutate', (() => { const r = review(naisjob()); (r.request as { uid: string }).uid = huge('u'); return r; })()],
+    ['not JSON', '/mutate', `{"apiVersion": "${huge('j')}`],
+  ];
+  for (const [what, url, body] of cases) {
+    const res = await post(app, url, body);
+    const response = res.statusCode === 200 ? res.json<{ response: Response }>().response : undefined;
+    const size = res.payload.length - (response?.patch?.length ?? 0);
+    t.ok(res.statusCode === 200 || res.statusCode === 400, `${what}: answered (${res.statusCode})`);
+    t.ok(size < ANSWER_BOUND, `${what}: ${size} bytes besides the patch`);
+    if (url === '/validate' && res.statusCode === 200) t.equal(response?.allowed, false, `${what}: denied`);
+  }
+});
