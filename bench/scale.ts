@@ -15,6 +15,8 @@
 //      and the garbage collections in that window by kind and length (nodejs_gc_duration_seconds);
 //      then a second hahaha (controller only, a Lease of its own) started cold beside them, as a
 //      rollout starts one: how long its paged list takes, its longest stall, its RSS once synced;
+//   and, idle at 0 and at the largest number of managed pods, hahaha's own calls to the apiserver
+//   per minute by verb and resource, beside what the apiserver served every client (its /metrics);
 //   4. 20,000 unmanaged pods (Pending: a nodeSelector no Node matches, and a scheduling gate): RSS before and after.
 // Writes docs/performance/scale.json and docs/performance/scale.svg. Bounded: fixed counts, every
 // wait has a deadline; loopback only. Deletes its namespace, webhook configuration and Lease.
@@ -132,6 +134,49 @@ function bucketsIn(text: string, name: string, match: (labels: string) => boolea
 /** The apiserver's own time for creates of events.k8s.io Events (hahaha's claims, and the scheduler's events), from its /metrics. */
 const apiserverEventCreates = async (): Promise<Map<number, number>> =>
   bucketsIn(await kubectl(['get', '--raw', '/metrics']), 'apiserver_request_duration_seconds', (l) => l.includes('group="events.k8s.io"') && l.includes('verb="POST"'));
+/** hahaha's own calls to the apiserver so far, by verb and resource (hahaha_kube_request_duration_seconds_count; a watch is WATCH). */
+function callsIn(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^hahaha_kube_request_duration_seconds_count\{(.*?)\} (\S+)$/gm)) {
+    const labels = m[1] ?? '';
+    const key = `${/verb="([^"]+)"/.exec(labels)?.[1]} ${/resource="([^"]+)"/.exec(labels)?.[1]}`;
+    out.set(key, (out.get(key) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+/** The apiserver's own count of requests so far, by verb and resource (apiserver_request_total, every client). */
+async function apiserverCalls(): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const m of (await kubectl(['get', '--raw', '/metrics'])).matchAll(/^apiserver_request_total\{(.*?)\} (\S+)$/gm)) {
+    const labels = m[1] ?? '';
+    const sub = /subresource="([^"]+)"/.exec(labels)?.[1];
+    const key = `${/verb="([^"]+)"/.exec(labels)?.[1]} ${/resource="([^"]+)"/.exec(labels)?.[1]}${sub ? `/${sub}` : ''}`;
+    out.set(key, (out.get(key) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+const IDLE_WINDOW_MS = Number(process.env.BENCH_IDLE_SECONDS ?? 120) * 1000;
+/**
+ * What an idle hahaha asks of the apiserver, per minute over IDLE_WINDOW_MS: its own calls by verb
+ * and resource, beside what the apiserver served every client (the cluster's controllers, kwok and
+ * the simkubelet included) for the same resources in that window.
+ */
+async function idleCalls(label: string): Promise<{ perMinute: Record<string, number>; apiserverPerMinute: Record<string, number> }> {
+  const [mine0, all0] = [callsIn(await metrics()), await apiserverCalls()];
+  await sleep(IDLE_WINDOW_MS);
+  const [mine1, all1] = [callsIn(await metrics()), await apiserverCalls()];
+  const rate = (a: Map<string, number>, b: Map<string, number>, keep: (k: string) => boolean): Record<string, number> =>
+    Object.fromEntries(
+      [...b].filter(([k]) => keep(k)).map(([k, v]): [string, number] => [k, Math.round(((v - (a.get(k) ?? 0)) / (IDLE_WINDOW_MS / 60_000)) * 100) / 100]).filter(([, v]) => v > 0),
+    );
+  const perMinute = rate(mine0, mine1, () => true);
+  const apiserverPerMinute = rate(all0, all1, (k) => /^(LIST|WATCH|GET|POST|PATCH|PUT) (pods|events|nodes|leases)$/.test(k));
+  const text = (r: Record<string, number>): string => Object.entries(r).sort().map(([k, v]) => `${k} ${v}/min`).join(', ') || 'none';
+  say(`${label}: hahaha's calls to the apiserver over ${IDLE_WINDOW_MS / 1000} s idle: ${text(perMinute)}`);
+  say(`  the apiserver served, to every client, for those resources: ${text(apiserverPerMinute)}`);
+  return { perMinute, apiserverPerMinute };
+}
+
 /** The reaction histogram's cumulative buckets now. */
 async function reactionBuckets(): Promise<Map<number, number>> {
   return bucketsIn(await metrics(), 'hahaha_shutdown_reaction_seconds');
@@ -255,6 +300,7 @@ try {
   const idle = { rssMiB: rssOf(hahaha.pid), webhook: await webhookLoad({ amount: 20_000 }) };
   results.idle = idle;
   say(`idle: RSS ${idle.rssMiB.toFixed(0)} MiB; /mutate ${idle.webhook.rps.toFixed(0)} req/s, p50 ${idle.webhook.p50.toFixed(2)} ms, p99 ${idle.webhook.p99.toFixed(2)} ms, ${idle.webhook.errors + idle.webhook.non2xx} errors`);
+  results.idleCalls = { 0: await idleCalls('0 managed pods') };
 
   // --- 2. 1,000 Jobs at once ---------------------------------------------------------------------
   if (PHASES.has('jobs')) {
@@ -336,6 +382,7 @@ try {
     say(`  ${level} cached: RSS ${rssOf(hahaha.pid).toFixed(0)} MiB, CPU ${((cpuOf(hahaha.pid) - cpu0) / 1000).toFixed(1)} s so far, reaction p99 under ${r.p99UnderMs} ms (${r.count} probes)`);
   }
   results.managed = levels;
+  if (PHASES.has('managed')) (results.idleCalls as Record<number, unknown>)[made] = await idleCalls(`${made} managed pods cached`);
   // The webhook while the controller resyncs every cached pod: 35 s of load hold one resync (every 30 s) whatever the phase.
   if (PHASES.has('managed')) {
     const resync = await longestStall(webhookLoad({ seconds: 35 }));

@@ -155,6 +155,55 @@ function hahahaEnv(): NodeJS.ProcessEnv {
   );
 }
 
+/**
+ * The kube-apiserver's command line. A second apiserver on the same etcd (an e2e test's, with a
+ * short --event-ttl of its own) takes the same one on another port, with `extra` flags.
+ */
+export function apiserverArgv(p: Paths, s: Settings, binary: string, o: { port?: number; extra?: readonly string[] } = {}): string[] {
+  const cert = p.cert;
+  const key = p.key;
+  return [
+    binary,
+    `--etcd-servers=https://${HOST}:${s.ports.etcd}`,
+    `--etcd-cafile=${cert('ca')}`,
+    `--etcd-certfile=${cert('apiserver-etcd-client')}`,
+    `--etcd-keyfile=${key('apiserver-etcd-client')}`,
+    `--bind-address=${HOST}`,
+    `--advertise-address=${HOST}`,
+    `--secure-port=${o.port ?? s.ports.apiserver}`,
+    `--cert-dir=${p.apiserverCertDir}`,
+    `--tls-cert-file=${cert('apiserver')}`,
+    `--tls-private-key-file=${key('apiserver')}`,
+    `--client-ca-file=${cert('ca')}`,
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    '--allow-privileged=true',
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${p.saPub}`,
+    `--service-account-signing-key-file=${p.saKey}`,
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
+    '--kubelet-preferred-address-types=InternalIP',
+    // Webhooks behind a Service (the chart's) are called at the endpoint's pod IP, on the real
+    // node's bridge: there is no kube-proxy on the host.
+    '--enable-aggregator-routing=true',
+    // Every exec, attach and port-forward into a pod, one JSON line each: what reached the real
+    // node's containers, as the simkubelet's record shows it for the simulated ones.
+    `--audit-policy-file=${AUDIT_POLICY}`,
+    `--audit-log-path=${p.log('audit')}`,
+    '--audit-log-format=json',
+    '--audit-log-maxsize=100',
+    // The `kubernetes` Endpoints may not hold a loopback address, so the reconciler would fail
+    // every 10 s; the real node's pods reach the Service IP by the cluster's own DNAT rule
+    // (cluster/realnode/network.ts), so keep the Service, skip the Endpoints.
+    '--endpoint-reconciler-type=none',
+    `--kubelet-certificate-authority=${cert('ca')}`,
+    `--kubelet-client-certificate=${cert('apiserver-kubelet-client')}`,
+    `--kubelet-client-key=${key('apiserver-kubelet-client')}`,
+    '--profiling=false',
+    ...(o.extra ?? []),
+  ];
+}
+
 /** Prepare the files of each component and return how to start it. */
 export async function plans(c: PlanContext): Promise<Plan[]> {
   const { p, s, bins, pkiId } = c;
@@ -194,45 +243,7 @@ export async function plans(c: PlanContext): Promise<Plan[]> {
 
   out.push({
     name: 'kube-apiserver',
-    argv: [
-      bins.kubeApiserver,
-      `--etcd-servers=https://${HOST}:${s.ports.etcd}`,
-      `--etcd-cafile=${cert('ca')}`,
-      `--etcd-certfile=${cert('apiserver-etcd-client')}`,
-      `--etcd-keyfile=${key('apiserver-etcd-client')}`,
-      `--bind-address=${HOST}`,
-      `--advertise-address=${HOST}`,
-      `--secure-port=${s.ports.apiserver}`,
-      `--cert-dir=${p.apiserverCertDir}`,
-      `--tls-cert-file=${cert('apiserver')}`,
-      `--tls-private-key-file=${key('apiserver')}`,
-      `--client-ca-file=${cert('ca')}`,
-      '--authorization-mode=Node,RBAC',
-      '--enable-admission-plugins=NodeRestriction',
-      '--allow-privileged=true',
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${p.saPub}`,
-      `--service-account-signing-key-file=${p.saKey}`,
-      `--service-cluster-ip-range=${SERVICE_CIDR}`,
-      '--kubelet-preferred-address-types=InternalIP',
-      // Webhooks behind a Service (the chart's) are called at the endpoint's pod IP, on the real
-      // node's bridge: there is no kube-proxy on the host.
-      '--enable-aggregator-routing=true',
-      // Every exec, attach and port-forward into a pod, one JSON line each: what reached the real
-      // node's containers, as the simkubelet's record shows it for the simulated ones.
-      `--audit-policy-file=${AUDIT_POLICY}`,
-      `--audit-log-path=${p.log('audit')}`,
-      '--audit-log-format=json',
-      '--audit-log-maxsize=100',
-      // The `kubernetes` Endpoints may not hold a loopback address, so the reconciler would fail
-      // every 10 s; the real node's pods reach the Service IP by the cluster's own DNAT rule
-      // (cluster/realnode/network.ts), so keep the Service, skip the Endpoints.
-      '--endpoint-reconciler-type=none',
-      `--kubelet-certificate-authority=${cert('ca')}`,
-      `--kubelet-client-certificate=${cert('apiserver-kubelet-client')}`,
-      `--kubelet-client-key=${key('apiserver-kubelet-client')}`,
-      '--profiling=false',
-    ],
+    argv: apiserverArgv(p, s, bins.kubeApiserver),
     env: baseEnv(),
     cwd: p.dir,
     identity: pkiId,

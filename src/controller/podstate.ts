@@ -7,6 +7,7 @@
 // and it looks again. The record's key is the only thing hahaha's ServiceAccount may change on a
 // pod (the chart's admission policy).
 
+import type { V1Pod } from '@kubernetes/client-node';
 import { STATE_KEY } from '../core/annotations.ts';
 import { type CallOptions, type KubeClient, apiPath } from '../kube/client.ts';
 import { REQUEST_TIMEOUT_MS, deadline, statusOf } from './api.ts';
@@ -36,24 +37,28 @@ export function recordPatch(uid: string, old: string | undefined, text: string, 
   return [sameUid, { op: 'test', path: RECORD_POINTER, value: old ?? null }, { op: 'add', path: RECORD_POINTER, value: text }];
 }
 
-/** A JSON patch whose `test` failed: the apiserver answers 422 and says so. */
-const lostRace = (err: unknown): boolean => statusOf(err) === 422 && err instanceof Error && /test(ing)? .*fail/i.test(err.message);
-
 export function kubeRecordWriter(client: KubeClient, requestTimeoutMs = REQUEST_TIMEOUT_MS): RecordWriter {
   return {
     async write(pod, old, text, hasAnnotations) {
+      const path = apiPath`/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`;
       const options: CallOptions = deadline(requestTimeoutMs, undefined, { 'Content-Type': 'application/json-patch+json' });
       try {
-        const patched = await client.patch<{ metadata?: { resourceVersion?: string } }>(
-          apiPath`/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`,
-          recordPatch(pod.uid, old, text, hasAnnotations),
-          options,
-        );
+        const patched = await client.patch<{ metadata?: { resourceVersion?: string } }>(path, recordPatch(pod.uid, old, text, hasAnnotations), options);
         return { written: true, resourceVersion: patched?.metadata?.resourceVersion ?? '' };
       } catch (err) {
-        if (lostRace(err)) return { written: false, why: 'the record changed since it was read' };
-        // Gone, or replaced by a pod of the same name: nothing to record on it any more.
         if (statusOf(err) === 404) return { written: false, why: 'the pod is gone' };
+        if (statusOf(err) !== 422) throw err;
+        // A failed `test` is a 422 that says only "the server rejected our request" (as does any
+        // patch that cannot apply), so look: only a record (or pod) that changed is a lost race.
+        let now: V1Pod | undefined;
+        try {
+          now = await client.get<V1Pod>(path, deadline(requestTimeoutMs));
+        } catch (e) {
+          if (statusOf(e) !== 404) throw e;
+        }
+        if (!now || now.metadata?.uid !== pod.uid) return { written: false, why: 'the pod is gone' };
+        const annotations = now.metadata?.annotations;
+        if (annotations?.[STATE_KEY] !== old || (annotations !== undefined) !== hasAnnotations) return { written: false, why: 'the record changed since it was read' };
         throw err;
       }
     },

@@ -168,8 +168,20 @@ export class KubeClient {
 
   /** A streaming GET (a watch): resolves with the response once its head says 200; the caller reads and ends it. */
   async open(path: string, query: Query, signal: AbortSignal): Promise<IncomingMessage> {
-    const res = await this.send('GET', path, { query, signal });
-    const code = res.statusCode ?? 0;
+    const started = performance.now();
+    let code = 0;
+    let res: IncomingMessage;
+    try {
+      res = await this.send('GET', path, { query, signal });
+      code = res.statusCode ?? 0;
+    } finally {
+      try {
+        // Timed to its answer's head: what a watch costs the apiserver to start, counted as one request.
+        this.observe?.({ method: 'WATCH', resource: resourceOf(path), code, seconds: (performance.now() - started) / 1000 });
+      } catch {
+        // A metric never changes how a call went.
+      }
+    }
     if (code === 200) return res;
     throw new ApiError(`GET ${path}`, code, await readBody(res, signal));
   }

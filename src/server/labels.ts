@@ -46,8 +46,8 @@ export const EVENT_REASONS = [
   'Killing', 'ShutdownFailed', 'ShutdownAbandoned', 'WouldShutDown', 'InvalidShutdownAnnotation', 'SidecarNotStarted', 'SidecarCrashLooping',
   'NoShutdownAction', 'NativeSidecarNotStarted', 'NativeSidecarNotStopped', 'SidecarExitedNonZero',
 ] as const;
-/** The HTTP methods of hahaha's calls to the apiserver. */
-export const VERBS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+/** The HTTP methods of hahaha's calls to the apiserver; a watch counts as WATCH. */
+export const VERBS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'WATCH'] as const;
 /** The resources hahaha calls (kube/client.ts resourceOf), with the subresources it uses. */
 export const RESOURCES = [
   'pods', 'pods/eviction', 'pods/status', 'events', 'leases', 'nodes', 'namespaces', 'secrets',
