@@ -26,7 +26,7 @@ t.test('a GET sends the token and the query, and gives back the JSON', async (t)
   t.equal(seen.headers.accept, 'application/json');
 });
 
-t.test('each call is reported with its method, resource, status and time; a stream is not', async (t) => {
+t.test('each call is reported with its method, resource, status and time; a watch as WATCH, timed to its head', async (t) => {
   const api = await fakeApiserver(t, (req, res) => {
     if (req.url?.includes('watch=true')) return json(res, 200, { type: 'BOOKMARK' });
     if (req.url?.startsWith('/slow')) return void setTimeout(() => json(res, 200, {}), 60);
@@ -46,7 +46,8 @@ t.test('each call is reported with its method, resource, status and time; a stre
     ['POST', 'events', 409],
     ['GET', 'slow', 200],
     ['GET', 'slow', 0],
-  ], 'a refused call has its status; one cut off by its deadline has none (0); the watch is not a call');
+    ['WATCH', 'pods', 200],
+  ], 'a refused call has its status; one cut off by its deadline has none (0); a watch is one request to the apiserver');
   t.ok((calls[2]?.seconds ?? 0) >= 0.05, `the time is until the answer was read (${calls[2]?.seconds} s)`);
 });
 
