@@ -99,7 +99,7 @@ export async function serve(options: ServeOptions): Promise<Running> {
   // The conversion is the webhooks' business: a controller alone reads no Nodes.
   const native = webhooks ? (options.native ?? { mode: 'off' as const, min: { major: 1, minor: 33 } }) : { mode: 'off' as const, min: { major: 1, minor: 33 } };
   const decideNative = (): void => {
-    const next = clusterDecision(native.mode, native.min, nodes?.apiserver, nodes?.versions);
+    const next = clusterDecision(native.mode, native.min, nodes?.apiserver, nodes?.versions, nodes?.stale);
     if (next.code === nativeNow?.code && next.reason === nativeNow.reason) return;
     const changed = next.code !== nativeNow?.code;
     nativeNow = next;

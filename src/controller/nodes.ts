@@ -1,22 +1,41 @@
 // The kubelet versions of every Node, and the apiserver's version, for `--native-sidecars auto`.
 // A list-watch of Nodes (reflector.ts) that keeps a name -> kubeletVersion map and nothing else of a
 // Node (a Node's status is large); the apiserver's version is read again with each list. Until the
-// first list has succeeded `versions` is undefined, and the caller does not convert.
+// first list has succeeded `versions` is undefined, and the caller does not convert; while the cache
+// is stale (a list or watch failed, or the watch went silent) `stale` says why, and the caller does
+// not convert either: a Node with an older kubelet may have joined since the versions were last seen.
 
 import type { V1Node, V1NodeList, VersionInfo } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.ts';
 import { REQUEST_TIMEOUT_MS, deadline } from './api.ts';
-import { systemClock } from './clock.ts';
-import { Reflector, apiListWatch } from './reflector.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { type ListWatchClient, Reflector, apiListWatch } from './reflector.ts';
+
+/** What the cache reads: a list-watch of Nodes and the apiserver's version (a seam: tests pass a fake). */
+export interface NodeApi extends ListWatchClient<V1Node> {
+  /** The apiserver's gitVersion, read before each list. */
+  version(signal: AbortSignal): Promise<string>;
+}
 
 export interface NodeVersionOptions {
-  /** Called after every change of what is known (a node added, removed or its kubelet changed, a relist, the apiserver's version). */
+  /** Called after every change of what is known (a node added, removed or its kubelet changed, a relist, the apiserver's version, the cache going stale or current). */
   readonly onChange: () => void;
   readonly onError: (why: string) => void;
   /** Bound on each list and version request (default 10 s). */
   readonly requestTimeoutMs?: number;
   /** Relist at least this often (default 10 min). */
   readonly relistMs?: number;
+  /** Seams for tests (default: the system clock; the apiserver behind the client). */
+  readonly clock?: Clock;
+  readonly api?: NodeApi;
+}
+
+/** The apiserver's /version and its Nodes, each request bounded by `timeout`. */
+function clusterNodes(client: KubeClient, timeout: number): NodeApi {
+  return {
+    ...apiListWatch<V1Node>(client, '/api/v1/nodes', (signal) => client.get<V1NodeList>('/api/v1/nodes', deadline(timeout, signal))),
+    version: async (signal) => (await client.get<VersionInfo>('/version', deadline(timeout, signal))).gitVersion,
+  };
 }
 
 export class NodeVersions {
@@ -24,21 +43,25 @@ export class NodeVersions {
   private readonly reflector: Reflector<V1Node>;
   private readonly map = new Map<string, string>();
   private listed = false;
+  private why?: string;
   private api?: string;
 
   constructor(client: KubeClient, options: NodeVersionOptions) {
     this.opts = options;
     const timeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-    const list = async (signal: AbortSignal) => {
-      // The apiserver's version with every list: an upgrade of the control plane shows at the next relist.
-      const api = (await client.get<VersionInfo>('/version', deadline(timeout, signal))).gitVersion;
-      const nodes = await client.get<V1NodeList>('/api/v1/nodes', deadline(timeout, signal));
-      this.api = api;
-      return nodes;
-    };
+    const api = options.api ?? clusterNodes(client, timeout);
     this.reflector = new Reflector<V1Node>({
-      client: apiListWatch<V1Node>(client, '/api/v1/nodes', list),
-      clock: systemClock,
+      client: {
+        // The apiserver's version with every list: an upgrade of the control plane shows at the next relist.
+        list: async (signal, page) => {
+          const version = await api.version(signal);
+          const nodes = await api.list(signal, page);
+          this.api = version;
+          return nodes;
+        },
+        watch: (resourceVersion, onEvent, onEnd, onOpen) => api.watch(resourceVersion, onEvent, onEnd, onOpen),
+      },
+      clock: options.clock ?? systemClock,
       requestTimeoutMs: timeout,
       relistMs: options.relistMs ?? 600_000,
       // Nothing of a Node but its name and kubelet version.
@@ -47,15 +70,29 @@ export class NodeVersions {
       onFreshness: (synced, why) => {
         if (synced) {
           this.listed = true;
-          this.opts.onChange();
-        } else this.opts.onError(why);
+          this.why = undefined;
+        } else {
+          this.why = why;
+          this.opts.onError(why);
+        }
+        // Stale or current again, the decision changes with it.
+        this.opts.onChange();
       },
     });
   }
 
-  /** Node name -> kubelet version; undefined until the first list has succeeded. */
+  /** Node name -> kubelet version as last seen; undefined until the first list has succeeded. */
   get versions(): ReadonlyMap<string, string> | undefined {
     return this.listed ? this.map : undefined;
+  }
+
+  /**
+   * Why the cache is not known to be current (its reflector is not synced: the last list or watch
+   * failed, or the watch went silent); undefined while it is, and before anything has failed.
+   */
+  get stale(): string | undefined {
+    if (this.reflector.synced) return undefined;
+    return this.why ?? (this.listed ? 'not synced' : undefined);
   }
 
   /** The apiserver's gitVersion, once read. */

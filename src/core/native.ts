@@ -53,13 +53,16 @@ export function parseMinVersion(text: string): { ok: true; value: Version } | { 
 
 /**
  * Does the cluster convert new pods now? `nodes` maps each Node to its kubelet version, undefined
- * until the node cache has synced (then nothing is converted: an old node may be among them).
+ * until the node cache has synced; `stale` says why the node cache is not known to be current (a
+ * failed list or watch, a silent watch), undefined while it is. Either way nothing is converted: a
+ * Node with an older kubelet may have joined since the versions were last seen.
  */
 export function clusterDecision(
   mode: NativeMode,
   min: Version,
   apiserver: string | undefined,
   nodes: ReadonlyMap<string, string> | undefined,
+  stale?: string,
 ): NativeDecision {
   if (mode === 'off') return NOT_CONVERTING;
   if (mode === 'on') return { convert: true, code: 'mode-on', reason: 'native conversion is on (--native-sidecars on)' };
@@ -67,7 +70,11 @@ export function clusterDecision(
   if (apiserver === undefined) return { convert: false, code: 'apiserver-unknown', reason: `auto: the apiserver's version is not known yet (needs ${want} or later)` };
   const api = parseVersion(apiserver);
   if (!api || !atLeast(api, min)) return { convert: false, code: 'apiserver-old', reason: `auto: the apiserver runs ${apiserver}, older than ${want}` };
-  if (nodes === undefined) return { convert: false, code: 'nodes-not-synced', reason: 'auto: the node cache has not synced yet' };
+  if (nodes === undefined) return { convert: false, code: 'nodes-not-synced', reason: `auto: the node cache has not synced yet${stale ? ` (${stale})` : ''}` };
+  // The same code as never synced (the gauge's reasons are a fixed set): the reflector is not synced.
+  if (stale !== undefined) {
+    return { convert: false, code: 'nodes-not-synced', reason: `auto: the node cache is stale: ${stale}; a node with an older kubelet may have joined since the versions were last seen` };
+  }
   const old: string[] = [];
   for (const [name, version] of nodes) {
     const v = parseVersion(version);
