@@ -64,7 +64,7 @@ t.test('the record is an exclusive write inside the apiserver, as hahaha\'s Serv
   t.same(await writer.write(ref, undefined, '{"sidecars":{},"reported":["two"]}', true), { written: false, why: 'the record changed since it was read' }, 'a second writer that read it absent loses');
   t.match(await writer.write(ref, '{"sidecars":{},"reported":["one"]}', '{"sidecars":{},"reported":["one","two"]}', true), { written: true }, 'from the record as it is: written');
   t.equal(await recordOf(ns, 'annotated'), '{"sidecars":{},"reported":["one","two"]}');
-  t.same(await writer.write({ ...ref, uid: 'another-pod' }, '{"sidecars":{},"reported":["one","two"]}', '{}', true), { written: false, why: 'the record changed since it was read' }, 'a pod of the same name but another UID is not written');
+  t.same(await writer.write({ ...ref, uid: 'another-pod' }, '{"sidecars":{},"reported":["one","two"]}', '{}', true), { written: false, why: 'the pod is gone' }, 'a pod of the same name but another UID is not the one meant: it is gone');
   const bare = await pod('bare');
   t.match(await writer.write({ namespace: ns, name: 'bare', uid: bare.metadata!.uid! }, undefined, '{"sidecars":{},"reported":[]}', false), { written: true }, 'a pod without annotations gets the map with the record');
   t.same(await writer.write({ namespace: ns, name: 'bare', uid: bare.metadata!.uid! }, undefined, '{}', false), { written: false, why: 'the record changed since it was read' }, 'and only once');
