@@ -16,11 +16,13 @@ export interface Standing {
   readonly details: readonly string[];
 }
 
-/** Where a live pod stands, from the controller's own decision and the pod's record. */
-export function standing(plan: Plan): Standing {
+/** Where a live pod stands, from the controller's own decision, the pod's record and (while they last) hahaha's events. */
+export function standing(plan: Plan, events: readonly LiveEvent[] = []): Standing {
   const givenUp = plan.givenUp.map((c) => {
+    const said = events.find((e) => e.reason === 'ShutdownAbandoned' && e.container === c);
+    if (said) return `${c}: ${said.note}`;
     const p = plan.state.sidecars[c];
-    return `${c}: hahaha gave up on it${p ? ` after ${p.round + 1} round(s)` : ''} (its ShutdownAbandoned event says why while it lasts)`;
+    return `${c}: hahaha gave up on it${p ? ` after ${p.round + 1} round(s)` : ''} (its ShutdownAbandoned event, which said why, has expired)`;
   });
   const details = [
     ...plan.unreachable.map((r) => `${r.container}: ${r.detail}`),
@@ -87,7 +89,7 @@ export function explainReport(obj: unknown, from: string, config: Config, events
       }
     : null;
   return {
-    ...(events ? { standing: standing(decide(pod, config)), events } : {}),
+    ...(events ? { standing: standing(decide(pod, config), events), events } : {}),
     pod: pod.namespace ? `${pod.namespace}/${pod.name}` : pod.name,
     from,
     managed: a.managed,
