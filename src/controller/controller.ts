@@ -94,7 +94,7 @@ const wouldShutDown = (t: Target): NewReport => ({
   kind: 'wouldShutDown',
   reason: 'WouldShutDown',
   key: reportKey('WouldShutDown', t.container),
-  report: { container: t.container, detail: t.action.map(formatStep).join(' || ') + (t.note ? `; ${t.note}` : ''), ...(t.native ? { native: true } : {}) },
+  report: { container: t.container, detail: `(${t.action.map(formatStep).join(' || ')})${t.note ? `; ${t.note}` : ''}`, ...(t.native ? { native: true } : {}) },
 });
 
 /** The Warning that says hahaha gave up on a sidecar, and why. */
@@ -424,7 +424,7 @@ export class Controller {
       case 'problems':
         return;
       case 'wouldShutDown':
-        return this.opts.events.emit(spec('Normal', `Dry run: would shut down container ${x.container} (${x.detail})`, 'Shutdown'));
+        return this.opts.events.emit(spec('Normal', `Dry run: would shut down container ${x.container} ${x.detail}`, 'Shutdown'));
     }
   }
 

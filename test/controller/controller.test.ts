@@ -33,7 +33,7 @@ function job(name: string, sidecar: 'running' | 'terminated' = 'running', restar
   };
 }
 
-function setup(o: { events?: MemoryEvents; clock?: FakeClock; pods?: MemoryPods; concurrency?: number; legacy?: LegacyReader; retry?: Partial<typeof RETRY> } = {}) {
+function setup(o: { events?: MemoryEvents; clock?: FakeClock; pods?: MemoryPods; concurrency?: number; legacy?: LegacyReader; retry?: Partial<typeof RETRY>; dryRun?: boolean } = {}) {
   const clock = o.clock ?? new FakeClock();
   const events = o.events ?? new MemoryEvents();
   const pods = o.pods ?? new MemoryPods();
@@ -44,6 +44,7 @@ function setup(o: { events?: MemoryEvents; clock?: FakeClock; pods?: MemoryPods;
   const controller = new Controller({
     config: config(), pods, records: pods, steps, events, metrics, awaiting, log, clock, retry: { ...RETRY, ...o.retry }, concurrency: o.concurrency ?? 4, nativeMarginMs: 30_000,
     ...(o.legacy ? { legacy: o.legacy } : {}),
+    ...(o.dryRun ? { dryRun: true } : {}),
   });
   const outcomes = async () => (await metrics.sidecarShutdowns.get()).values.filter((v) => v.value > 0).map((v) => `${v.labels.step} ${v.labels.result} ${v.value}`).sort();
   return { clock, events, pods, steps, metrics, log, controller, outcomes, awaiting };
@@ -487,4 +488,20 @@ t.test('a pod whose mains finish after this term began reads no 0.1 Events', asy
   pods.put(p);
   await controller.process('ns/new');
   t.same(reads, []);
+});
+
+t.test('--dry-run reports what it would do once per pod and container, sends nothing, and says so again after no restart', async (t) => {
+  const pods = new MemoryPods();
+  const events = new MemoryEvents();
+  pods.put(job('a'));
+  const first = setup({ pods, events, dryRun: true });
+  first.controller.startLeading();
+  await first.controller.process('ns/a');
+  await first.controller.process('ns/a');
+  t.same(first.steps.calls, []);
+  t.same(events.emitted.map((e) => e.note), ['Dry run: would shut down container proxy (POST :9091/quitquitquit || exec /bin/kill -s INT 1)']);
+  const second = setup({ pods, events, dryRun: true });
+  second.controller.startLeading();
+  await second.controller.process('ns/a');
+  t.equal(events.emitted.length, 1, 'the record says it was reported');
 });
