@@ -382,6 +382,14 @@ t.test('nodes list and watch only in nativeSidecars.mode auto; pods/exec and pod
   t.ok(clusterRules(deployRbac, 'hahaha').some((r) => sameRule(r, NODES_RULE)), 'deploy/rbac.yaml (hahaha in auto) has the nodes rule');
   t.ok(clusterRules(deployRbac, 'hahaha').some((r) => sameRule(r, SHUTDOWN_RULE)), 'deploy/rbac.yaml has the exec and port-forward rule');
 
+  for (const [name, objs] of renders) {
+    const all = allRules(objs);
+    t.same(all.filter((r) => touches(r, ['events'])), [{ apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'get'] }],
+      `${name}: events are write-only (create; get reads an older hahaha's cursor once): no patch, list or watch`);
+    t.same(all.filter((r) => r.verbs.includes('patch')), [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] }],
+      `${name}: patch on pods only (the state annotation), on nothing else`);
+    t.notOk(all.some((r) => r.verbs.includes('update') && touches(r, ['pods'])), `${name}: no update on pods`);
+  }
   const on = rendered('nativeSidecars on, no shutdown actions');
   const off = rendered('nativeSidecars off');
   for (const [name, objs] of [['mode on', on], ['mode off', off]] as const) {
@@ -389,9 +397,9 @@ t.test('nodes list and watch only in nativeSidecars.mode auto; pods/exec and pod
   }
   t.same(clusterRole(off), normalize(clusterRules(deployRbac, 'hahaha').filter((r) => !sameRule(r, NODES_RULE))), 'mode off: the default rules without nodes, with exec and port-forward');
   t.same(clusterRole(on), normalize([
-    { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
-    { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'list', 'watch'] },
-  ]), 'mode on without shutdown actions: watch pods and write and watch events, nothing else');
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] },
+    { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'get'] },
+  ]), 'mode on without shutdown actions: read, watch and patch pods (the state annotation) and write events, nothing else');
 
   const autoNoActions = await render({ rbac: { shutdownActions: false } });
   for (const [name, objs] of [['auto, shutdownActions false', autoNoActions], ['on, shutdownActions false', on]] as const) {
@@ -476,15 +484,15 @@ t.test('webhook configurations: v1 reviews, no side effects, fail-open mutation,
   t.match(deployment(def).spec.template.metadata.labels, svc.spec.selector);
 });
 
-t.test('namespaceSelector: always excludes kube-system and the release namespace, plus webhook.excludeNamespaces; namespaces limits it', async (t) => {
+t.test('namespaceSelector: always excludes kube-system, kube-public, kube-node-lease and the release namespace, plus webhook.excludeNamespaces; namespaces limits it', async (t) => {
   const elsewhere = await render({ webhook: { excludeNamespaces: ['monitoring', 'kube-system'] } }, { namespace: 'platform' });
   for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'] as const) {
     t.same(webhooks(elsewhere, kind)[0]!.namespaceSelector, {
-      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'platform', 'monitoring'] }],
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', 'platform', 'monitoring'] }],
     }, `${kind}: the release namespace is the one installed into`);
-    t.same(webhooks(rendered('default (selfManaged)'), kind)[0]!.namespaceSelector.matchExpressions, [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', NAMESPACE] }]);
+    t.same(webhooks(rendered('default (selfManaged)'), kind)[0]!.namespaceSelector.matchExpressions, [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', NAMESPACE] }]);
     t.same(webhooks(rendered('custom selector and namespaces'), kind)[0]!.namespaceSelector.matchExpressions, [
-      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', NAMESPACE, 'monitoring'] },
+      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', NAMESPACE, 'monitoring'] },
       { key: 'kubernetes.io/metadata.name', operator: 'In', values: ['team-a', 'team-b'] },
     ], `${kind}: with namespaces, only those`);
   }
@@ -657,7 +665,9 @@ t.test('networkPolicy: off by default; on, ingress to the webhook and metrics po
 });
 
 t.test('split: the webhooks as a ServiceAccount with no exec, port-forward, pods or events; the controller alone with the workload RBAC', async (t) => {
-  const objs = await render({ split: { enabled: true } });
+  const text = await templateText({ split: { enabled: true } });
+  t.matchSnapshot(normalized(text), 'split');
+  const objs = parseManifests(text);
   const webhookSa = `${FULLNAME}-webhook`;
   const deployments = objs.filter((o) => o.kind === 'Deployment') as (K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec & { serviceAccountName: string } } } })[];
   t.same(deployments.map((d) => d.metadata.name).sort(), [FULLNAME, `${FULLNAME}-controller`]);

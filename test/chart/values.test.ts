@@ -27,6 +27,9 @@ const MODES: Record<string, object> = {
   },
   'native sidecars on, no shutdown actions': { nativeSidecars: { mode: 'on', minVersion: '1.29' }, rbac: { shutdownActions: false } },
   'native sidecars off': { nativeSidecars: { mode: 'off', minVersion: '1.40' } },
+  'admission policies off': { rbac: { admissionPolicy: { enabled: false } } },
+  'exec command policy off, the deprecated way': { rbac: { execAdmissionPolicy: false } },
+  'exec command policy off': { rbac: { admissionPolicy: { execCommands: false } }, allowExec: ['/bin/sh -c "kill 1"'] },
 };
 
 t.test('helm lint --strict is clean for the default values and each mode', async (t) => {
@@ -49,18 +52,22 @@ t.test('NOTES.txt tells what is managed, how certificates work in the mode, and 
   };
   const def = await notes({});
   t.match(def, 'Managed pods: those matching "nais.io/naisjob=true" in every namespace');
-  t.match(def, '(never in kube-system or hahaha-system)');
+  t.match(def, '(never in kube-system, kube-public, kube-node-lease, hahaha-system)');
+  t.notMatch(def, /NO ADMISSION POLICIES|deprecated/);
   t.match(def, 'Certificates: selfManaged');
   t.match(def, 'hahaha-tls');
   t.match(def, 'kubectl -n hahaha-system rollout status deployment/hahaha');
   t.notMatch(def, /DRY RUN|TEST ONLY|One replica/);
   const all = await notes({ ...MODES['everything on'], replicaCount: 1 });
   t.match(all, 'in a, b');
-  t.match(all, 'nor in monitoring');
+  t.match(all, 'kube-node-lease, hahaha-system, monitoring)');
   t.match(all, 'DRY RUN');
   t.match(all, 'TEST ONLY: the webhook configurations call https://127.0.0.1:9443');
   t.match(all, 'One replica');
   t.match(all, 'Alerts: PrometheusRule hahaha');
+  t.match(await notes({ rbac: { admissionPolicy: { enabled: false } } }), 'NO ADMISSION POLICIES (rbac.admissionPolicy.enabled=false)');
+  t.match(await notes({ rbac: { execAdmissionPolicy: false } }), 'rbac.execAdmissionPolicy is deprecated: use rbac.admissionPolicy.execCommands (false: the exec command policy is off).');
+  t.match(await notes({ rbac: { execAdmissionPolicy: true } }), 'rbac.execAdmissionPolicy is deprecated: use rbac.admissionPolicy.execCommands.');
   t.match(await notes(MODES.certManager!), 'Certificates: certManager');
   t.match(await notes(MODES.existingSecret!), 'the Secret my-tls');
 });
@@ -95,6 +102,9 @@ const BAD: [string, object, string | RegExp][] = [
   ['an unknown nativeSidecars key', { nativeSidecars: { enabled: true } }, "at '/nativeSidecars': additional properties 'enabled' not allowed"],
   ['rbac.shutdownActions as a word', { rbac: { shutdownActions: 'never' } }, "at '/rbac/shutdownActions': got string, want boolean"],
   ['an unknown rbac key', { rbac: { create: false } }, "at '/rbac': additional properties 'create' not allowed"],
+  ['an unknown admissionPolicy key', { rbac: { admissionPolicy: { exec: false } } }, "at '/rbac/admissionPolicy': additional properties 'exec' not allowed"],
+  ['admissionPolicy.enabled as a word', { rbac: { admissionPolicy: { enabled: 'always' } } }, "at '/rbac/admissionPolicy/enabled': got string, want boolean"],
+  ['an excluded namespace that is no name (it goes into CEL)', { webhook: { excludeNamespaces: ['kube-system"]'] } }, /at '\/webhook\/excludeNamespaces\/0': .* does not match pattern/],
   ['an issuerRef of an unknown kind', { certificates: { mode: 'certManager', certManager: { issuerRef: { name: 'x', kind: 'Vault' } } } }, "at '/certificates/certManager/issuerRef/kind': value must be one of 'Issuer', 'ClusterIssuer'"],
 ];
 
@@ -132,7 +142,7 @@ t.test('values.yaml satisfies its own schema and documents every value; values.s
   walk(values, schema, 'values');
   const docs = documentedValues(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
   t.ok(docs.length > 40, `${docs.length} documented values`);
-  for (const key of ['selector', 'namespaces', 'catalog', 'allowExec', 'dryRun', 'shutdownGrace', 'maxAttempts', 'logLevel', 'certificates.mode', 'image.repository', 'image.tag', 'replicaCount', 'webhook.url', 'monitoring.prometheusRule.awaitingShutdownSeconds', 'nativeSidecars.mode', 'nativeSidecars.minVersion', 'rbac.shutdownActions']) {
+  for (const key of ['selector', 'namespaces', 'catalog', 'allowExec', 'dryRun', 'shutdownGrace', 'maxAttempts', 'logLevel', 'certificates.mode', 'image.repository', 'image.tag', 'replicaCount', 'webhook.url', 'monitoring.prometheusRule.awaitingShutdownSeconds', 'nativeSidecars.mode', 'nativeSidecars.minVersion', 'rbac.shutdownActions', 'rbac.admissionPolicy.enabled', 'rbac.admissionPolicy.execCommands', 'webhook.excludeNamespaces']) {
     t.ok(docs.find((d) => d.key === key)?.description, `${key} is documented`);
   }
 });
@@ -167,11 +177,11 @@ t.test('files/builtin-exec.json is exactly the built-in catalog\'s exec steps (t
   t.same(JSON.parse(readFileSync(join(CHART, 'files', 'builtin-exec.json'), 'utf8')), expected, `write ${JSON.stringify(expected)} to charts/hahaha/files/builtin-exec.json`);
 });
 
-t.test('namespaces never include kube-system or the release namespace; an unrenderable allowExec is refused by name', async (t) => {
-  for (const ns of ['kube-system', 'hahaha-system']) {
-    const r = await templateRun({ namespaces: ['team-a', ns] });
+t.test('namespaces never include kube-system, kube-public, kube-node-lease, the release namespace or webhook.excludeNamespaces; an unrenderable allowExec is refused by name', async (t) => {
+  for (const ns of ['kube-system', 'kube-public', 'kube-node-lease', 'hahaha-system', 'monitoring']) {
+    const r = await templateRun({ namespaces: ['team-a', ns], webhook: { excludeNamespaces: ['monitoring'] } });
     t.not(r.code, 0);
-    t.match(r.stderr, `namespaces: "${ns}" is never managed`);
+    t.match(r.stderr, `namespaces: "${ns}" is never managed: hahaha gets no exec, port-forward or pod updates in kube-system, kube-public, kube-node-lease, hahaha-system, monitoring`);
   }
   const q = await templateRun({ allowExec: ['/bin/sh -c "x"'] });
   t.match(q.stderr, /allowExec: .* has quotes or backslashes/);

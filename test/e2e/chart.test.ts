@@ -18,6 +18,7 @@ import type { Test } from 'tap';
 import t from 'tap';
 import { parseAllDocuments, stringify } from 'yaml';
 import { REPO } from '../../cluster/layout.ts';
+import { STATE_DOMAIN, STATE_KEY } from '../../src/core/annotations.ts';
 import { CHART, run as helm } from '../chart/helm.ts';
 import { NAISJOB_SIDECARS, P, cluster, containerOf, core, createJob, kc, kubectl, naisjob, namespace, onlyPod, podEvents, records, suffix, waitFor, waitJob } from './cluster.ts';
 
@@ -224,23 +225,45 @@ t.test('existingSecret: helm install, exactly the documented permissions, and a 
   await naisjobCompletes(t, selectorValue);
 });
 
-/** A raw exec request with the ServiceAccount's token (POST, no upgrade): admission answers before any stream opens. */
-async function execAs(kubeconfig: string, ns: string, pod: string, argv: string[]): Promise<{ status: number; message: string }> {
+interface Answer { status: number; message: string }
+
+/** A raw request with the token of a kubeconfig made by serviceAccountKubeconfig: the status and the apiserver's message. */
+async function requestAs(kubeconfig: string, method: string, path: string, body?: { type: string; data: unknown }): Promise<Answer> {
   const conf = parseAllDocuments(await readFile(kubeconfig, 'utf8'))[0]!.toJS() as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] };
   const url = new URL(conf.clusters[0]!.cluster.server);
-  const query = [...argv.map((a) => `command=${encodeURIComponent(a)}`), 'container=c', 'stdout=true'].join('&');
+  const payload = body === undefined ? undefined : JSON.stringify(body.data);
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
-      { host: url.hostname, port: url.port, method: 'POST', path: `/api/v1/namespaces/${ns}/pods/${pod}/exec?${query}`, ca: Buffer.from(conf.clusters[0]!.cluster['certificate-authority-data'], 'base64'), headers: { Authorization: `Bearer ${conf.users[0]!.user.token}` } },
+      {
+        host: url.hostname, port: url.port, method, path, ca: Buffer.from(conf.clusters[0]!.cluster['certificate-authority-data'], 'base64'),
+        headers: { Authorization: `Bearer ${conf.users[0]!.user.token}`, ...(body ? { 'Content-Type': body.type } : {}) },
+      },
       (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, message: ((): string => { try { return (JSON.parse(body) as { message?: string }).message ?? body; } catch { return body; } })() }));
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        // The apiserver's Status message; a success answers with the object, whose text is left out.
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, message: ((): string => { try { return (JSON.parse(text) as { message?: string }).message ?? ((res.statusCode ?? 0) < 300 ? '' : text); } catch { return text; } })() }));
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(payload);
   });
+}
+
+/** A raw exec request with the ServiceAccount's token (POST, no upgrade): admission answers before any stream opens. */
+function execAs(kubeconfig: string, ns: string, pod: string, argv: string[]): Promise<Answer> {
+  const query = [...argv.map((a) => `command=${encodeURIComponent(a)}`), 'container=c', 'stdout=true'].join('&');
+  return requestAs(kubeconfig, 'POST', `/api/v1/namespaces/${ns}/pods/${pod}/exec?${query}`);
+}
+
+/** A raw port-forward request (POST, no upgrade): admission sees a CONNECT of pods/portforward before anything is forwarded. */
+function portForwardAs(kubeconfig: string, ns: string, pod: string, port: number): Promise<Answer> {
+  return requestAs(kubeconfig, 'POST', `/api/v1/namespaces/${ns}/pods/${pod}/portforward?ports=${port}`);
+}
+
+/** A JSON patch of a pod as the token's owner, as hahaha writes its state. */
+function patchAs(kubeconfig: string, ns: string, pod: string, patch: object[]): Promise<Answer> {
+  return requestAs(kubeconfig, 'PATCH', `/api/v1/namespaces/${ns}/pods/${pod}`, { type: 'application/json-patch+json', data: patch });
 }
 
 t.test('least privilege: with namespaces, exec only there; the exec admission policy refuses a command outside the exec policy from hahaha\'s own token', async (t) => {
@@ -255,7 +278,7 @@ t.test('least privilege: with namespaces, exec only there; the exec admission po
   });
   const inManaged = await permissions(r, managed);
   t.ok(inManaged.includes('pods/exec [] [create get]'), `exec in ${managed}`);
-  t.ok(inManaged.includes('pods [] [list watch]'));
+  t.ok(inManaged.includes('pods [] [get list watch patch]'), `pods in ${managed}: ${inManaged.join('; ')}`);
   const elsewhere = await namespace(t, 'unscoped');
   const outside = await permissions(r, elsewhere);
   t.notOk(outside.some((row) => /^pods/.test(row) || /^events/.test(row)), `no pods, exec, port-forward or events elsewhere: ${outside.join('; ')}`);
@@ -277,6 +300,172 @@ t.test('least privilege: with namespaces, exec only there; the exec admission po
   t.same([catalog.status, catalog.message], [400, 'Upgrade request required'], 'a catalog command passes admission');
   const admin = await kubectl(['exec', '-n', managed, 'target', '-c', 'c', '--', '/bin/sh', '-c', 'id']).catch((e: Error) => e.message);
   t.notMatch(admin, /exec policy/, 'other users are not limited by it');
+
+  // RBAC granted in a namespace outside `namespaces` by some other binding: the admission policy still refuses.
+  await kubectl(['create', 'rolebinding', 'extra-grant', '-n', elsewhere, `--clusterrole=${r.name}`, `--serviceaccount=${r.namespace}:${r.name}`]);
+  await core().createNamespacedPod({ namespace: elsewhere, body: { metadata: { name: 'outside' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
+  await waitFor('the pod outside to run', async () => (await core().readNamespacedPod({ name: 'outside', namespace: elsewhere })).status?.phase === 'Running', 30_000);
+  t.match(await kubectl(['auth', 'can-i', 'create', 'pods', '--subresource=portforward', '-n', elsewhere, '--as', `system:serviceaccount:${r.namespace}:${r.name}`]), /^yes/, 'RBAC now says yes outside the managed namespaces');
+  const outsideRefusal = `ValidatingAdmissionPolicy '${r.name}-scope' with binding '${r.name}-scope' denied request: hahaha may %s pods only in the namespaces it manages (${managed}), not in ${elsewhere}`;
+  const e1 = await waitFor('the RoleBinding to be seen', async () => {
+    const a = await execAs(kubeconfig, elsewhere, 'outside', ['/bin/kill', '-s', 'INT', '1']);
+    return a.status === 403 && a.message.includes('-scope') ? a : undefined;
+  }, 20_000);
+  deniedWith(t, e1, outsideRefusal.replace('%s', 'exec into'), 'exec outside `namespaces`: refused by the policy, whatever RBAC says');
+  deniedWith(t, await portForwardAs(kubeconfig, elsewhere, 'outside', 80), outsideRefusal.replace('%s', 'port-forward to'), 'port-forward outside `namespaces`: refused');
+  deniedWith(t, await patchAs(kubeconfig, elsewhere, 'outside', [{ op: 'add', path: '/metadata/annotations', value: { [STATE_KEY]: '{}' } }]), outsideRefusal.replace('%s', 'update'), 'a state write outside `namespaces`: refused');
+});
+
+/** The answer is a 403 whose message ends with `message` (the apiserver puts `pods "NAME" is forbidden: ` before it). */
+function deniedWith(t: Test, a: Answer, message: string, what: string): void {
+  t.same([a.status, a.message.slice(a.message.indexOf(': ') + 2)], [403, message], what);
+  t.match(a.message, /^pods "[^"]+" is forbidden: /);
+}
+
+/** A JSON pointer to an annotation. */
+const annotationPath = (key: string): string => `/metadata/annotations/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+
+/** A pod of 250 containers (the webhook's bound), each with the fields that make a pod large; never scheduled. */
+function bigPod(name: string): object {
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name, labels: { app: name }, annotations: { 'example.com/note': 'big' } },
+    spec: {
+      nodeSelector: { 'e2e.hahaha.nais.io/nowhere': 'true' },
+      containers: Array.from({ length: 250 }, (_, i) => ({
+        name: `c${i}`,
+        image: `registry.example.com/team/sidecar-${i}:1.0.${i}`,
+        args: Array.from({ length: 8 }, (_, j) => `--flag-${j}=value-${i}-${j}`),
+        env: Array.from({ length: 16 }, (_, j) => ({ name: `ENV_${j}`, value: `container ${i} variable ${j} ${'x'.repeat(24)}` })),
+        ports: [{ name: `p${i}`, containerPort: 10_000 + i }],
+        resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } },
+        readinessProbe: { httpGet: { path: '/ready', port: 10_000 + i }, periodSeconds: 10 },
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      })),
+    },
+  };
+}
+
+t.test('defaults: hahaha\'s token neither execs nor port-forwards into kube-system or its own namespace; it patches only the state annotation of a pod, and nobody else writes that', async (t) => {
+  const selectorValue = suffix();
+  // The chart's defaults (namespaces: [], every policy on); the webhooks point nowhere (they fail
+  // open until the managed pod exists; then the validating one fails closed, so that only its
+  // matchCondition lets hahaha's state writes through).
+  const r = await install(t, 'policy', { selector: `${SELECTOR_LABEL}=${selectorValue}`, webhook: { url: 'https://127.0.0.1:9' } });
+  const sa = `system:serviceaccount:${r.namespace}:${r.name}`;
+  const dir = await mkdtemp(join(tmpdir(), 'hahaha-chart-policy-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const kubeconfig = await serviceAccountKubeconfig(r, dir);
+  t.comment(`kubectl auth can-i --list --as ${sa} (beyond a ServiceAccount's baseline), elsewhere:\n${(await permissions(r, 'default')).join('\n')}`);
+
+  // The apiserver compiled and type-checked each policy (against Pod where the policy matches pods).
+  for (const name of ['scope', 'state', 'exec']) {
+    const p = await waitFor(`policy ${r.name}-${name} checked`, async () => {
+      const o = JSON.parse(await kubectl(['get', 'validatingadmissionpolicy', `${r.name}-${name}`, '-o', 'json'])) as { metadata: { generation: number }; status?: { observedGeneration?: number; typeChecking?: { expressionWarnings?: { fieldRef: string; warning: string }[] } } };
+      return o.status?.observedGeneration === o.metadata.generation ? o : undefined;
+    }, 30_000);
+    t.same(p.status?.typeChecking?.expressionWarnings ?? [], [], `${r.name}-${name}: no type-checking warnings`);
+  }
+
+  // ---- exec and port-forward: never into kube-system or the release namespace ----
+  const never = (what: string, ns: string): string =>
+    `ValidatingAdmissionPolicy '${r.name}-scope' with binding '${r.name}-scope' denied request: hahaha may not ${what} pods in ${ns}: it never manages kube-system, kube-public, kube-node-lease, ${r.namespace}`;
+  for (const ns of ['kube-system', r.namespace]) {
+    t.match(await kubectl(['auth', 'can-i', 'create', 'pods', '--subresource=exec', '-n', ns, '--as', sa]), /^yes/, `RBAC alone would let hahaha exec in ${ns} (bound cluster-wide)`);
+  }
+  const ownPod = (await core().listNamespacedPod({ namespace: r.namespace, labelSelector: `app.kubernetes.io/instance=${r.name}` })).items[0]!.metadata!.name!;
+  const e1 = await waitFor('the scope policy to be enforced', async () => {
+    const a = await execAs(kubeconfig, 'kube-system', 'kube-apiserver', ['/bin/kill', '-s', 'INT', '1']);
+    return a.status === 403 ? a : undefined;
+  }, 30_000);
+  deniedWith(t, e1, never('exec into', 'kube-system'), 'exec into kube-system, even a command of the exec policy: 403 from the policy');
+  deniedWith(t, await execAs(kubeconfig, r.namespace, ownPod, ['/bin/kill', '-s', 'INT', '1']), never('exec into', r.namespace), 'exec into hahaha\'s own pod: 403');
+  deniedWith(t, await portForwardAs(kubeconfig, 'kube-system', 'kube-apiserver', 443), never('port-forward to', 'kube-system'), 'port-forward into kube-system: 403');
+  deniedWith(t, await portForwardAs(kubeconfig, r.namespace, ownPod, 8443), never('port-forward to', r.namespace), 'port-forward to hahaha\'s own pod: 403');
+  for (const ns of ['kube-public', 'kube-node-lease']) {
+    deniedWith(t, await portForwardAs(kubeconfig, ns, 'any', 80), never('port-forward to', ns), `port-forward into ${ns}: 403`);
+  }
+  // hahaha's own pods have no annotations: the record is added whole, as hahaha writes it then.
+  deniedWith(t, await patchAs(kubeconfig, r.namespace, ownPod, [{ op: 'add', path: '/metadata/annotations', value: { [STATE_KEY]: '{}' } }]), never('update', r.namespace), 'a state write to hahaha\'s own pod: 403');
+
+  // A managed pod elsewhere: exec (a command of the exec policy) and port-forward pass admission.
+  const ns = await namespace(t, 'policy');
+  await core().createNamespacedPod({ namespace: ns, body: { metadata: { name: 'managed', labels: { [SELECTOR_LABEL]: selectorValue, app: 'managed' }, annotations: { 'example.com/note': 'a' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } } });
+  await waitFor('the managed pod to run', async () => (await core().readNamespacedPod({ name: 'managed', namespace: ns })).status?.phase === 'Running', 30_000);
+  const ex = await execAs(kubeconfig, ns, 'managed', ['/bin/kill', '-s', 'INT', '1']);
+  t.same([ex.status, ex.message], [400, 'Upgrade request required'], 'exec into a managed pod passes admission');
+  const pf = await portForwardAs(kubeconfig, ns, 'managed', 4191);
+  t.same([pf.status, pf.message], [400, 'Upgrade request required'], 'port-forward to a managed pod passes admission');
+
+  // ---- hahaha's state writes: the state annotation, nothing else ----
+  const state = (o: object): string => JSON.stringify(o);
+  const put = (value: string, old?: string): object[] => [
+    ...(old === undefined ? [] : [{ op: 'test', path: annotationPath(STATE_KEY), value: old }]),
+    { op: old === undefined ? 'add' : 'replace', path: annotationPath(STATE_KEY), value },
+  ];
+  const up = await helm(['upgrade', r.name, CHART, '--namespace', r.namespace, '--kubeconfig', ADMIN, '--reuse-values', '--set', 'webhook.validatingFailurePolicy=Fail']);
+  t.equal(up.code, 0, `helm upgrade to a validating webhook that fails closed${up.code ? `: ${up.stderr}` : ''}`);
+  const admin = await waitFor('the down webhook to fail closed', async () => {
+    const m = await kubectl(['label', 'pod', '-n', ns, 'managed', `x=${suffix()}`, '--overwrite']).then(() => '', (e: Error) => e.message);
+    return /failed calling webhook "validate\.hahaha\.nais\.io"/.test(m) ? m : undefined;
+  }, 30_000);
+  t.ok(admin, 'the admin\'s update of the managed pod waits on the down webhook, and is refused');
+  const first = await patchAs(kubeconfig, ns, 'managed', put(state({ round: 0 })));
+  t.equal(first.status, 200, `hahaha adds its state annotation to a managed pod, though its own validating webhook is down under Fail${first.message && `: ${first.message}`}`);
+  const next = await patchAs(kubeconfig, ns, 'managed', put(state({ round: 1 }), state({ round: 0 })));
+  t.equal(next.status, 200, `and replaces it, conditional on the old value${next.message && `: ${next.message}`}`);
+  const stale = await patchAs(kubeconfig, ns, 'managed', put(state({ round: 9 }), state({ round: 0 })));
+  t.equal(stale.status, 422, 'a write whose test op saw a stale value is refused by the JSON patch (exclusivity)');
+  const bare = `bare-${suffix()}`;
+  await core().createNamespacedPod({ namespace: ns, body: { metadata: { name: bare }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } } });
+  const whole = await patchAs(kubeconfig, ns, bare, [{ op: 'add', path: '/metadata/annotations', value: { [STATE_KEY]: state({ round: 0 }) } }]);
+  t.equal(whole.status, 200, `a pod without annotations gets them whole${whole.message && `: ${whole.message}`}`);
+
+  const onlyState = (what: string): string => `ValidatingAdmissionPolicy '${r.name}-scope' with binding '${r.name}-scope' denied request: hahaha may change only the ${STATE_DOMAIN} annotations of a pod, not ${what}`;
+  const denied: [string, object[], string][] = [
+    ['a label', [...put(state({ round: 2 }), state({ round: 1 })), { op: 'add', path: '/metadata/labels/extra', value: 'x' }], onlyState('its labels: extra')],
+    ['a label removed', [{ op: 'remove', path: `/metadata/labels/${SELECTOR_LABEL.replace('/', '~1')}` }], onlyState(`its labels: ${SELECTOR_LABEL}`)],
+    ['another annotation', [...put(state({ round: 2 }), state({ round: 1 })), { op: 'add', path: annotationPath('example.com/other'), value: 'x' }], onlyState('example.com/other')],
+    ['another annotation changed', [{ op: 'replace', path: annotationPath('example.com/note'), value: 'b' }], onlyState('example.com/note')],
+    ['the image', [...put(state({ round: 2 }), state({ round: 1 })), { op: 'replace', path: '/spec/containers/0/image', value: 'busybox:2' }], onlyState('its spec')],
+    ['activeDeadlineSeconds', [{ op: 'add', path: '/spec/activeDeadlineSeconds', value: 1 }], onlyState('its spec')],
+    ['a finalizer', [{ op: 'add', path: '/metadata/finalizers', value: ['example.com/hold'] }], onlyState('its finalizers')],
+    ['an owner', [{ op: 'add', path: '/metadata/ownerReferences', value: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: '6b1c0a4e-0000-4000-8000-000000000000' }] }], onlyState('its ownerReferences')],
+  ];
+  for (const [what, patch, message] of denied) {
+    deniedWith(t, await patchAs(kubeconfig, ns, 'managed', patch), message, `hahaha's patch that also changes ${what}: 403`);
+  }
+  const pod = await core().readNamespacedPod({ name: 'managed', namespace: ns });
+  t.same([pod.metadata?.annotations?.[STATE_KEY], pod.spec?.containers[0]?.image, pod.metadata?.labels?.extra, pod.metadata?.finalizers], [state({ round: 1 }), 'busybox:1', undefined, undefined], 'nothing of a refused patch was written');
+
+  // ---- everyone else: never the state annotations ----
+  const plain = 'plain';
+  await core().createNamespacedPod({ namespace: ns, body: { metadata: { name: plain, annotations: { 'example.com/note': 'a' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } } });
+  t.equal((await patchAs(kubeconfig, ns, plain, put(state({ round: 0 })))).status, 200, 'hahaha writes the state of an unmanaged pod too (the policy does not know the selector)');
+  const stateDenied = (what: string): RegExp => new RegExp(`ValidatingAdmissionPolicy '${r.name}-state' with binding '${r.name}-state' denied request: ${what.replaceAll('.', '\\.')}: the ${STATE_DOMAIN.replaceAll('.', '\\.')} annotations are hahaha's record of the pod's shutdown \\(claims, rounds, retry budget\\), written only by ${sa}`);
+  const forged = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'forged', namespace: ns, annotations: { [STATE_KEY]: state({ gaveUp: true }) } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } };
+  t.match(await kubectl(['create', '-f', '-'], JSON.stringify(forged)).catch((e: Error) => e.message), stateDenied(`a pod may not be created with ${STATE_KEY}`), 'a pod created with a state annotation: denied');
+  const other = `${STATE_DOMAIN}/v2`;
+  const forgedOther = { ...forged, metadata: { ...forged.metadata, annotations: { [other]: 'x' } } };
+  t.match(await kubectl(['create', '-f', '-'], JSON.stringify(forgedOther)).catch((e: Error) => e.message), stateDenied(`a pod may not be created with ${other}`), 'any key of the domain');
+  t.match(await kubectl(['annotate', 'pod', '-n', ns, plain, `${STATE_KEY}=${state({ round: 0, failedAt: 0 })}`, '--overwrite']).catch((e: Error) => e.message), stateDenied(`you may not change ${STATE_KEY}`), 'the admin changes it: denied');
+  t.match(await kubectl(['annotate', 'pod', '-n', ns, plain, `${STATE_KEY}-`]).catch((e: Error) => e.message), stateDenied(`you may not remove ${STATE_KEY}`), 'the admin removes it (a reset of the retry budget): denied');
+  t.match(await kubectl(['annotate', 'pod', '-n', ns, plain, `${other}=x`]).catch((e: Error) => e.message), stateDenied(`you may not add ${other}`), 'the admin adds another key of the domain: denied');
+  await kubectl(['annotate', 'pod', '-n', ns, plain, 'example.com/note=b', '--overwrite']);
+  await kubectl(['label', 'pod', '-n', ns, plain, 'team=e2e']);
+  const after = await core().readNamespacedPod({ name: plain, namespace: ns });
+  t.same([after.metadata?.annotations?.['example.com/note'], after.metadata?.labels?.team, after.metadata?.annotations?.[STATE_KEY]], ['b', 'e2e', state({ round: 0 })], 'other annotations and labels of a pod with a state annotation: changed as before');
+
+  // ---- a pod of 250 containers: within the CEL cost limits ----
+  await kubectl(['create', '-n', ns, '-f', '-'], JSON.stringify(bigPod('big')));
+  const record = state({ sidecars: Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`c${i}`, { round: 5, step: 2, claimedAt: 1_790_000_000_000, failedAt: 1_790_000_030_000, restarts: 3, firstRestarts: 0, gaveUp: true }])), reported: Array.from({ length: 250 }, (_, i) => `SidecarExitedNonZero/c${i}`) });
+  t.ok(record.length > 30_000, `a record of ${record.length} characters`);
+  const big1 = await patchAs(kubeconfig, ns, 'big', put(record));
+  t.equal(big1.status, 200, `hahaha writes the state of a 250-container pod (the whole spec compared)${big1.message && `: ${big1.message}`}`);
+  const big2 = await patchAs(kubeconfig, ns, 'big', [...put(`${record} `, record), { op: 'replace', path: '/spec/containers/249/image', value: 'registry.example.com/other:1' }]);
+  deniedWith(t, big2, onlyState('its spec'), 'and the last container\'s image changed with it is seen');
+  await kubectl(['annotate', 'pod', '-n', ns, 'big', 'example.com/note=still', '--overwrite']);
+  t.match(await kubectl(['annotate', 'pod', '-n', ns, 'big', `${STATE_KEY}=x`, '--overwrite']).catch((e: Error) => e.message), stateDenied(`you may not change ${STATE_KEY}`), 'the admin cannot change it there either');
 });
 
 t.test('split: the webhooks\' ServiceAccount cannot exec, port-forward, or read pods and events anywhere; the controller\'s can', async (t) => {

@@ -146,14 +146,78 @@ Anything else fails the render with the requirement at fault.
 {{- toYaml (dict "matchExpressions" $exprs) }}
 {{- end }}
 
-{{/* Namespaces the webhooks skip: kube-system, the release namespace, and webhook.excludeNamespaces. */}}
+{{/*
+The namespaces hahaha never manages, as a JSON list: kube-system, kube-public, kube-node-lease, the
+release namespace and webhook.excludeNamespaces. One list for everything that keeps hahaha out: the
+webhooks' namespaceSelector, the refusal of such a namespace in `namespaces`, NOTES.txt, and the
+admission policy that refuses hahaha's ServiceAccount exec, port-forward and pod updates there
+(templates/admission-policies.yaml).
+*/}}
+{{- define "hahaha.excludedNamespaces" -}}
+{{- concat (list "kube-system" "kube-public" "kube-node-lease" .Release.Namespace) .Values.webhook.excludeNamespaces | uniq | toJson }}
+{{- end }}
+
+{{/* Namespaces the webhooks skip (hahaha.excludedNamespaces), and with `namespaces`, all others. */}}
 {{- define "hahaha.namespaceSelector" -}}
-{{- $excluded := concat (list "kube-system" .Release.Namespace) .Values.webhook.excludeNamespaces | uniq }}
+{{- $excluded := include "hahaha.excludedNamespaces" . | fromJsonArray }}
 {{- $exprs := list (dict "key" "kubernetes.io/metadata.name" "operator" "NotIn" "values" $excluded) }}
 {{- if .Values.namespaces }}
 {{- $exprs = append $exprs (dict "key" "kubernetes.io/metadata.name" "operator" "In" "values" .Values.namespaces) }}
 {{- end }}
 {{- toYaml (dict "matchExpressions" $exprs) }}
+{{- end }}
+
+{{/* Fails when `namespaces` names a namespace hahaha never manages (hahaha.excludedNamespaces). */}}
+{{- define "hahaha.checkNamespaces" -}}
+{{- $excluded := include "hahaha.excludedNamespaces" . | fromJsonArray }}
+{{- range .Values.namespaces }}
+{{- if has . $excluded }}
+{{- fail (printf "namespaces: %q is never managed: hahaha gets no exec, port-forward or pod updates in %s (kube-system, kube-public, kube-node-lease, its own namespace and webhook.excludeNamespaces)" . (join ", " $excluded)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The username of the workload ServiceAccount (the one with exec, port-forward and pod patch), as admission sees it. */}}
+{{- define "hahaha.serviceAccountUser" -}}
+{{- printf "system:serviceaccount:%s:%s" .Release.Namespace (include "hahaha.fullname" .) }}
+{{- end }}
+
+{{/*
+The annotation domain of hahaha's record of a pod (STATE_DOMAIN in src/core/annotations.ts; the
+chart test holds the two equal): the keys `state.hahaha.nais.io/...`, which only hahaha's
+ServiceAccount may write.
+*/}}
+{{- define "hahaha.stateDomain" -}}
+state.hahaha.nais.io
+{{- end }}
+
+{{/*
+"true" when the ValidatingAdmissionPolicies are rendered (rbac.admissionPolicy.enabled), else "".
+They need admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy (Kubernetes 1.30+): a cluster
+that does not serve it fails the install with a message that says what turning them off costs.
+Helm knows the served kinds only from a cluster's discovery (v1/Pod is then among them); an offline
+`helm template` knows group versions only, and renders the policies.
+*/}}
+{{- define "hahaha.admissionPolicies" -}}
+{{- if .Values.rbac.admissionPolicy.enabled }}
+{{- if and (.Capabilities.APIVersions.Has "v1/Pod") (not (.Capabilities.APIVersions.Has "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy")) }}
+{{- fail "rbac.admissionPolicy.enabled: this cluster serves no admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy (Kubernetes 1.30+). Without the policies nothing but hahaha's own code keeps its ServiceAccount out of kube-system and its own namespace, limits its exec commands and its pod patches to the state annotations, or keeps others from forging that state; set rbac.admissionPolicy.enabled=false only if you accept that" }}
+{{- end }}
+{{- "true" }}
+{{- end }}
+{{- end }}
+
+{{/*
+"true" when the exec command policy is rendered: with shutdown actions, the admission policies,
+and rbac.admissionPolicy.execCommands. The deprecated rbac.execAdmissionPolicy (the switch of the
+exec policy when it was the only one) still turns it off when set to false.
+*/}}
+{{- define "hahaha.execCommandPolicy" -}}
+{{- $r := .Values.rbac }}
+{{- $legacy := ternary $r.execAdmissionPolicy true (hasKey $r "execAdmissionPolicy") }}
+{{- if and $r.shutdownActions (include "hahaha.admissionPolicies" .) $r.admissionPolicy.execCommands $legacy }}
+{{- "true" }}
+{{- end }}
 {{- end }}
 
 {{/* A webhook's clientConfig: the Service (or webhook.url), and the caBundle in existingSecret mode
@@ -197,7 +261,7 @@ refused here rather than allowed or denied by accident.
 */}}
 {{- define "hahaha.argv" -}}
 {{- if regexMatch "[\"'\\\\]" .text }}
-{{- fail (printf "%s: %q has quotes or backslashes, which rbac.execAdmissionPolicy cannot render; write it without them, or set rbac.execAdmissionPolicy=false" .where .text) }}
+{{- fail (printf "%s: %q has quotes or backslashes, which the exec command policy cannot render; write it without them, or set rbac.admissionPolicy.execCommands=false" .where .text) }}
 {{- end }}
 {{- regexSplit "\\s+" (trim .text) -1 | toJson }}
 {{- end }}

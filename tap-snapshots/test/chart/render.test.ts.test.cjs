@@ -21,13 +21,13 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["list", "watch"]
+    verbs: ["get", "list", "watch", "patch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch", "list", "watch"]
+    verbs: ["create", "get"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -374,6 +374,8 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
 ---
 # Source: hahaha/templates/pdb.yaml
@@ -556,7 +558,7 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
@@ -577,13 +579,177 @@ spec:
         resources: ["pods/exec"]
   matchConditions:
     - name: hahaha-service-account
-      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
   validations:
     - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[3] == \\"1\\") || (size(object.command) == 2 && object.command[0] == \\"/usr/bin/pkill\\" && object.command[1] == \\"envoy\\")"
       messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
       reason: Forbidden
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec", "pods/portforward"]
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  # Cost: the apiserver allows 1,000,000 per expression (a variable is one) and 10,000,000 per
+  # request. Comparing maps and lists with == costs next to nothing whatever their size, so spec,
+  # labels, ownerReferences and finalizers are compared whole; only the annotations, where the state
+  # keys may differ, are walked key by key, about 10 a key for the widest variable, so that even a pod
+  # at the apiserver's limit of 256 KiB of annotations (at most 88,704 keys) stays under 1,000,000.
+  variables:
+    # (request.subResource is absent, not empty, on a request for the pod itself.)
+    - name: action
+      expression: |-
+        request.operation == "UPDATE" ? "update" : request.subResource == "exec" ? "exec into" : "port-forward to"
+    # The rest is read for pod updates only (a CONNECT's object is no Pod).
+    - name: podUpdate
+      expression: |-
+        request.operation == "UPDATE"
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    # Annotations outside the state domain that the update adds or changes, and those it removes.
+    - name: othersSet
+      expression: |-
+        variables.newAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && variables.oldAnnotations[?k] != optional.of(variables.newAnnotations[k]))
+    - name: othersRemoved
+      expression: |-
+        variables.oldAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && !(k in variables.newAnnotations))
+    - name: newLabels
+      expression: |-
+        has(object.metadata.labels) ? object.metadata.labels : {}
+    - name: oldLabels
+      expression: |-
+        has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}
+  validations:
+    - expression: |-
+        !(request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system"])
+      messageExpression: |-
+        "hahaha may not " + variables.action + " pods in " + request.namespace + ": it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      message: "hahaha may not exec into, port-forward to or update pods here: it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || object.spec == oldObject.spec
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its spec"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || variables.newLabels == variables.oldLabels
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels: " + (variables.newLabels.filter(k, variables.oldLabels[?k] != optional.of(variables.newLabels[k])) + variables.oldLabels.filter(k, !(k in variables.newLabels))).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || size(variables.othersSet) + size(variables.othersRemoved) == 0
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not " + (variables.othersSet + variables.othersRemoved).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its other annotations"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) == (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its ownerReferences"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.finalizers) ? object.metadata.finalizers : []) == (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its finalizers"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: not-hahaha
+      expression: |-
+        request.userInfo.username != "system:serviceaccount:hahaha-system:hahaha"
+    # Only pods that have, or had, a state annotation: every other pod write is left at this. (filter
+    # costs a third of exists per key; at the 256 KiB limit of annotations this stays under 400,000.)
+    - name: state-annotations
+      expression: |-
+        (has(object.metadata.annotations) && size(object.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0) ||
+        (oldObject != null && has(oldObject.metadata.annotations) && size(oldObject.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0)
+  variables:
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        oldObject != null && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    - name: newState
+      expression: |-
+        variables.newAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: oldState
+      expression: |-
+        variables.oldAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: added
+      expression: |-
+        variables.newState.filter(k, !(k in variables.oldAnnotations))
+    - name: changed
+      expression: |-
+        variables.newState.filter(k, k in variables.oldAnnotations && variables.oldAnnotations[k] != variables.newAnnotations[k])
+    - name: removed
+      expression: |-
+        variables.oldState.filter(k, !(k in variables.newAnnotations))
+    - name: why
+      expression: |-
+        ": the state.hahaha.nais.io annotations are hahaha's record of the pod's shutdown (claims, rounds, retry budget), written only by system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: |-
+        size(variables.added) == 0
+      messageExpression: |-
+        (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.changed) == 0
+      messageExpression: |-
+        "you may not change " + variables.changed.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.removed) == 0
+      messageExpression: |-
+        "you may not remove " + variables.removed.join(", ") + variables.why
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata:
@@ -596,6 +762,36 @@ metadata:
     app.kubernetes.io/managed-by: Helm
 spec:
   policyName: hahaha-exec
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-scope
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-state
   validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
@@ -643,7 +839,15 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
+    # hahaha's own writes of its state annotation never wait on hahaha's webhook: a down webhook
+    # under failurePolicy Fail could otherwise block them. The <fullname>-scope admission policy
+    # confines that ServiceAccount's pod updates to the state annotations, inside the apiserver.
+    matchConditions:
+      - name: not-hahaha
+        expression: "request.userInfo.username != \\"system:serviceaccount:hahaha-system:hahaha\\""
 
 `
 
@@ -721,13 +925,13 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["list", "watch"]
+    verbs: ["get", "list", "watch", "patch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch", "list", "watch"]
+    verbs: ["create", "get"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -1033,6 +1237,8 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
 ---
 # Source: hahaha/templates/pdb.yaml
@@ -1158,7 +1364,7 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
@@ -1179,13 +1385,177 @@ spec:
         resources: ["pods/exec"]
   matchConditions:
     - name: hahaha-service-account
-      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
   validations:
     - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
       messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
       reason: Forbidden
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec", "pods/portforward"]
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  # Cost: the apiserver allows 1,000,000 per expression (a variable is one) and 10,000,000 per
+  # request. Comparing maps and lists with == costs next to nothing whatever their size, so spec,
+  # labels, ownerReferences and finalizers are compared whole; only the annotations, where the state
+  # keys may differ, are walked key by key, about 10 a key for the widest variable, so that even a pod
+  # at the apiserver's limit of 256 KiB of annotations (at most 88,704 keys) stays under 1,000,000.
+  variables:
+    # (request.subResource is absent, not empty, on a request for the pod itself.)
+    - name: action
+      expression: |-
+        request.operation == "UPDATE" ? "update" : request.subResource == "exec" ? "exec into" : "port-forward to"
+    # The rest is read for pod updates only (a CONNECT's object is no Pod).
+    - name: podUpdate
+      expression: |-
+        request.operation == "UPDATE"
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    # Annotations outside the state domain that the update adds or changes, and those it removes.
+    - name: othersSet
+      expression: |-
+        variables.newAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && variables.oldAnnotations[?k] != optional.of(variables.newAnnotations[k]))
+    - name: othersRemoved
+      expression: |-
+        variables.oldAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && !(k in variables.newAnnotations))
+    - name: newLabels
+      expression: |-
+        has(object.metadata.labels) ? object.metadata.labels : {}
+    - name: oldLabels
+      expression: |-
+        has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}
+  validations:
+    - expression: |-
+        !(request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system"])
+      messageExpression: |-
+        "hahaha may not " + variables.action + " pods in " + request.namespace + ": it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      message: "hahaha may not exec into, port-forward to or update pods here: it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || object.spec == oldObject.spec
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its spec"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || variables.newLabels == variables.oldLabels
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels: " + (variables.newLabels.filter(k, variables.oldLabels[?k] != optional.of(variables.newLabels[k])) + variables.oldLabels.filter(k, !(k in variables.newLabels))).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || size(variables.othersSet) + size(variables.othersRemoved) == 0
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not " + (variables.othersSet + variables.othersRemoved).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its other annotations"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) == (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its ownerReferences"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.finalizers) ? object.metadata.finalizers : []) == (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its finalizers"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: not-hahaha
+      expression: |-
+        request.userInfo.username != "system:serviceaccount:hahaha-system:hahaha"
+    # Only pods that have, or had, a state annotation: every other pod write is left at this. (filter
+    # costs a third of exists per key; at the 256 KiB limit of annotations this stays under 400,000.)
+    - name: state-annotations
+      expression: |-
+        (has(object.metadata.annotations) && size(object.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0) ||
+        (oldObject != null && has(oldObject.metadata.annotations) && size(oldObject.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0)
+  variables:
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        oldObject != null && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    - name: newState
+      expression: |-
+        variables.newAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: oldState
+      expression: |-
+        variables.oldAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: added
+      expression: |-
+        variables.newState.filter(k, !(k in variables.oldAnnotations))
+    - name: changed
+      expression: |-
+        variables.newState.filter(k, k in variables.oldAnnotations && variables.oldAnnotations[k] != variables.newAnnotations[k])
+    - name: removed
+      expression: |-
+        variables.oldState.filter(k, !(k in variables.newAnnotations))
+    - name: why
+      expression: |-
+        ": the state.hahaha.nais.io annotations are hahaha's record of the pod's shutdown (claims, rounds, retry budget), written only by system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: |-
+        size(variables.added) == 0
+      messageExpression: |-
+        (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.changed) == 0
+      messageExpression: |-
+        "you may not change " + variables.changed.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.removed) == 0
+      messageExpression: |-
+        "you may not remove " + variables.removed.join(", ") + variables.why
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata:
@@ -1198,6 +1568,36 @@ metadata:
     app.kubernetes.io/managed-by: Helm
 spec:
   policyName: hahaha-exec
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-scope
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-state
   validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
@@ -1247,7 +1647,15 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
+    # hahaha's own writes of its state annotation never wait on hahaha's webhook: a down webhook
+    # under failurePolicy Fail could otherwise block them. The <fullname>-scope admission policy
+    # confines that ServiceAccount's pod updates to the state annotations, inside the apiserver.
+    matchConditions:
+      - name: not-hahaha
+        expression: "request.userInfo.username != \\"system:serviceaccount:hahaha-system:hahaha\\""
 
 `
 
@@ -1300,13 +1708,13 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["list", "watch"]
+    verbs: ["get", "list", "watch", "patch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch", "list", "watch"]
+    verbs: ["create", "get"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -1579,6 +1987,8 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
 ---
 # Source: hahaha/templates/pdb.yaml
@@ -1704,7 +2114,7 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
@@ -1725,13 +2135,177 @@ spec:
         resources: ["pods/exec"]
   matchConditions:
     - name: hahaha-service-account
-      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
   validations:
     - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
       messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
       reason: Forbidden
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec", "pods/portforward"]
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  # Cost: the apiserver allows 1,000,000 per expression (a variable is one) and 10,000,000 per
+  # request. Comparing maps and lists with == costs next to nothing whatever their size, so spec,
+  # labels, ownerReferences and finalizers are compared whole; only the annotations, where the state
+  # keys may differ, are walked key by key, about 10 a key for the widest variable, so that even a pod
+  # at the apiserver's limit of 256 KiB of annotations (at most 88,704 keys) stays under 1,000,000.
+  variables:
+    # (request.subResource is absent, not empty, on a request for the pod itself.)
+    - name: action
+      expression: |-
+        request.operation == "UPDATE" ? "update" : request.subResource == "exec" ? "exec into" : "port-forward to"
+    # The rest is read for pod updates only (a CONNECT's object is no Pod).
+    - name: podUpdate
+      expression: |-
+        request.operation == "UPDATE"
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    # Annotations outside the state domain that the update adds or changes, and those it removes.
+    - name: othersSet
+      expression: |-
+        variables.newAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && variables.oldAnnotations[?k] != optional.of(variables.newAnnotations[k]))
+    - name: othersRemoved
+      expression: |-
+        variables.oldAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && !(k in variables.newAnnotations))
+    - name: newLabels
+      expression: |-
+        has(object.metadata.labels) ? object.metadata.labels : {}
+    - name: oldLabels
+      expression: |-
+        has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}
+  validations:
+    - expression: |-
+        !(request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system"])
+      messageExpression: |-
+        "hahaha may not " + variables.action + " pods in " + request.namespace + ": it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      message: "hahaha may not exec into, port-forward to or update pods here: it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || object.spec == oldObject.spec
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its spec"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || variables.newLabels == variables.oldLabels
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels: " + (variables.newLabels.filter(k, variables.oldLabels[?k] != optional.of(variables.newLabels[k])) + variables.oldLabels.filter(k, !(k in variables.newLabels))).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || size(variables.othersSet) + size(variables.othersRemoved) == 0
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not " + (variables.othersSet + variables.othersRemoved).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its other annotations"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) == (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its ownerReferences"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.finalizers) ? object.metadata.finalizers : []) == (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its finalizers"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: not-hahaha
+      expression: |-
+        request.userInfo.username != "system:serviceaccount:hahaha-system:hahaha"
+    # Only pods that have, or had, a state annotation: every other pod write is left at this. (filter
+    # costs a third of exists per key; at the 256 KiB limit of annotations this stays under 400,000.)
+    - name: state-annotations
+      expression: |-
+        (has(object.metadata.annotations) && size(object.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0) ||
+        (oldObject != null && has(oldObject.metadata.annotations) && size(oldObject.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0)
+  variables:
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        oldObject != null && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    - name: newState
+      expression: |-
+        variables.newAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: oldState
+      expression: |-
+        variables.oldAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: added
+      expression: |-
+        variables.newState.filter(k, !(k in variables.oldAnnotations))
+    - name: changed
+      expression: |-
+        variables.newState.filter(k, k in variables.oldAnnotations && variables.oldAnnotations[k] != variables.newAnnotations[k])
+    - name: removed
+      expression: |-
+        variables.oldState.filter(k, !(k in variables.newAnnotations))
+    - name: why
+      expression: |-
+        ": the state.hahaha.nais.io annotations are hahaha's record of the pod's shutdown (claims, rounds, retry budget), written only by system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: |-
+        size(variables.added) == 0
+      messageExpression: |-
+        (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.changed) == 0
+      messageExpression: |-
+        "you may not change " + variables.changed.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.removed) == 0
+      messageExpression: |-
+        "you may not remove " + variables.removed.join(", ") + variables.why
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata:
@@ -1744,6 +2318,36 @@ metadata:
     app.kubernetes.io/managed-by: Helm
 spec:
   policyName: hahaha-exec
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-scope
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-state
   validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
@@ -1793,7 +2397,15 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
+    # hahaha's own writes of its state annotation never wait on hahaha's webhook: a down webhook
+    # under failurePolicy Fail could otherwise block them. The <fullname>-scope admission policy
+    # confines that ServiceAccount's pod updates to the state annotations, inside the apiserver.
+    matchConditions:
+      - name: not-hahaha
+        expression: "request.userInfo.username != \\"system:serviceaccount:hahaha-system:hahaha\\""
 
 `
 
@@ -1813,13 +2425,13 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["list", "watch"]
+    verbs: ["get", "list", "watch", "patch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch", "list", "watch"]
+    verbs: ["create", "get"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -2120,6 +2732,8 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
         - monitoring
       - key: kubernetes.io/metadata.name
@@ -2350,7 +2964,7 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
@@ -2371,13 +2985,183 @@ spec:
         resources: ["pods/exec"]
   matchConditions:
     - name: hahaha-service-account
-      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
   validations:
     - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
       messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
       reason: Forbidden
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec", "pods/portforward"]
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  # Cost: the apiserver allows 1,000,000 per expression (a variable is one) and 10,000,000 per
+  # request. Comparing maps and lists with == costs next to nothing whatever their size, so spec,
+  # labels, ownerReferences and finalizers are compared whole; only the annotations, where the state
+  # keys may differ, are walked key by key, about 10 a key for the widest variable, so that even a pod
+  # at the apiserver's limit of 256 KiB of annotations (at most 88,704 keys) stays under 1,000,000.
+  variables:
+    # (request.subResource is absent, not empty, on a request for the pod itself.)
+    - name: action
+      expression: |-
+        request.operation == "UPDATE" ? "update" : request.subResource == "exec" ? "exec into" : "port-forward to"
+    # The rest is read for pod updates only (a CONNECT's object is no Pod).
+    - name: podUpdate
+      expression: |-
+        request.operation == "UPDATE"
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    # Annotations outside the state domain that the update adds or changes, and those it removes.
+    - name: othersSet
+      expression: |-
+        variables.newAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && variables.oldAnnotations[?k] != optional.of(variables.newAnnotations[k]))
+    - name: othersRemoved
+      expression: |-
+        variables.oldAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && !(k in variables.newAnnotations))
+    - name: newLabels
+      expression: |-
+        has(object.metadata.labels) ? object.metadata.labels : {}
+    - name: oldLabels
+      expression: |-
+        has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}
+  validations:
+    - expression: |-
+        !(request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system","monitoring"])
+      messageExpression: |-
+        "hahaha may not " + variables.action + " pods in " + request.namespace + ": it never manages kube-system, kube-public, kube-node-lease, hahaha-system, monitoring"
+      message: "hahaha may not exec into, port-forward to or update pods here: it never manages kube-system, kube-public, kube-node-lease, hahaha-system, monitoring"
+      reason: Forbidden
+    - expression: |-
+        request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system","monitoring"] || request.namespace in ["team-a","team-b"]
+      messageExpression: |-
+        "hahaha may " + variables.action + " pods only in the namespaces it manages (team-a, team-b), not in " + request.namespace
+      message: "hahaha may exec into, port-forward to or update pods only in the namespaces it manages (team-a, team-b)"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || object.spec == oldObject.spec
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its spec"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || variables.newLabels == variables.oldLabels
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels: " + (variables.newLabels.filter(k, variables.oldLabels[?k] != optional.of(variables.newLabels[k])) + variables.oldLabels.filter(k, !(k in variables.newLabels))).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || size(variables.othersSet) + size(variables.othersRemoved) == 0
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not " + (variables.othersSet + variables.othersRemoved).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its other annotations"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) == (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its ownerReferences"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.finalizers) ? object.metadata.finalizers : []) == (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its finalizers"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: not-hahaha
+      expression: |-
+        request.userInfo.username != "system:serviceaccount:hahaha-system:hahaha"
+    # Only pods that have, or had, a state annotation: every other pod write is left at this. (filter
+    # costs a third of exists per key; at the 256 KiB limit of annotations this stays under 400,000.)
+    - name: state-annotations
+      expression: |-
+        (has(object.metadata.annotations) && size(object.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0) ||
+        (oldObject != null && has(oldObject.metadata.annotations) && size(oldObject.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0)
+  variables:
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        oldObject != null && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    - name: newState
+      expression: |-
+        variables.newAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: oldState
+      expression: |-
+        variables.oldAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: added
+      expression: |-
+        variables.newState.filter(k, !(k in variables.oldAnnotations))
+    - name: changed
+      expression: |-
+        variables.newState.filter(k, k in variables.oldAnnotations && variables.oldAnnotations[k] != variables.newAnnotations[k])
+    - name: removed
+      expression: |-
+        variables.oldState.filter(k, !(k in variables.newAnnotations))
+    - name: why
+      expression: |-
+        ": the state.hahaha.nais.io annotations are hahaha's record of the pod's shutdown (claims, rounds, retry budget), written only by system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: |-
+        size(variables.added) == 0
+      messageExpression: |-
+        (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.changed) == 0
+      messageExpression: |-
+        "you may not change " + variables.changed.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.removed) == 0
+      messageExpression: |-
+        "you may not remove " + variables.removed.join(", ") + variables.why
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata:
@@ -2390,6 +3174,36 @@ metadata:
     app.kubernetes.io/managed-by: Helm
 spec:
   policyName: hahaha-exec
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-scope
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-state
   validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
@@ -2444,6 +3258,8 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
         - monitoring
       - key: kubernetes.io/metadata.name
@@ -2451,6 +3267,12 @@ webhooks:
         values:
         - team-a
         - team-b
+    # hahaha's own writes of its state annotation never wait on hahaha's webhook: a down webhook
+    # under failurePolicy Fail could otherwise block them. The <fullname>-scope admission policy
+    # confines that ServiceAccount's pod updates to the state annotations, inside the apiserver.
+    matchConditions:
+      - name: not-hahaha
+        expression: "request.userInfo.username != \\"system:serviceaccount:hahaha-system:hahaha\\""
 
 `
 
@@ -2470,13 +3292,13 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["list", "watch"]
+    verbs: ["get", "list", "watch", "patch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch", "list", "watch"]
+    verbs: ["create", "get"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -2788,6 +3610,8 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
 ---
 # Source: hahaha/templates/pdb.yaml
@@ -2970,7 +3794,7 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
@@ -2991,13 +3815,177 @@ spec:
         resources: ["pods/exec"]
   matchConditions:
     - name: hahaha-service-account
-      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
   validations:
     - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
       messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
       reason: Forbidden
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec", "pods/portforward"]
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  # Cost: the apiserver allows 1,000,000 per expression (a variable is one) and 10,000,000 per
+  # request. Comparing maps and lists with == costs next to nothing whatever their size, so spec,
+  # labels, ownerReferences and finalizers are compared whole; only the annotations, where the state
+  # keys may differ, are walked key by key, about 10 a key for the widest variable, so that even a pod
+  # at the apiserver's limit of 256 KiB of annotations (at most 88,704 keys) stays under 1,000,000.
+  variables:
+    # (request.subResource is absent, not empty, on a request for the pod itself.)
+    - name: action
+      expression: |-
+        request.operation == "UPDATE" ? "update" : request.subResource == "exec" ? "exec into" : "port-forward to"
+    # The rest is read for pod updates only (a CONNECT's object is no Pod).
+    - name: podUpdate
+      expression: |-
+        request.operation == "UPDATE"
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    # Annotations outside the state domain that the update adds or changes, and those it removes.
+    - name: othersSet
+      expression: |-
+        variables.newAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && variables.oldAnnotations[?k] != optional.of(variables.newAnnotations[k]))
+    - name: othersRemoved
+      expression: |-
+        variables.oldAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && !(k in variables.newAnnotations))
+    - name: newLabels
+      expression: |-
+        has(object.metadata.labels) ? object.metadata.labels : {}
+    - name: oldLabels
+      expression: |-
+        has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}
+  validations:
+    - expression: |-
+        !(request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system"])
+      messageExpression: |-
+        "hahaha may not " + variables.action + " pods in " + request.namespace + ": it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      message: "hahaha may not exec into, port-forward to or update pods here: it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || object.spec == oldObject.spec
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its spec"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || variables.newLabels == variables.oldLabels
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels: " + (variables.newLabels.filter(k, variables.oldLabels[?k] != optional.of(variables.newLabels[k])) + variables.oldLabels.filter(k, !(k in variables.newLabels))).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || size(variables.othersSet) + size(variables.othersRemoved) == 0
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not " + (variables.othersSet + variables.othersRemoved).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its other annotations"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) == (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its ownerReferences"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.finalizers) ? object.metadata.finalizers : []) == (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its finalizers"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: not-hahaha
+      expression: |-
+        request.userInfo.username != "system:serviceaccount:hahaha-system:hahaha"
+    # Only pods that have, or had, a state annotation: every other pod write is left at this. (filter
+    # costs a third of exists per key; at the 256 KiB limit of annotations this stays under 400,000.)
+    - name: state-annotations
+      expression: |-
+        (has(object.metadata.annotations) && size(object.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0) ||
+        (oldObject != null && has(oldObject.metadata.annotations) && size(oldObject.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0)
+  variables:
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        oldObject != null && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    - name: newState
+      expression: |-
+        variables.newAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: oldState
+      expression: |-
+        variables.oldAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: added
+      expression: |-
+        variables.newState.filter(k, !(k in variables.oldAnnotations))
+    - name: changed
+      expression: |-
+        variables.newState.filter(k, k in variables.oldAnnotations && variables.oldAnnotations[k] != variables.newAnnotations[k])
+    - name: removed
+      expression: |-
+        variables.oldState.filter(k, !(k in variables.newAnnotations))
+    - name: why
+      expression: |-
+        ": the state.hahaha.nais.io annotations are hahaha's record of the pod's shutdown (claims, rounds, retry budget), written only by system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: |-
+        size(variables.added) == 0
+      messageExpression: |-
+        (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.changed) == 0
+      messageExpression: |-
+        "you may not change " + variables.changed.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.removed) == 0
+      messageExpression: |-
+        "you may not remove " + variables.removed.join(", ") + variables.why
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata:
@@ -3010,6 +3998,36 @@ metadata:
     app.kubernetes.io/managed-by: Helm
 spec:
   policyName: hahaha-exec
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-scope
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-state
   validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
@@ -3057,7 +4075,15 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
+    # hahaha's own writes of its state annotation never wait on hahaha's webhook: a down webhook
+    # under failurePolicy Fail could otherwise block them. The <fullname>-scope admission policy
+    # confines that ServiceAccount's pod updates to the state annotations, inside the apiserver.
+    matchConditions:
+      - name: not-hahaha
+        expression: "request.userInfo.username != \\"system:serviceaccount:hahaha-system:hahaha\\""
 
 `
 
@@ -3077,13 +4103,13 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["list", "watch"]
+    verbs: ["get", "list", "watch", "patch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch", "list", "watch"]
+    verbs: ["create", "get"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -3396,6 +4422,8 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
 ---
 # Source: hahaha/templates/pdb.yaml
@@ -3578,7 +4606,7 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
@@ -3599,13 +4627,177 @@ spec:
         resources: ["pods/exec"]
   matchConditions:
     - name: hahaha-service-account
-      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
   validations:
     - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
       messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
       reason: Forbidden
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec", "pods/portforward"]
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  # Cost: the apiserver allows 1,000,000 per expression (a variable is one) and 10,000,000 per
+  # request. Comparing maps and lists with == costs next to nothing whatever their size, so spec,
+  # labels, ownerReferences and finalizers are compared whole; only the annotations, where the state
+  # keys may differ, are walked key by key, about 10 a key for the widest variable, so that even a pod
+  # at the apiserver's limit of 256 KiB of annotations (at most 88,704 keys) stays under 1,000,000.
+  variables:
+    # (request.subResource is absent, not empty, on a request for the pod itself.)
+    - name: action
+      expression: |-
+        request.operation == "UPDATE" ? "update" : request.subResource == "exec" ? "exec into" : "port-forward to"
+    # The rest is read for pod updates only (a CONNECT's object is no Pod).
+    - name: podUpdate
+      expression: |-
+        request.operation == "UPDATE"
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    # Annotations outside the state domain that the update adds or changes, and those it removes.
+    - name: othersSet
+      expression: |-
+        variables.newAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && variables.oldAnnotations[?k] != optional.of(variables.newAnnotations[k]))
+    - name: othersRemoved
+      expression: |-
+        variables.oldAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && !(k in variables.newAnnotations))
+    - name: newLabels
+      expression: |-
+        has(object.metadata.labels) ? object.metadata.labels : {}
+    - name: oldLabels
+      expression: |-
+        has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}
+  validations:
+    - expression: |-
+        !(request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system"])
+      messageExpression: |-
+        "hahaha may not " + variables.action + " pods in " + request.namespace + ": it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      message: "hahaha may not exec into, port-forward to or update pods here: it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || object.spec == oldObject.spec
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its spec"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || variables.newLabels == variables.oldLabels
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels: " + (variables.newLabels.filter(k, variables.oldLabels[?k] != optional.of(variables.newLabels[k])) + variables.oldLabels.filter(k, !(k in variables.newLabels))).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || size(variables.othersSet) + size(variables.othersRemoved) == 0
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not " + (variables.othersSet + variables.othersRemoved).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its other annotations"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) == (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its ownerReferences"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.finalizers) ? object.metadata.finalizers : []) == (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its finalizers"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: not-hahaha
+      expression: |-
+        request.userInfo.username != "system:serviceaccount:hahaha-system:hahaha"
+    # Only pods that have, or had, a state annotation: every other pod write is left at this. (filter
+    # costs a third of exists per key; at the 256 KiB limit of annotations this stays under 400,000.)
+    - name: state-annotations
+      expression: |-
+        (has(object.metadata.annotations) && size(object.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0) ||
+        (oldObject != null && has(oldObject.metadata.annotations) && size(oldObject.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0)
+  variables:
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        oldObject != null && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    - name: newState
+      expression: |-
+        variables.newAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: oldState
+      expression: |-
+        variables.oldAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: added
+      expression: |-
+        variables.newState.filter(k, !(k in variables.oldAnnotations))
+    - name: changed
+      expression: |-
+        variables.newState.filter(k, k in variables.oldAnnotations && variables.oldAnnotations[k] != variables.newAnnotations[k])
+    - name: removed
+      expression: |-
+        variables.oldState.filter(k, !(k in variables.newAnnotations))
+    - name: why
+      expression: |-
+        ": the state.hahaha.nais.io annotations are hahaha's record of the pod's shutdown (claims, rounds, retry budget), written only by system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: |-
+        size(variables.added) == 0
+      messageExpression: |-
+        (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.changed) == 0
+      messageExpression: |-
+        "you may not change " + variables.changed.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.removed) == 0
+      messageExpression: |-
+        "you may not remove " + variables.removed.join(", ") + variables.why
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata:
@@ -3618,6 +4810,36 @@ metadata:
     app.kubernetes.io/managed-by: Helm
 spec:
   policyName: hahaha-exec
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-scope
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-state
   validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
@@ -3665,7 +4887,15 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
+    # hahaha's own writes of its state annotation never wait on hahaha's webhook: a down webhook
+    # under failurePolicy Fail could otherwise block them. The <fullname>-scope admission policy
+    # confines that ServiceAccount's pod updates to the state annotations, inside the apiserver.
+    matchConditions:
+      - name: not-hahaha
+        expression: "request.userInfo.username != \\"system:serviceaccount:hahaha-system:hahaha\\""
 
 `
 
@@ -3685,13 +4915,13 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["list", "watch"]
+    verbs: ["get", "list", "watch", "patch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch", "list", "watch"]
+    verbs: ["create", "get"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -3963,6 +5193,8 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
 ---
 # Source: hahaha/templates/pdb.yaml
@@ -4088,7 +5320,7 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
@@ -4109,13 +5341,177 @@ spec:
         resources: ["pods/exec"]
   matchConditions:
     - name: hahaha-service-account
-      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
   validations:
     - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
       messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
       reason: Forbidden
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec", "pods/portforward"]
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  # Cost: the apiserver allows 1,000,000 per expression (a variable is one) and 10,000,000 per
+  # request. Comparing maps and lists with == costs next to nothing whatever their size, so spec,
+  # labels, ownerReferences and finalizers are compared whole; only the annotations, where the state
+  # keys may differ, are walked key by key, about 10 a key for the widest variable, so that even a pod
+  # at the apiserver's limit of 256 KiB of annotations (at most 88,704 keys) stays under 1,000,000.
+  variables:
+    # (request.subResource is absent, not empty, on a request for the pod itself.)
+    - name: action
+      expression: |-
+        request.operation == "UPDATE" ? "update" : request.subResource == "exec" ? "exec into" : "port-forward to"
+    # The rest is read for pod updates only (a CONNECT's object is no Pod).
+    - name: podUpdate
+      expression: |-
+        request.operation == "UPDATE"
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    # Annotations outside the state domain that the update adds or changes, and those it removes.
+    - name: othersSet
+      expression: |-
+        variables.newAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && variables.oldAnnotations[?k] != optional.of(variables.newAnnotations[k]))
+    - name: othersRemoved
+      expression: |-
+        variables.oldAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && !(k in variables.newAnnotations))
+    - name: newLabels
+      expression: |-
+        has(object.metadata.labels) ? object.metadata.labels : {}
+    - name: oldLabels
+      expression: |-
+        has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}
+  validations:
+    - expression: |-
+        !(request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system"])
+      messageExpression: |-
+        "hahaha may not " + variables.action + " pods in " + request.namespace + ": it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      message: "hahaha may not exec into, port-forward to or update pods here: it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || object.spec == oldObject.spec
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its spec"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || variables.newLabels == variables.oldLabels
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels: " + (variables.newLabels.filter(k, variables.oldLabels[?k] != optional.of(variables.newLabels[k])) + variables.oldLabels.filter(k, !(k in variables.newLabels))).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || size(variables.othersSet) + size(variables.othersRemoved) == 0
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not " + (variables.othersSet + variables.othersRemoved).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its other annotations"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) == (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its ownerReferences"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.finalizers) ? object.metadata.finalizers : []) == (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its finalizers"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: not-hahaha
+      expression: |-
+        request.userInfo.username != "system:serviceaccount:hahaha-system:hahaha"
+    # Only pods that have, or had, a state annotation: every other pod write is left at this. (filter
+    # costs a third of exists per key; at the 256 KiB limit of annotations this stays under 400,000.)
+    - name: state-annotations
+      expression: |-
+        (has(object.metadata.annotations) && size(object.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0) ||
+        (oldObject != null && has(oldObject.metadata.annotations) && size(oldObject.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0)
+  variables:
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        oldObject != null && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    - name: newState
+      expression: |-
+        variables.newAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: oldState
+      expression: |-
+        variables.oldAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: added
+      expression: |-
+        variables.newState.filter(k, !(k in variables.oldAnnotations))
+    - name: changed
+      expression: |-
+        variables.newState.filter(k, k in variables.oldAnnotations && variables.oldAnnotations[k] != variables.newAnnotations[k])
+    - name: removed
+      expression: |-
+        variables.oldState.filter(k, !(k in variables.newAnnotations))
+    - name: why
+      expression: |-
+        ": the state.hahaha.nais.io annotations are hahaha's record of the pod's shutdown (claims, rounds, retry budget), written only by system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: |-
+        size(variables.added) == 0
+      messageExpression: |-
+        (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.changed) == 0
+      messageExpression: |-
+        "you may not change " + variables.changed.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.removed) == 0
+      messageExpression: |-
+        "you may not remove " + variables.removed.join(", ") + variables.why
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata:
@@ -4128,6 +5524,36 @@ metadata:
     app.kubernetes.io/managed-by: Helm
 spec:
   policyName: hahaha-exec
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-scope
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-state
   validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
@@ -4176,7 +5602,15 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
+    # hahaha's own writes of its state annotation never wait on hahaha's webhook: a down webhook
+    # under failurePolicy Fail could otherwise block them. The <fullname>-scope admission policy
+    # confines that ServiceAccount's pod updates to the state annotations, inside the apiserver.
+    matchConditions:
+      - name: not-hahaha
+        expression: "request.userInfo.username != \\"system:serviceaccount:hahaha-system:hahaha\\""
 
 `
 
@@ -4196,13 +5630,13 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["list", "watch"]
+    verbs: ["get", "list", "watch", "patch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch", "list", "watch"]
+    verbs: ["create", "get"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -5370,6 +6804,8 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
 ---
 # Source: hahaha/templates/pdb.yaml
@@ -5661,7 +7097,7 @@ spec:
       # \`namespace\` is hahaha's: the alerts and the dashboard select hahaha by it.
       honorLabels: false
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
@@ -5682,13 +7118,177 @@ spec:
         resources: ["pods/exec"]
   matchConditions:
     - name: hahaha-service-account
-      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
   validations:
     - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
       messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
       reason: Forbidden
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec", "pods/portforward"]
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  # Cost: the apiserver allows 1,000,000 per expression (a variable is one) and 10,000,000 per
+  # request. Comparing maps and lists with == costs next to nothing whatever their size, so spec,
+  # labels, ownerReferences and finalizers are compared whole; only the annotations, where the state
+  # keys may differ, are walked key by key, about 10 a key for the widest variable, so that even a pod
+  # at the apiserver's limit of 256 KiB of annotations (at most 88,704 keys) stays under 1,000,000.
+  variables:
+    # (request.subResource is absent, not empty, on a request for the pod itself.)
+    - name: action
+      expression: |-
+        request.operation == "UPDATE" ? "update" : request.subResource == "exec" ? "exec into" : "port-forward to"
+    # The rest is read for pod updates only (a CONNECT's object is no Pod).
+    - name: podUpdate
+      expression: |-
+        request.operation == "UPDATE"
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    # Annotations outside the state domain that the update adds or changes, and those it removes.
+    - name: othersSet
+      expression: |-
+        variables.newAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && variables.oldAnnotations[?k] != optional.of(variables.newAnnotations[k]))
+    - name: othersRemoved
+      expression: |-
+        variables.oldAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && !(k in variables.newAnnotations))
+    - name: newLabels
+      expression: |-
+        has(object.metadata.labels) ? object.metadata.labels : {}
+    - name: oldLabels
+      expression: |-
+        has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}
+  validations:
+    - expression: |-
+        !(request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system"])
+      messageExpression: |-
+        "hahaha may not " + variables.action + " pods in " + request.namespace + ": it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      message: "hahaha may not exec into, port-forward to or update pods here: it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || object.spec == oldObject.spec
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its spec"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || variables.newLabels == variables.oldLabels
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels: " + (variables.newLabels.filter(k, variables.oldLabels[?k] != optional.of(variables.newLabels[k])) + variables.oldLabels.filter(k, !(k in variables.newLabels))).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || size(variables.othersSet) + size(variables.othersRemoved) == 0
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not " + (variables.othersSet + variables.othersRemoved).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its other annotations"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) == (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its ownerReferences"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.finalizers) ? object.metadata.finalizers : []) == (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its finalizers"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: not-hahaha
+      expression: |-
+        request.userInfo.username != "system:serviceaccount:hahaha-system:hahaha"
+    # Only pods that have, or had, a state annotation: every other pod write is left at this. (filter
+    # costs a third of exists per key; at the 256 KiB limit of annotations this stays under 400,000.)
+    - name: state-annotations
+      expression: |-
+        (has(object.metadata.annotations) && size(object.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0) ||
+        (oldObject != null && has(oldObject.metadata.annotations) && size(oldObject.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0)
+  variables:
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        oldObject != null && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    - name: newState
+      expression: |-
+        variables.newAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: oldState
+      expression: |-
+        variables.oldAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: added
+      expression: |-
+        variables.newState.filter(k, !(k in variables.oldAnnotations))
+    - name: changed
+      expression: |-
+        variables.newState.filter(k, k in variables.oldAnnotations && variables.oldAnnotations[k] != variables.newAnnotations[k])
+    - name: removed
+      expression: |-
+        variables.oldState.filter(k, !(k in variables.newAnnotations))
+    - name: why
+      expression: |-
+        ": the state.hahaha.nais.io annotations are hahaha's record of the pod's shutdown (claims, rounds, retry budget), written only by system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: |-
+        size(variables.added) == 0
+      messageExpression: |-
+        (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.changed) == 0
+      messageExpression: |-
+        "you may not change " + variables.changed.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.removed) == 0
+      messageExpression: |-
+        "you may not remove " + variables.removed.join(", ") + variables.why
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata:
@@ -5701,6 +7301,36 @@ metadata:
     app.kubernetes.io/managed-by: Helm
 spec:
   policyName: hahaha-exec
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-scope
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-state
   validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
@@ -5748,7 +7378,15 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
+    # hahaha's own writes of its state annotation never wait on hahaha's webhook: a down webhook
+    # under failurePolicy Fail could otherwise block them. The <fullname>-scope admission policy
+    # confines that ServiceAccount's pod updates to the state annotations, inside the apiserver.
+    matchConditions:
+      - name: not-hahaha
+        expression: "request.userInfo.username != \\"system:serviceaccount:hahaha-system:hahaha\\""
 
 `
 
@@ -5768,13 +7406,13 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["list", "watch"]
+    verbs: ["get", "list", "watch", "patch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch", "list", "watch"]
+    verbs: ["create", "get"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -6050,6 +7688,8 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
 ---
 # Source: hahaha/templates/pdb.yaml
@@ -6232,7 +7872,7 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
@@ -6253,13 +7893,177 @@ spec:
         resources: ["pods/exec"]
   matchConditions:
     - name: hahaha-service-account
-      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
   validations:
     - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
       messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
       reason: Forbidden
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec", "pods/portforward"]
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  # Cost: the apiserver allows 1,000,000 per expression (a variable is one) and 10,000,000 per
+  # request. Comparing maps and lists with == costs next to nothing whatever their size, so spec,
+  # labels, ownerReferences and finalizers are compared whole; only the annotations, where the state
+  # keys may differ, are walked key by key, about 10 a key for the widest variable, so that even a pod
+  # at the apiserver's limit of 256 KiB of annotations (at most 88,704 keys) stays under 1,000,000.
+  variables:
+    # (request.subResource is absent, not empty, on a request for the pod itself.)
+    - name: action
+      expression: |-
+        request.operation == "UPDATE" ? "update" : request.subResource == "exec" ? "exec into" : "port-forward to"
+    # The rest is read for pod updates only (a CONNECT's object is no Pod).
+    - name: podUpdate
+      expression: |-
+        request.operation == "UPDATE"
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    # Annotations outside the state domain that the update adds or changes, and those it removes.
+    - name: othersSet
+      expression: |-
+        variables.newAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && variables.oldAnnotations[?k] != optional.of(variables.newAnnotations[k]))
+    - name: othersRemoved
+      expression: |-
+        variables.oldAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && !(k in variables.newAnnotations))
+    - name: newLabels
+      expression: |-
+        has(object.metadata.labels) ? object.metadata.labels : {}
+    - name: oldLabels
+      expression: |-
+        has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}
+  validations:
+    - expression: |-
+        !(request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system"])
+      messageExpression: |-
+        "hahaha may not " + variables.action + " pods in " + request.namespace + ": it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      message: "hahaha may not exec into, port-forward to or update pods here: it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || object.spec == oldObject.spec
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its spec"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || variables.newLabels == variables.oldLabels
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels: " + (variables.newLabels.filter(k, variables.oldLabels[?k] != optional.of(variables.newLabels[k])) + variables.oldLabels.filter(k, !(k in variables.newLabels))).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || size(variables.othersSet) + size(variables.othersRemoved) == 0
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not " + (variables.othersSet + variables.othersRemoved).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its other annotations"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) == (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its ownerReferences"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.finalizers) ? object.metadata.finalizers : []) == (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its finalizers"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: not-hahaha
+      expression: |-
+        request.userInfo.username != "system:serviceaccount:hahaha-system:hahaha"
+    # Only pods that have, or had, a state annotation: every other pod write is left at this. (filter
+    # costs a third of exists per key; at the 256 KiB limit of annotations this stays under 400,000.)
+    - name: state-annotations
+      expression: |-
+        (has(object.metadata.annotations) && size(object.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0) ||
+        (oldObject != null && has(oldObject.metadata.annotations) && size(oldObject.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0)
+  variables:
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        oldObject != null && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    - name: newState
+      expression: |-
+        variables.newAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: oldState
+      expression: |-
+        variables.oldAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: added
+      expression: |-
+        variables.newState.filter(k, !(k in variables.oldAnnotations))
+    - name: changed
+      expression: |-
+        variables.newState.filter(k, k in variables.oldAnnotations && variables.oldAnnotations[k] != variables.newAnnotations[k])
+    - name: removed
+      expression: |-
+        variables.oldState.filter(k, !(k in variables.newAnnotations))
+    - name: why
+      expression: |-
+        ": the state.hahaha.nais.io annotations are hahaha's record of the pod's shutdown (claims, rounds, retry budget), written only by system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: |-
+        size(variables.added) == 0
+      messageExpression: |-
+        (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.changed) == 0
+      messageExpression: |-
+        "you may not change " + variables.changed.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.removed) == 0
+      messageExpression: |-
+        "you may not remove " + variables.removed.join(", ") + variables.why
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata:
@@ -6272,6 +8076,36 @@ metadata:
     app.kubernetes.io/managed-by: Helm
 spec:
   policyName: hahaha-exec
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-scope
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-state
   validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
@@ -6319,7 +8153,15 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
+    # hahaha's own writes of its state annotation never wait on hahaha's webhook: a down webhook
+    # under failurePolicy Fail could otherwise block them. The <fullname>-scope admission policy
+    # confines that ServiceAccount's pod updates to the state annotations, inside the apiserver.
+    matchConditions:
+      - name: not-hahaha
+        expression: "request.userInfo.username != \\"system:serviceaccount:hahaha-system:hahaha\\""
 
 `
 
@@ -6339,10 +8181,10 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["list", "watch"]
+    verbs: ["get", "list", "watch", "patch"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch", "list", "watch"]
+    verbs: ["create", "get"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -6618,6 +8460,8 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
 ---
 # Source: hahaha/templates/pdb.yaml
@@ -6800,6 +8644,199 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec", "pods/portforward"]
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  # Cost: the apiserver allows 1,000,000 per expression (a variable is one) and 10,000,000 per
+  # request. Comparing maps and lists with == costs next to nothing whatever their size, so spec,
+  # labels, ownerReferences and finalizers are compared whole; only the annotations, where the state
+  # keys may differ, are walked key by key, about 10 a key for the widest variable, so that even a pod
+  # at the apiserver's limit of 256 KiB of annotations (at most 88,704 keys) stays under 1,000,000.
+  variables:
+    # (request.subResource is absent, not empty, on a request for the pod itself.)
+    - name: action
+      expression: |-
+        request.operation == "UPDATE" ? "update" : request.subResource == "exec" ? "exec into" : "port-forward to"
+    # The rest is read for pod updates only (a CONNECT's object is no Pod).
+    - name: podUpdate
+      expression: |-
+        request.operation == "UPDATE"
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    # Annotations outside the state domain that the update adds or changes, and those it removes.
+    - name: othersSet
+      expression: |-
+        variables.newAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && variables.oldAnnotations[?k] != optional.of(variables.newAnnotations[k]))
+    - name: othersRemoved
+      expression: |-
+        variables.oldAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && !(k in variables.newAnnotations))
+    - name: newLabels
+      expression: |-
+        has(object.metadata.labels) ? object.metadata.labels : {}
+    - name: oldLabels
+      expression: |-
+        has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}
+  validations:
+    - expression: |-
+        !(request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system"])
+      messageExpression: |-
+        "hahaha may not " + variables.action + " pods in " + request.namespace + ": it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      message: "hahaha may not exec into, port-forward to or update pods here: it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || object.spec == oldObject.spec
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its spec"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || variables.newLabels == variables.oldLabels
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels: " + (variables.newLabels.filter(k, variables.oldLabels[?k] != optional.of(variables.newLabels[k])) + variables.oldLabels.filter(k, !(k in variables.newLabels))).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || size(variables.othersSet) + size(variables.othersRemoved) == 0
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not " + (variables.othersSet + variables.othersRemoved).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its other annotations"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) == (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its ownerReferences"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.finalizers) ? object.metadata.finalizers : []) == (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its finalizers"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: not-hahaha
+      expression: |-
+        request.userInfo.username != "system:serviceaccount:hahaha-system:hahaha"
+    # Only pods that have, or had, a state annotation: every other pod write is left at this. (filter
+    # costs a third of exists per key; at the 256 KiB limit of annotations this stays under 400,000.)
+    - name: state-annotations
+      expression: |-
+        (has(object.metadata.annotations) && size(object.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0) ||
+        (oldObject != null && has(oldObject.metadata.annotations) && size(oldObject.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0)
+  variables:
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        oldObject != null && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    - name: newState
+      expression: |-
+        variables.newAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: oldState
+      expression: |-
+        variables.oldAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: added
+      expression: |-
+        variables.newState.filter(k, !(k in variables.oldAnnotations))
+    - name: changed
+      expression: |-
+        variables.newState.filter(k, k in variables.oldAnnotations && variables.oldAnnotations[k] != variables.newAnnotations[k])
+    - name: removed
+      expression: |-
+        variables.oldState.filter(k, !(k in variables.newAnnotations))
+    - name: why
+      expression: |-
+        ": the state.hahaha.nais.io annotations are hahaha's record of the pod's shutdown (claims, rounds, retry budget), written only by system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: |-
+        size(variables.added) == 0
+      messageExpression: |-
+        (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.changed) == 0
+      messageExpression: |-
+        "you may not change " + variables.changed.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.removed) == 0
+      messageExpression: |-
+        "you may not remove " + variables.removed.join(", ") + variables.why
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-scope
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-state
+  validationActions: [Deny]
+---
 # Source: hahaha/templates/webhooks.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
@@ -6845,7 +8882,15 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
+    # hahaha's own writes of its state annotation never wait on hahaha's webhook: a down webhook
+    # under failurePolicy Fail could otherwise block them. The <fullname>-scope admission policy
+    # confines that ServiceAccount's pod updates to the state annotations, inside the apiserver.
+    matchConditions:
+      - name: not-hahaha
+        expression: "request.userInfo.username != \\"system:serviceaccount:hahaha-system:hahaha\\""
 
 `
 
@@ -6865,13 +8910,13 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["list", "watch"]
+    verbs: ["get", "list", "watch", "patch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch", "list", "watch"]
+    verbs: ["create", "get"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -7206,6 +9251,8 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
 ---
 # Source: hahaha/templates/rbac.yaml
@@ -7369,7 +9416,7 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
@@ -7390,13 +9437,177 @@ spec:
         resources: ["pods/exec"]
   matchConditions:
     - name: hahaha-service-account
-      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
   validations:
     - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
       messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
       reason: Forbidden
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec", "pods/portforward"]
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  # Cost: the apiserver allows 1,000,000 per expression (a variable is one) and 10,000,000 per
+  # request. Comparing maps and lists with == costs next to nothing whatever their size, so spec,
+  # labels, ownerReferences and finalizers are compared whole; only the annotations, where the state
+  # keys may differ, are walked key by key, about 10 a key for the widest variable, so that even a pod
+  # at the apiserver's limit of 256 KiB of annotations (at most 88,704 keys) stays under 1,000,000.
+  variables:
+    # (request.subResource is absent, not empty, on a request for the pod itself.)
+    - name: action
+      expression: |-
+        request.operation == "UPDATE" ? "update" : request.subResource == "exec" ? "exec into" : "port-forward to"
+    # The rest is read for pod updates only (a CONNECT's object is no Pod).
+    - name: podUpdate
+      expression: |-
+        request.operation == "UPDATE"
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    # Annotations outside the state domain that the update adds or changes, and those it removes.
+    - name: othersSet
+      expression: |-
+        variables.newAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && variables.oldAnnotations[?k] != optional.of(variables.newAnnotations[k]))
+    - name: othersRemoved
+      expression: |-
+        variables.oldAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && !(k in variables.newAnnotations))
+    - name: newLabels
+      expression: |-
+        has(object.metadata.labels) ? object.metadata.labels : {}
+    - name: oldLabels
+      expression: |-
+        has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}
+  validations:
+    - expression: |-
+        !(request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system"])
+      messageExpression: |-
+        "hahaha may not " + variables.action + " pods in " + request.namespace + ": it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      message: "hahaha may not exec into, port-forward to or update pods here: it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || object.spec == oldObject.spec
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its spec"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || variables.newLabels == variables.oldLabels
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels: " + (variables.newLabels.filter(k, variables.oldLabels[?k] != optional.of(variables.newLabels[k])) + variables.oldLabels.filter(k, !(k in variables.newLabels))).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || size(variables.othersSet) + size(variables.othersRemoved) == 0
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not " + (variables.othersSet + variables.othersRemoved).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its other annotations"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) == (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its ownerReferences"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.finalizers) ? object.metadata.finalizers : []) == (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its finalizers"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: not-hahaha
+      expression: |-
+        request.userInfo.username != "system:serviceaccount:hahaha-system:hahaha"
+    # Only pods that have, or had, a state annotation: every other pod write is left at this. (filter
+    # costs a third of exists per key; at the 256 KiB limit of annotations this stays under 400,000.)
+    - name: state-annotations
+      expression: |-
+        (has(object.metadata.annotations) && size(object.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0) ||
+        (oldObject != null && has(oldObject.metadata.annotations) && size(oldObject.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0)
+  variables:
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        oldObject != null && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    - name: newState
+      expression: |-
+        variables.newAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: oldState
+      expression: |-
+        variables.oldAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: added
+      expression: |-
+        variables.newState.filter(k, !(k in variables.oldAnnotations))
+    - name: changed
+      expression: |-
+        variables.newState.filter(k, k in variables.oldAnnotations && variables.oldAnnotations[k] != variables.newAnnotations[k])
+    - name: removed
+      expression: |-
+        variables.oldState.filter(k, !(k in variables.newAnnotations))
+    - name: why
+      expression: |-
+        ": the state.hahaha.nais.io annotations are hahaha's record of the pod's shutdown (claims, rounds, retry budget), written only by system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: |-
+        size(variables.added) == 0
+      messageExpression: |-
+        (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.changed) == 0
+      messageExpression: |-
+        "you may not change " + variables.changed.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.removed) == 0
+      messageExpression: |-
+        "you may not remove " + variables.removed.join(", ") + variables.why
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata:
@@ -7409,6 +9620,36 @@ metadata:
     app.kubernetes.io/managed-by: Helm
 spec:
   policyName: hahaha-exec
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-scope
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-state
   validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
@@ -7456,7 +9697,15 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
+    # hahaha's own writes of its state annotation never wait on hahaha's webhook: a down webhook
+    # under failurePolicy Fail could otherwise block them. The <fullname>-scope admission policy
+    # confines that ServiceAccount's pod updates to the state annotations, inside the apiserver.
+    matchConditions:
+      - name: not-hahaha
+        expression: "request.userInfo.username != \\"system:serviceaccount:hahaha-system:hahaha\\""
 
 `
 
@@ -7476,13 +9725,13 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: ["pods"]
-    verbs: ["list", "watch"]
+    verbs: ["get", "list", "watch", "patch"]
   - apiGroups: [""]
     resources: ["pods/exec", "pods/portforward"]
     verbs: ["create", "get"]
   - apiGroups: ["events.k8s.io"]
     resources: ["events"]
-    verbs: ["create", "patch", "list", "watch"]
+    verbs: ["create", "get"]
 ---
 # Source: hahaha/templates/rbac.yaml
 apiVersion: rbac.authorization.k8s.io/v1
@@ -7750,6 +9999,8 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
 ---
 # Source: hahaha/templates/pdb.yaml
@@ -7875,7 +10126,7 @@ metadata:
     app.kubernetes.io/version: "0.1.0"
     app.kubernetes.io/managed-by: Helm
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
@@ -7896,13 +10147,177 @@ spec:
         resources: ["pods/exec"]
   matchConditions:
     - name: hahaha-service-account
-      expression: "request.userInfo.username == \\"system:serviceaccount:hahaha-system:hahaha\\""
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
   validations:
     - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
       messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
       reason: Forbidden
 ---
-# Source: hahaha/templates/exec-policy.yaml
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec", "pods/portforward"]
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  # Cost: the apiserver allows 1,000,000 per expression (a variable is one) and 10,000,000 per
+  # request. Comparing maps and lists with == costs next to nothing whatever their size, so spec,
+  # labels, ownerReferences and finalizers are compared whole; only the annotations, where the state
+  # keys may differ, are walked key by key, about 10 a key for the widest variable, so that even a pod
+  # at the apiserver's limit of 256 KiB of annotations (at most 88,704 keys) stays under 1,000,000.
+  variables:
+    # (request.subResource is absent, not empty, on a request for the pod itself.)
+    - name: action
+      expression: |-
+        request.operation == "UPDATE" ? "update" : request.subResource == "exec" ? "exec into" : "port-forward to"
+    # The rest is read for pod updates only (a CONNECT's object is no Pod).
+    - name: podUpdate
+      expression: |-
+        request.operation == "UPDATE"
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    # Annotations outside the state domain that the update adds or changes, and those it removes.
+    - name: othersSet
+      expression: |-
+        variables.newAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && variables.oldAnnotations[?k] != optional.of(variables.newAnnotations[k]))
+    - name: othersRemoved
+      expression: |-
+        variables.oldAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && !(k in variables.newAnnotations))
+    - name: newLabels
+      expression: |-
+        has(object.metadata.labels) ? object.metadata.labels : {}
+    - name: oldLabels
+      expression: |-
+        has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}
+  validations:
+    - expression: |-
+        !(request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system"])
+      messageExpression: |-
+        "hahaha may not " + variables.action + " pods in " + request.namespace + ": it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      message: "hahaha may not exec into, port-forward to or update pods here: it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || object.spec == oldObject.spec
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its spec"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || variables.newLabels == variables.oldLabels
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels: " + (variables.newLabels.filter(k, variables.oldLabels[?k] != optional.of(variables.newLabels[k])) + variables.oldLabels.filter(k, !(k in variables.newLabels))).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || size(variables.othersSet) + size(variables.othersRemoved) == 0
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not " + (variables.othersSet + variables.othersRemoved).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its other annotations"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) == (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its ownerReferences"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.finalizers) ? object.metadata.finalizers : []) == (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its finalizers"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: not-hahaha
+      expression: |-
+        request.userInfo.username != "system:serviceaccount:hahaha-system:hahaha"
+    # Only pods that have, or had, a state annotation: every other pod write is left at this. (filter
+    # costs a third of exists per key; at the 256 KiB limit of annotations this stays under 400,000.)
+    - name: state-annotations
+      expression: |-
+        (has(object.metadata.annotations) && size(object.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0) ||
+        (oldObject != null && has(oldObject.metadata.annotations) && size(oldObject.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0)
+  variables:
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        oldObject != null && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    - name: newState
+      expression: |-
+        variables.newAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: oldState
+      expression: |-
+        variables.oldAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: added
+      expression: |-
+        variables.newState.filter(k, !(k in variables.oldAnnotations))
+    - name: changed
+      expression: |-
+        variables.newState.filter(k, k in variables.oldAnnotations && variables.oldAnnotations[k] != variables.newAnnotations[k])
+    - name: removed
+      expression: |-
+        variables.oldState.filter(k, !(k in variables.newAnnotations))
+    - name: why
+      expression: |-
+        ": the state.hahaha.nais.io annotations are hahaha's record of the pod's shutdown (claims, rounds, retry budget), written only by system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: |-
+        size(variables.added) == 0
+      messageExpression: |-
+        (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.changed) == 0
+      messageExpression: |-
+        "you may not change " + variables.changed.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.removed) == 0
+      messageExpression: |-
+        "you may not remove " + variables.removed.join(", ") + variables.why
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata:
@@ -7915,6 +10330,36 @@ metadata:
     app.kubernetes.io/managed-by: Helm
 spec:
   policyName: hahaha-exec
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-scope
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-state
   validationActions: [Deny]
 ---
 # Source: hahaha/templates/webhooks.yaml
@@ -7959,6 +10404,982 @@ webhooks:
         operator: NotIn
         values:
         - kube-system
+        - kube-public
+        - kube-node-lease
         - hahaha-system
+    # hahaha's own writes of its state annotation never wait on hahaha's webhook: a down webhook
+    # under failurePolicy Fail could otherwise block them. The <fullname>-scope admission policy
+    # confines that ServiceAccount's pod updates to the state annotations, inside the apiserver.
+    matchConditions:
+      - name: not-hahaha
+        expression: "request.userInfo.username != \\"system:serviceaccount:hahaha-system:hahaha\\""
+
+`
+
+exports[`test/chart/render.test.ts > TAP > split: the webhooks as a ServiceAccount with no exec, port-forward, pods or events; the controller alone with the workload RBAC > split 1`] = `
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: [""]
+    resources: ["pods"]
+    verbs: ["get", "list", "watch", "patch"]
+  - apiGroups: [""]
+    resources: ["pods/exec", "pods/portforward"]
+    verbs: ["create", "get"]
+  - apiGroups: ["events.k8s.io"]
+    resources: ["events"]
+    verbs: ["create", "get"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: [""]
+    resources: ["nodes"]
+    verbs: ["list", "watch"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: hahaha-webhook-ca
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: ["admissionregistration.k8s.io"]
+    resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]
+    resourceNames: ["00-hahaha"]
+    verbs: ["get", "update"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha-nodes
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha-nodes
+subjects:
+  - kind: ServiceAccount
+    name: hahaha-webhook
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: hahaha-webhook-ca
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: hahaha-webhook-ca
+subjects:
+  - kind: ServiceAccount
+    name: hahaha-webhook
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hahaha
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  replicas: 2
+  revisionHistoryLimit: 5
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      # Keep every serving replica until its replacement is ready: the webhooks stay answered.
+      maxUnavailable: 0
+      maxSurge: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: hahaha
+      app.kubernetes.io/instance: hahaha
+  template:
+    metadata:
+      labels:
+        helm.sh/chart: hahaha-0.1.0
+        app.kubernetes.io/name: hahaha
+        app.kubernetes.io/instance: hahaha
+        app.kubernetes.io/version: "0.1.0"
+        app.kubernetes.io/managed-by: Helm
+    spec:
+      serviceAccountName: hahaha-webhook
+      automountServiceAccountToken: true
+      enableServiceLinks: false
+      terminationGracePeriodSeconds: 40
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 65532
+        runAsGroup: 65532
+        fsGroup: 65532
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: hahaha
+          image: "ghcr.io/nais/hahaha:0.1.0"
+          imagePullPolicy: IfNotPresent
+          args:
+            - serve
+            - --port
+            - "8443"
+            - --metrics-port
+            - "9090"
+            - --selector
+            - "nais.io/naisjob=true"
+            - --shutdown-grace
+            - "30s"
+            - --max-attempts
+            - "6"
+            - --drain-timeout
+            - "20s"
+            - --no-controller
+            - --lease-name
+            - "hahaha-webhook"
+            - --log-level
+            - "info"
+            - --native-sidecars
+            - "auto"
+            - --native-min-version
+            - "1.33"
+            - --certificates
+            - self-managed
+            - --cert-secret
+            - "hahaha-tls"
+            - --webhook-config-name
+            - "00-hahaha"
+            - --cert-host
+            - "hahaha.hahaha-system.svc"
+            - --cert-host
+            - "hahaha.hahaha-system.svc.cluster.local"
+            - --cert-lifetime
+            - "2160h"
+            - --renew-before
+            - "720h"
+          env:
+            # hahaha's Lease identity and the namespace of its Lease.
+            - name: POD_NAME
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.name
+            - name: POD_NAMESPACE
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.namespace
+          ports:
+            - name: https
+              containerPort: 8443
+              protocol: TCP
+            - name: metrics
+              containerPort: 9090
+              protocol: TCP
+          startupProbe:
+            httpGet:
+              path: /readyz
+              port: https
+              scheme: HTTPS
+            periodSeconds: 2
+            timeoutSeconds: 2
+            failureThreshold: 60
+          readinessProbe:
+            httpGet:
+              path: /readyz
+              port: https
+              scheme: HTTPS
+            periodSeconds: 5
+            timeoutSeconds: 2
+            failureThreshold: 3
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: https
+              scheme: HTTPS
+            periodSeconds: 10
+            timeoutSeconds: 3
+            failureThreshold: 3
+          resources:
+            limits:
+              memory: 384Mi
+            requests:
+              cpu: 50m
+              memory: 128Mi
+          securityContext:
+            runAsNonRoot: true
+            runAsUser: 65532
+            runAsGroup: 65532
+            readOnlyRootFilesystem: true
+            allowPrivilegeEscalation: false
+            privileged: false
+            capabilities:
+              drop: ["ALL"]
+            seccompProfile:
+              type: RuntimeDefault
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir:
+            sizeLimit: 64Mi
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - weight: 100
+              podAffinityTerm:
+                topologyKey: kubernetes.io/hostname
+                labelSelector:
+                  matchLabels:
+                    app.kubernetes.io/name: hahaha
+                    app.kubernetes.io/instance: hahaha
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: kubernetes.io/hostname
+          whenUnsatisfiable: ScheduleAnyway
+          matchLabelKeys: [pod-template-hash]
+          labelSelector:
+            matchLabels:
+              app.kubernetes.io/name: hahaha
+              app.kubernetes.io/instance: hahaha
+---
+# Source: hahaha/templates/controller.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hahaha-controller
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  replicas: 2
+  revisionHistoryLimit: 5
+  selector:
+    matchLabels:
+      app.kubernetes.io/instance: hahaha
+      app.kubernetes.io/name: hahaha-controller
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/instance: hahaha
+        app.kubernetes.io/name: hahaha-controller
+        app.kubernetes.io/component: controller
+    spec:
+      serviceAccountName: hahaha
+      automountServiceAccountToken: true
+      enableServiceLinks: false
+      terminationGracePeriodSeconds: 40
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 65532
+        runAsGroup: 65532
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: hahaha
+          image: "ghcr.io/nais/hahaha:0.1.0"
+          imagePullPolicy: IfNotPresent
+          args:
+            - serve
+            - --no-webhooks
+            - --metrics-port
+            - "9090"
+            - --selector
+            - "nais.io/naisjob=true"
+            - --shutdown-grace
+            - "30s"
+            - --max-attempts
+            - "6"
+            - --drain-timeout
+            - "20s"
+            - --lease-name
+            - "hahaha"
+            - --log-level
+            - "info"
+          env:
+            - name: POD_NAME
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.name
+            - name: POD_NAMESPACE
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.namespace
+          ports:
+            - name: metrics
+              containerPort: 9090
+              protocol: TCP
+          readinessProbe:
+            httpGet:
+              path: /readyz
+              port: metrics
+            periodSeconds: 5
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: metrics
+            periodSeconds: 10
+          resources:
+            limits:
+              memory: 384Mi
+            requests:
+              cpu: 50m
+              memory: 128Mi
+          securityContext:
+            readOnlyRootFilesystem: true
+            allowPrivilegeEscalation: false
+            privileged: false
+            capabilities:
+              drop: ["ALL"]
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir:
+            sizeLimit: 64Mi
+---
+# Source: hahaha/templates/webhooks.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata:
+  name: 00-hahaha
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+  
+webhooks:
+  # Writes each sidecar's shutdown action into managed pods at creation. Fails open: a down
+  # hahaha never stops pod creation (the controller then falls back to the catalog).
+  - name: mutate.hahaha.nais.io
+    admissionReviewVersions: ["v1"]
+    sideEffects: None
+    failurePolicy: Ignore
+    reinvocationPolicy: IfNeeded
+    matchPolicy: Equivalent
+    timeoutSeconds: 5
+    clientConfig:
+      
+      service:
+        name: hahaha
+        namespace: hahaha-system
+        path: /mutate
+        port: 443
+    rules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE"]
+        resources: ["pods"]
+        scope: Namespaced
+    objectSelector:
+      matchExpressions:
+      - key: nais.io/naisjob
+        operator: In
+        values:
+        - "true"
+    namespaceSelector:
+      matchExpressions:
+      - key: kubernetes.io/metadata.name
+        operator: NotIn
+        values:
+        - kube-system
+        - kube-public
+        - kube-node-lease
+        - hahaha-system
+---
+# Source: hahaha/templates/pdb.yaml
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: hahaha
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: hahaha
+      app.kubernetes.io/instance: hahaha
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: hahaha-certificates
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: [""]
+    resources: ["secrets"]
+    resourceNames: ["hahaha-tls"]
+    verbs: ["get", "update"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: hahaha-leader-election
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha"]
+    verbs: ["get", "update"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: hahaha-webhook-leader-election
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+rules:
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: ["hahaha-webhook"]
+    verbs: ["get", "update"]
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: hahaha-certificates
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: hahaha-certificates
+subjects:
+  - kind: ServiceAccount
+    name: hahaha-webhook
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: hahaha-leader-election
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: hahaha-leader-election
+subjects:
+  - kind: ServiceAccount
+    name: hahaha
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/rbac.yaml
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: hahaha-webhook-leader-election
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: hahaha-webhook-leader-election
+subjects:
+  - kind: ServiceAccount
+    name: hahaha-webhook
+    namespace: hahaha-system
+---
+# Source: hahaha/templates/certificates.yaml
+# hahaha keeps its CA and serving certificate here and renews them itself. The chart creates the
+# Secret empty (no certificate is ever rendered, so renders are stable) and keeps it on uninstall.
+apiVersion: v1
+kind: Secret
+type: Opaque
+metadata:
+  name: hahaha-tls
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+  annotations:
+    helm.sh/resource-policy: keep
+---
+# Source: hahaha/templates/service.yaml
+# The webhooks: the apiserver calls https://hahaha.hahaha-system.svc:443.
+apiVersion: v1
+kind: Service
+metadata:
+  name: hahaha
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  type: ClusterIP
+  selector:
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+  ports:
+    - name: https
+      port: 443
+      targetPort: https
+      protocol: TCP
+---
+# Source: hahaha/templates/service.yaml
+# Prometheus metrics (plain HTTP), for scraping.
+apiVersion: v1
+kind: Service
+metadata:
+  name: hahaha-metrics
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+    app.kubernetes.io/component: metrics
+spec:
+  type: ClusterIP
+  selector:
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+  ports:
+    - name: metrics
+      port: 9090
+      targetPort: metrics
+      protocol: TCP
+---
+# Source: hahaha/templates/serviceaccount.yaml
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: hahaha
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+---
+# Source: hahaha/templates/serviceaccount.yaml
+# split: the webhooks' ServiceAccount (the controller keeps the one above, with the workload RBAC).
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: hahaha-webhook
+  namespace: hahaha-system
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: "(size(object.command) == 2 && object.command[0] == \\"/bin/killall\\" && object.command[1] == \\"configmap-reload\\") || (size(object.command) == 4 && object.command[0] == \\"/bin/kill\\" && object.command[1] == \\"-s\\" && object.command[2] == \\"INT\\" && object.command[3] == \\"1\\")"
+      messageExpression: "\\"hahaha may exec only the commands of its exec policy, not: \\" + object.command.join(\\" \\")"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CONNECT"]
+        resources: ["pods/exec", "pods/portforward"]
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: hahaha-service-account
+      expression: |-
+        request.userInfo.username == "system:serviceaccount:hahaha-system:hahaha"
+  # Cost: the apiserver allows 1,000,000 per expression (a variable is one) and 10,000,000 per
+  # request. Comparing maps and lists with == costs next to nothing whatever their size, so spec,
+  # labels, ownerReferences and finalizers are compared whole; only the annotations, where the state
+  # keys may differ, are walked key by key, about 10 a key for the widest variable, so that even a pod
+  # at the apiserver's limit of 256 KiB of annotations (at most 88,704 keys) stays under 1,000,000.
+  variables:
+    # (request.subResource is absent, not empty, on a request for the pod itself.)
+    - name: action
+      expression: |-
+        request.operation == "UPDATE" ? "update" : request.subResource == "exec" ? "exec into" : "port-forward to"
+    # The rest is read for pod updates only (a CONNECT's object is no Pod).
+    - name: podUpdate
+      expression: |-
+        request.operation == "UPDATE"
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    # Annotations outside the state domain that the update adds or changes, and those it removes.
+    - name: othersSet
+      expression: |-
+        variables.newAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && variables.oldAnnotations[?k] != optional.of(variables.newAnnotations[k]))
+    - name: othersRemoved
+      expression: |-
+        variables.oldAnnotations.filter(k, !k.startsWith("state.hahaha.nais.io/") && !(k in variables.newAnnotations))
+    - name: newLabels
+      expression: |-
+        has(object.metadata.labels) ? object.metadata.labels : {}
+    - name: oldLabels
+      expression: |-
+        has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}
+  validations:
+    - expression: |-
+        !(request.namespace in ["kube-system","kube-public","kube-node-lease","hahaha-system"])
+      messageExpression: |-
+        "hahaha may not " + variables.action + " pods in " + request.namespace + ": it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      message: "hahaha may not exec into, port-forward to or update pods here: it never manages kube-system, kube-public, kube-node-lease, hahaha-system"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || object.spec == oldObject.spec
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its spec"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || variables.newLabels == variables.oldLabels
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels: " + (variables.newLabels.filter(k, variables.oldLabels[?k] != optional.of(variables.newLabels[k])) + variables.oldLabels.filter(k, !(k in variables.newLabels))).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its labels"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || size(variables.othersSet) + size(variables.othersRemoved) == 0
+      messageExpression: |-
+        "hahaha may change only the state.hahaha.nais.io annotations of a pod, not " + (variables.othersSet + variables.othersRemoved).join(", ")
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its other annotations"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : []) == (has(oldObject.metadata.ownerReferences) ? oldObject.metadata.ownerReferences : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its ownerReferences"
+      reason: Forbidden
+    - expression: |-
+        !variables.podUpdate || (has(object.metadata.finalizers) ? object.metadata.finalizers : []) == (has(oldObject.metadata.finalizers) ? oldObject.metadata.finalizers : [])
+      message: "hahaha may change only the state.hahaha.nais.io annotations of a pod, not its finalizers"
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+  matchConditions:
+    - name: not-hahaha
+      expression: |-
+        request.userInfo.username != "system:serviceaccount:hahaha-system:hahaha"
+    # Only pods that have, or had, a state annotation: every other pod write is left at this. (filter
+    # costs a third of exists per key; at the 256 KiB limit of annotations this stays under 400,000.)
+    - name: state-annotations
+      expression: |-
+        (has(object.metadata.annotations) && size(object.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0) ||
+        (oldObject != null && has(oldObject.metadata.annotations) && size(oldObject.metadata.annotations.filter(k, k.startsWith("state.hahaha.nais.io/"))) > 0)
+  variables:
+    - name: newAnnotations
+      expression: |-
+        has(object.metadata.annotations) ? object.metadata.annotations : {}
+    - name: oldAnnotations
+      expression: |-
+        oldObject != null && has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}
+    - name: newState
+      expression: |-
+        variables.newAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: oldState
+      expression: |-
+        variables.oldAnnotations.filter(k, k.startsWith("state.hahaha.nais.io/"))
+    - name: added
+      expression: |-
+        variables.newState.filter(k, !(k in variables.oldAnnotations))
+    - name: changed
+      expression: |-
+        variables.newState.filter(k, k in variables.oldAnnotations && variables.oldAnnotations[k] != variables.newAnnotations[k])
+    - name: removed
+      expression: |-
+        variables.oldState.filter(k, !(k in variables.newAnnotations))
+    - name: why
+      expression: |-
+        ": the state.hahaha.nais.io annotations are hahaha's record of the pod's shutdown (claims, rounds, retry budget), written only by system:serviceaccount:hahaha-system:hahaha"
+  validations:
+    - expression: |-
+        size(variables.added) == 0
+      messageExpression: |-
+        (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.changed) == 0
+      messageExpression: |-
+        "you may not change " + variables.changed.join(", ") + variables.why
+      reason: Forbidden
+    - expression: |-
+        size(variables.removed) == 0
+      messageExpression: |-
+        "you may not remove " + variables.removed.join(", ") + variables.why
+      reason: Forbidden
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-exec
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-exec
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-scope
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-scope
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/admission-policies.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hahaha-state
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  policyName: hahaha-state
+  validationActions: [Deny]
+---
+# Source: hahaha/templates/webhooks.yaml
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: 00-hahaha
+  labels:
+    helm.sh/chart: hahaha-0.1.0
+    app.kubernetes.io/name: hahaha
+    app.kubernetes.io/instance: hahaha
+    app.kubernetes.io/version: "0.1.0"
+    app.kubernetes.io/managed-by: Helm
+  
+webhooks:
+  # Denies managed pods whose shutdown annotations are malformed or not allowed.
+  - name: validate.hahaha.nais.io
+    admissionReviewVersions: ["v1"]
+    sideEffects: None
+    failurePolicy: Ignore
+    matchPolicy: Equivalent
+    timeoutSeconds: 5
+    clientConfig:
+      
+      service:
+        name: hahaha
+        namespace: hahaha-system
+        path: /validate
+        port: 443
+    rules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["pods"]
+        scope: Namespaced
+    objectSelector:
+      matchExpressions:
+      - key: nais.io/naisjob
+        operator: In
+        values:
+        - "true"
+    namespaceSelector:
+      matchExpressions:
+      - key: kubernetes.io/metadata.name
+        operator: NotIn
+        values:
+        - kube-system
+        - kube-public
+        - kube-node-lease
+        - hahaha-system
+    # hahaha's own writes of its state annotation never wait on hahaha's webhook: a down webhook
+    # under failurePolicy Fail could otherwise block them. The <fullname>-scope admission policy
+    # confines that ServiceAccount's pod updates to the state annotations, inside the apiserver.
+    matchConditions:
+      - name: not-hahaha
+        expression: "request.userInfo.username != \\"system:serviceaccount:hahaha-system:hahaha\\""
 
 `
