@@ -197,16 +197,19 @@ ValidatingAdmissionPolicyBinding/hahaha-exec
   {
    "expression": "size(variables.added) == 0",
    "messageExpression": "(request.operation == \\"CREATE\\" ? \\"a pod may not be created with \\" : \\"you may not add \\") + variables.added.join(\\", \\") + variables.why",
+   "message": "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.changed) == 0",
    "messageExpression": "\\"you may not change \\" + variables.changed.join(\\", \\") + variables.why",
+   "message": "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.removed) == 0",
    "messageExpression": "\\"you may not remove \\" + variables.removed.join(\\", \\") + variables.why",
+   "message": "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   }
  ]
@@ -452,16 +455,19 @@ ValidatingAdmissionPolicyBinding/hahaha-exec
   {
    "expression": "size(variables.added) == 0",
    "messageExpression": "(request.operation == \\"CREATE\\" ? \\"a pod may not be created with \\" : \\"you may not add \\") + variables.added.join(\\", \\") + variables.why",
+   "message": "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.changed) == 0",
    "messageExpression": "\\"you may not change \\" + variables.changed.join(\\", \\") + variables.why",
+   "message": "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.removed) == 0",
    "messageExpression": "\\"you may not remove \\" + variables.removed.join(\\", \\") + variables.why",
+   "message": "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   }
  ]
@@ -705,16 +711,19 @@ ValidatingAdmissionPolicyBinding/hahaha-state
   {
    "expression": "size(variables.added) == 0",
    "messageExpression": "(request.operation == \\"CREATE\\" ? \\"a pod may not be created with \\" : \\"you may not add \\") + variables.added.join(\\", \\") + variables.why",
+   "message": "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.changed) == 0",
    "messageExpression": "\\"you may not change \\" + variables.changed.join(\\", \\") + variables.why",
+   "message": "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.removed) == 0",
    "messageExpression": "\\"you may not remove \\" + variables.removed.join(\\", \\") + variables.why",
+   "message": "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   }
  ]
@@ -920,16 +929,19 @@ ValidatingAdmissionPolicyBinding/hahaha-exec
   {
    "expression": "size(variables.added) == 0",
    "messageExpression": "(request.operation == \\"CREATE\\" ? \\"a pod may not be created with \\" : \\"you may not add \\") + variables.added.join(\\", \\") + variables.why",
+   "message": "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.changed) == 0",
    "messageExpression": "\\"you may not change \\" + variables.changed.join(\\", \\") + variables.why",
+   "message": "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.removed) == 0",
    "messageExpression": "\\"you may not remove \\" + variables.removed.join(\\", \\") + variables.why",
+   "message": "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   }
  ]
@@ -1173,16 +1185,19 @@ ValidatingAdmissionPolicyBinding/hahaha-state
   {
    "expression": "size(variables.added) == 0",
    "messageExpression": "(request.operation == \\"CREATE\\" ? \\"a pod may not be created with \\" : \\"you may not add \\") + variables.added.join(\\", \\") + variables.why",
+   "message": "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.changed) == 0",
    "messageExpression": "\\"you may not change \\" + variables.changed.join(\\", \\") + variables.why",
+   "message": "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.removed) == 0",
    "messageExpression": "\\"you may not remove \\" + variables.removed.join(\\", \\") + variables.why",
+   "message": "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   }
  ]
@@ -1394,16 +1409,19 @@ ValidatingAdmissionPolicyBinding/hahaha-exec
   {
    "expression": "size(variables.added) == 0",
    "messageExpression": "(request.operation == \\"CREATE\\" ? \\"a pod may not be created with \\" : \\"you may not add \\") + variables.added.join(\\", \\") + variables.why",
+   "message": "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.changed) == 0",
    "messageExpression": "\\"you may not change \\" + variables.changed.join(\\", \\") + variables.why",
+   "message": "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.removed) == 0",
    "messageExpression": "\\"you may not remove \\" + variables.removed.join(\\", \\") + variables.why",
+   "message": "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   }
  ]
@@ -1647,16 +1665,19 @@ ValidatingAdmissionPolicyBinding/hahaha-state
   {
    "expression": "size(variables.added) == 0",
    "messageExpression": "(request.operation == \\"CREATE\\" ? \\"a pod may not be created with \\" : \\"you may not add \\") + variables.added.join(\\", \\") + variables.why",
+   "message": "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.changed) == 0",
    "messageExpression": "\\"you may not change \\" + variables.changed.join(\\", \\") + variables.why",
+   "message": "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.removed) == 0",
    "messageExpression": "\\"you may not remove \\" + variables.removed.join(\\", \\") + variables.why",
+   "message": "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   }
  ]
@@ -1862,16 +1883,19 @@ ValidatingAdmissionPolicyBinding/hahaha-exec
   {
    "expression": "size(variables.added) == 0",
    "messageExpression": "(request.operation == \\"CREATE\\" ? \\"a pod may not be created with \\" : \\"you may not add \\") + variables.added.join(\\", \\") + variables.why",
+   "message": "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.changed) == 0",
    "messageExpression": "\\"you may not change \\" + variables.changed.join(\\", \\") + variables.why",
+   "message": "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   },
   {
    "expression": "size(variables.removed) == 0",
    "messageExpression": "\\"you may not remove \\" + variables.removed.join(\\", \\") + variables.why",
+   "message": "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown",
    "reason": "Forbidden"
   }
  ]

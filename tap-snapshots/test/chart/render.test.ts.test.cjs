@@ -737,16 +737,19 @@ spec:
         size(variables.added) == 0
       messageExpression: |-
         (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      message: "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.changed) == 0
       messageExpression: |-
         "you may not change " + variables.changed.join(", ") + variables.why
+      message: "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.removed) == 0
       messageExpression: |-
         "you may not remove " + variables.removed.join(", ") + variables.why
+      message: "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
 ---
 # Source: hahaha/templates/admission-policies.yaml
@@ -1543,16 +1546,19 @@ spec:
         size(variables.added) == 0
       messageExpression: |-
         (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      message: "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.changed) == 0
       messageExpression: |-
         "you may not change " + variables.changed.join(", ") + variables.why
+      message: "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.removed) == 0
       messageExpression: |-
         "you may not remove " + variables.removed.join(", ") + variables.why
+      message: "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
 ---
 # Source: hahaha/templates/admission-policies.yaml
@@ -2293,16 +2299,19 @@ spec:
         size(variables.added) == 0
       messageExpression: |-
         (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      message: "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.changed) == 0
       messageExpression: |-
         "you may not change " + variables.changed.join(", ") + variables.why
+      message: "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.removed) == 0
       messageExpression: |-
         "you may not remove " + variables.removed.join(", ") + variables.why
+      message: "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
 ---
 # Source: hahaha/templates/admission-policies.yaml
@@ -3149,16 +3158,19 @@ spec:
         size(variables.added) == 0
       messageExpression: |-
         (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      message: "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.changed) == 0
       messageExpression: |-
         "you may not change " + variables.changed.join(", ") + variables.why
+      message: "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.removed) == 0
       messageExpression: |-
         "you may not remove " + variables.removed.join(", ") + variables.why
+      message: "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
 ---
 # Source: hahaha/templates/admission-policies.yaml
@@ -3973,16 +3985,19 @@ spec:
         size(variables.added) == 0
       messageExpression: |-
         (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      message: "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.changed) == 0
       messageExpression: |-
         "you may not change " + variables.changed.join(", ") + variables.why
+      message: "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.removed) == 0
       messageExpression: |-
         "you may not remove " + variables.removed.join(", ") + variables.why
+      message: "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
 ---
 # Source: hahaha/templates/admission-policies.yaml
@@ -4785,16 +4800,19 @@ spec:
         size(variables.added) == 0
       messageExpression: |-
         (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      message: "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.changed) == 0
       messageExpression: |-
         "you may not change " + variables.changed.join(", ") + variables.why
+      message: "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.removed) == 0
       messageExpression: |-
         "you may not remove " + variables.removed.join(", ") + variables.why
+      message: "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
 ---
 # Source: hahaha/templates/admission-policies.yaml
@@ -5499,16 +5517,19 @@ spec:
         size(variables.added) == 0
       messageExpression: |-
         (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      message: "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.changed) == 0
       messageExpression: |-
         "you may not change " + variables.changed.join(", ") + variables.why
+      message: "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.removed) == 0
       messageExpression: |-
         "you may not remove " + variables.removed.join(", ") + variables.why
+      message: "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
 ---
 # Source: hahaha/templates/admission-policies.yaml
@@ -7276,16 +7297,19 @@ spec:
         size(variables.added) == 0
       messageExpression: |-
         (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      message: "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.changed) == 0
       messageExpression: |-
         "you may not change " + variables.changed.join(", ") + variables.why
+      message: "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.removed) == 0
       messageExpression: |-
         "you may not remove " + variables.removed.join(", ") + variables.why
+      message: "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
 ---
 # Source: hahaha/templates/admission-policies.yaml
@@ -8051,16 +8075,19 @@ spec:
         size(variables.added) == 0
       messageExpression: |-
         (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      message: "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.changed) == 0
       messageExpression: |-
         "you may not change " + variables.changed.join(", ") + variables.why
+      message: "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.removed) == 0
       messageExpression: |-
         "you may not remove " + variables.removed.join(", ") + variables.why
+      message: "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
 ---
 # Source: hahaha/templates/admission-policies.yaml
@@ -8795,16 +8822,19 @@ spec:
         size(variables.added) == 0
       messageExpression: |-
         (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      message: "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.changed) == 0
       messageExpression: |-
         "you may not change " + variables.changed.join(", ") + variables.why
+      message: "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.removed) == 0
       messageExpression: |-
         "you may not remove " + variables.removed.join(", ") + variables.why
+      message: "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
 ---
 # Source: hahaha/templates/admission-policies.yaml
@@ -9595,16 +9625,19 @@ spec:
         size(variables.added) == 0
       messageExpression: |-
         (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      message: "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.changed) == 0
       messageExpression: |-
         "you may not change " + variables.changed.join(", ") + variables.why
+      message: "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.removed) == 0
       messageExpression: |-
         "you may not remove " + variables.removed.join(", ") + variables.why
+      message: "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
 ---
 # Source: hahaha/templates/admission-policies.yaml
@@ -10305,16 +10338,19 @@ spec:
         size(variables.added) == 0
       messageExpression: |-
         (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      message: "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.changed) == 0
       messageExpression: |-
         "you may not change " + variables.changed.join(", ") + variables.why
+      message: "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.removed) == 0
       messageExpression: |-
         "you may not remove " + variables.removed.join(", ") + variables.why
+      message: "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
 ---
 # Source: hahaha/templates/admission-policies.yaml
@@ -11270,16 +11306,19 @@ spec:
         size(variables.added) == 0
       messageExpression: |-
         (request.operation == "CREATE" ? "a pod may not be created with " : "you may not add ") + variables.added.join(", ") + variables.why
+      message: "you may not set an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.changed) == 0
       messageExpression: |-
         "you may not change " + variables.changed.join(", ") + variables.why
+      message: "you may not change an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
     - expression: |-
         size(variables.removed) == 0
       messageExpression: |-
         "you may not remove " + variables.removed.join(", ") + variables.why
+      message: "you may not remove an annotation of the state.hahaha.nais.io domain: it is hahaha's record of the pod's shutdown"
       reason: Forbidden
 ---
 # Source: hahaha/templates/admission-policies.yaml
