@@ -50,6 +50,8 @@ export function hahahaServeArgs(p: Paths, s: Settings): string[] {
     '--kubeconfig', p.kubeconfig('hahaha'),
     '--lease-namespace', 'hahaha',
     '--selector', s.selector,
+    // As the chart passes it: never kube-system, kube-public, kube-node-lease or hahaha's own namespace.
+    '--exclude-namespaces', 'kube-system,kube-public,kube-node-lease,hahaha',
     // Short enough that the e2e scenarios of stubborn sidecars finish in seconds.
     '--shutdown-grace', '3s',
     '--retry-backoff', '1s',

@@ -45,6 +45,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       'no-webhooks': { type: 'boolean', help: 'run the shutdown controller only: no HTTPS server and no certificate; /healthz and /readyz on the metrics port (the chart\'s split mode)' },
       kubeconfig: { type: 'string', metavar: 'FILE', help: 'kubeconfig of the controller (default: in-cluster, else $KUBECONFIG or ~/.kube/config)' },
       namespaces: { type: 'string', metavar: 'NS[,NS...]', help: 'watch managed pods in these namespaces only (default: all)' },
+      'exclude-namespaces': { type: 'string', metavar: 'NS[,NS...]', help: 'never watch or act on pods in these namespaces (the chart passes kube-system, kube-public, kube-node-lease, its own and webhook.excludeNamespaces, where its admission policy refuses hahaha anyway)' },
       'shutdown-grace': { type: 'duration', default: '30s', range: [1000, 3_600_000], help: 'how long a sidecar may take to terminate after a step worked, before the next step' },
       'step-timeout': { type: 'duration', default: '10s', range: [100, 600_000], help: 'bound on one HTTP request or exec' },
       'max-attempts': { type: 'number', default: 6, range: [1, 100], help: 'rounds of all steps before giving up' },
@@ -95,6 +96,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
           : {
               controller: {
                 namespaces: ((v.namespaces as string | undefined) ?? '').split(',').map((n) => n.trim()).filter(Boolean),
+                excludeNamespaces: ((v['exclude-namespaces'] as string | undefined) ?? '').split(',').map((n) => n.trim()).filter(Boolean),
                 graceMs: v['shutdown-grace'] as number,
                 stepTimeoutMs: v['step-timeout'] as number,
                 maxAttempts: v['max-attempts'] as number,

@@ -273,6 +273,7 @@ export function apiListWatch<T>(
   path: string,
   list: (signal: AbortSignal, page: { limit?: number; continue?: string }) => Promise<{ items: T[]; metadata?: { resourceVersion?: string; continue?: string } }>,
   labelSelector?: string,
+  fieldSelector?: string,
 ): ListWatchClient<T> {
   return {
     async list(signal, page) {
@@ -281,7 +282,7 @@ export function apiListWatch<T>(
     },
     watch: (resourceVersion, onEvent, onEnd, onOpen) =>
       Promise.resolve(
-        watch(client, path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS, ...(labelSelector ? { labelSelector } : {}) }, (type, obj) => onEvent(type, obj as T), onEnd, onOpen ? { onOpen } : {}),
+        watch(client, path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS, ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}) }, (type, obj) => onEvent(type, obj as T), onEnd, onOpen ? { onOpen } : {}),
       ),
   };
 }

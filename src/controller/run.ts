@@ -29,6 +29,8 @@ export interface KubeSettings {
 
 export interface ControllerSettings {
   readonly namespaces: readonly string[];
+  /** Namespaces never watched (a field selector the apiserver applies), nor acted in. */
+  readonly excludeNamespaces?: readonly string[];
   readonly graceMs: number;
   readonly stepTimeoutMs: number;
   readonly maxAttempts: number;
@@ -124,6 +126,7 @@ export function startController(client: KubeClient, identity: string, s: Control
   const pods = new PodCache(client, {
     selector: config.selector.text,
     namespaces: s.namespaces,
+    excludeNamespaces: s.excludeNamespaces ?? [],
     clock,
     onChange: (key) => controller?.enqueue(key),
     onFreshness: (namespace, synced, why) => freshness(`pods in ${namespace || 'all namespaces'}`, namespace || '*')(synced, why),
@@ -153,7 +156,7 @@ export function startController(client: KubeClient, identity: string, s: Control
   });
   const running = controller;
   metrics.leader.set(0);
-  log.info({ identity, namespaces: s.namespaces.length ? s.namespaces : 'all', dryRun: s.dryRun, apiserver: client.server, from: client.config.source }, 'starting the shutdown controller');
+  log.info({ identity, namespaces: s.namespaces.length ? s.namespaces : 'all', excluded: s.excludeNamespaces ?? [], dryRun: s.dryRun, apiserver: client.server, from: client.config.source }, 'starting the shutdown controller');
   running.start();
   pods.start();
   return {

@@ -16,6 +16,8 @@ export interface WatchOptions {
   readonly selector: string;
   /** Empty: all namespaces. */
   readonly namespaces: readonly string[];
+  /** Never these (the apiserver leaves them out by field selector, from its watch cache). */
+  readonly excludeNamespaces?: readonly string[];
   readonly clock: Clock;
   readonly onChange: (key: string) => void;
   /** A namespace's cache became current again (synced) or stale (why). */
@@ -32,12 +34,18 @@ export class PodCache {
   constructor(client: KubeClient, options: WatchOptions) {
     const timeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     const labelSelector = options.selector;
-    this.reflectors = (options.namespaces.length ? options.namespaces : ['']).map((namespace) => {
+    const excluded = new Set(options.excludeNamespaces ?? []);
+    const fieldSelector = [...excluded].map((ns) => `metadata.namespace!=${ns}`).join(',') || undefined;
+    const namespaces = options.namespaces.filter((ns) => !excluded.has(ns));
+    if (options.namespaces.length && !namespaces.length) throw new Error(`--namespaces ${options.namespaces.join(',')}: every one of them is excluded by --exclude-namespaces`);
+    this.reflectors = (namespaces.length ? namespaces : ['']).map((namespace) => {
       const path = namespace ? apiPath`/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods';
+      // One namespace needs no exclusion; all of them do.
+      const fields = namespace ? undefined : fieldSelector;
       /** The first list is in. */
       let listed = false;
       const reflector = new Reflector<V1Pod>({
-        client: apiListWatch<V1Pod>(client, path, (signal, page) => client.get<V1PodList>(path, { ...deadline(timeout, signal), query: { labelSelector, ...page } }), labelSelector),
+        client: apiListWatch<V1Pod>(client, path, (signal, page) => client.get<V1PodList>(path, { ...deadline(timeout, signal), query: { labelSelector, ...(fields ? { fieldSelector: fields } : {}), ...page } }), labelSelector, fields),
         clock: options.clock,
         slim,
         requestTimeoutMs: timeout,

@@ -73,3 +73,25 @@ t.test('with several namespaces, each one\'s first list is one look; after it, e
   t.same([...cache.list()].map((x) => x.metadata?.name).sort(), ['a-1', 'a-2', 'b-1', 'b-2']);
   t.equal(cache.get('b/b-1')?.metadata?.resourceVersion, '11');
 });
+
+t.test('--exclude-namespaces: the apiserver leaves those namespaces out of the list and the watch (a field selector)', async (t) => {
+  const asked: { watch: boolean; fieldSelector: string | null; labelSelector: string | null }[] = [];
+  const api = await fakeApiserver(t, (_req, res: ServerResponse, seen) => {
+    const watch = seen.url.searchParams.get('watch') === 'true';
+    asked.push({ watch, fieldSelector: seen.url.searchParams.get('fieldSelector'), labelSelector: seen.url.searchParams.get('labelSelector') });
+    if (!watch) return json(res, 200, { kind: 'PodList', metadata: { resourceVersion: '10' }, items: [] });
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end();
+  });
+  const client = new KubeClient(api.config());
+  t.teardown(() => client.close());
+  const cache = new PodCache(client, { selector: 'app=x', namespaces: [], excludeNamespaces: ['kube-system', 'hahaha'], clock: systemClock, onChange: () => undefined, onFreshness: () => undefined });
+  cache.start();
+  t.teardown(() => cache.stop());
+  for (let i = 0; i < 100 && !asked.some((a) => a.watch); i++) await new Promise((r) => setTimeout(r, 20));
+  t.same(asked.slice(0, 2), [
+    { watch: false, fieldSelector: 'metadata.namespace!=kube-system,metadata.namespace!=hahaha', labelSelector: 'app=x' },
+    { watch: true, fieldSelector: 'metadata.namespace!=kube-system,metadata.namespace!=hahaha', labelSelector: 'app=x' },
+  ]);
+  t.throws(() => new PodCache(client, { selector: 'app=x', namespaces: ['hahaha'], excludeNamespaces: ['hahaha'], clock: systemClock, onChange: () => undefined, onFreshness: () => undefined }), /every one of them is excluded/);
+});

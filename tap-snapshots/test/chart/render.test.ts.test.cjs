@@ -202,6 +202,8 @@ spec:
             - "9090"
             - --selector
             - "nais.io/naisjob=true"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system"
             - --catalog
             - /config/catalog.yaml
             - --allow-exec
@@ -1049,6 +1051,8 @@ spec:
             - "9090"
             - --selector
             - "nais.io/naisjob=true"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system"
             - --shutdown-grace
             - "30s"
             - --max-attempts
@@ -1835,6 +1839,8 @@ spec:
             - "9090"
             - --selector
             - "nais.io/naisjob=true"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system"
             - --shutdown-grace
             - "30s"
             - --max-attempts
@@ -2574,6 +2580,8 @@ spec:
             - "team in (a,b),!skip,app.kubernetes.io/part-of!=legacy"
             - --namespaces
             - "team-a,team-b"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system,monitoring"
             - --shutdown-grace
             - "30s"
             - --max-attempts
@@ -3462,6 +3470,8 @@ spec:
             - "9090"
             - --selector
             - "nais.io/naisjob=true"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system"
             - --shutdown-grace
             - "30s"
             - --max-attempts
@@ -4276,6 +4286,8 @@ spec:
             - "9090"
             - --selector
             - "nais.io/naisjob=true"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system"
             - --dry-run
             - --shutdown-grace
             - "30s"
@@ -5054,6 +5066,8 @@ spec:
             - "9090"
             - --selector
             - "nais.io/naisjob=true"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system"
             - --shutdown-grace
             - "30s"
             - --max-attempts
@@ -6665,6 +6679,8 @@ spec:
             - "9090"
             - --selector
             - "nais.io/naisjob=true"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system"
             - --shutdown-grace
             - "30s"
             - --max-attempts
@@ -7552,6 +7568,8 @@ spec:
             - "9090"
             - --selector
             - "nais.io/naisjob=true"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system"
             - --shutdown-grace
             - "30s"
             - --max-attempts
@@ -8327,6 +8345,8 @@ spec:
             - "9090"
             - --selector
             - "nais.io/naisjob=true"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system"
             - --shutdown-grace
             - "30s"
             - --max-attempts
@@ -9104,6 +9124,8 @@ spec:
             - "9090"
             - --selector
             - "nais.io/naisjob=true"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system"
             - --shutdown-grace
             - "30s"
             - --max-attempts
@@ -9879,6 +9901,8 @@ spec:
             - "9090"
             - --selector
             - "nais.io/naisjob=true"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system"
             - --shutdown-grace
             - "30s"
             - --max-attempts
@@ -10626,6 +10650,8 @@ spec:
             - "9090"
             - --selector
             - "nais.io/naisjob=true"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system"
             - --shutdown-grace
             - "30s"
             - --max-attempts
@@ -10787,6 +10813,8 @@ spec:
             - "9090"
             - --selector
             - "nais.io/naisjob=true"
+            - --exclude-namespaces
+            - "kube-system,kube-public,kube-node-lease,hahaha-system"
             - --shutdown-grace
             - "30s"
             - --max-attempts
