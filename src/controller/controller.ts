@@ -299,12 +299,13 @@ export class Controller {
         dirty = true;
       }
     }
+    // When to look again, for every target of the pod (a step answered in an earlier pass waits its grace period).
+    const waits: number[] = [];
     for (let pass = 0; pass <= MAX_PASSES; pass++) {
       const now = this.opts.clock.now();
       let next = withReports(state, reports.map((r) => r.key));
       const events: EventSpec[] = [];
       const sends: { target: Target; step: number; round: number }[] = [];
-      const waits: number[] = [];
       for (const t of targets) {
         const live: Live = { restartCount: t.restartCount, ...(t.native ? { native: true } : {}) };
         let p = next.sidecars[t.container];

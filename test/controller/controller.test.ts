@@ -505,3 +505,16 @@ t.test('--dry-run reports what it would do once per pod and container, sends not
   await second.controller.process('ns/a');
   t.equal(events.emitted.length, 1, 'the record says it was reported');
 });
+
+t.test('two sidecars, one answers and one fails outright until it is given up: the pod is still looked at when the first one\'s grace is up', async (t) => {
+  const { controller, pods, steps } = setup({ retry: { maxAttempts: 1 } });
+  const p = job('two');
+  p.spec!.containers.push({ name: 'second', image: 'second' });
+  p.metadata!.annotations!['shutdown.hahaha.nais.io/second'] = 'POST :1/quit';
+  p.status!.containerStatuses!.push({ name: 'second', image: 'second', imageID: '', ready: true, restartCount: 0, state: { running: {} } });
+  pods.put(p);
+  steps.answers.push({ ok: true, detail: 'HTTP 200' }, { ok: false, detail: 'refused' });
+  controller.startLeading();
+  t.same(await controller.process('ns/two'), { requeueAfterMs: 30_000 }, 'the grace period of the step that answered');
+  t.match(pods.record('ns/two'), { sidecars: { second: { gaveUp: true } } });
+});
