@@ -12,6 +12,8 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -96,20 +98,24 @@ async function shortTtlApiserver(t: Test, ttl: string): Promise<{ kubeconfig: st
   const bins = await ensureBuilt('print');
   const s = loadSettings(P).settings;
   const port = await freePort();
+  // Its files live outside the cluster's state folder, which cluster:down removes only when it holds nothing else.
+  const dir = await mkdtemp(join(tmpdir(), 'hahaha-ttl-'));
   const child: ChildProcess = spawn(
     apiserverArgv(P, s, bins.kubeApiserver)[0] as string,
-    apiserverArgv(P, s, bins.kubeApiserver, { port, extra: [`--event-ttl=${ttl}`, `--audit-log-path=${join(P.dir, `audit-e2e-${port}.log`)}`] }).slice(1),
+    apiserverArgv(P, s, bins.kubeApiserver, { port, extra: [`--event-ttl=${ttl}`, `--audit-log-path=${join(dir, 'audit.log')}`] }).slice(1),
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   t.teardown(async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
   });
-  const kubeconfig = join(P.dir, `kubeconfig-hahaha-${port}`);
+  const kubeconfig = join(dir, 'kubeconfig-hahaha');
   writeFileSync(kubeconfig, readFileSync(P.kubeconfig('hahaha'), 'utf8').replaceAll(`:${s.ports.apiserver}`, `:${port}`));
   const server = kubeClient('admin').config.server.replace(`:${s.ports.apiserver}`, `:${port}`);
   await waitFor('the second apiserver to be ready', async () => {
