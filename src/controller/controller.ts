@@ -24,7 +24,7 @@ import type { AwaitingPods, Metrics } from '../server/metrics.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { EventSink, EventSpec, PodRef } from './events.ts';
 import type { LegacyReader } from './legacy.ts';
-import type { RecordWriter } from './podstate.ts';
+import { GONE, type RecordWriter } from './podstate.ts';
 import { type Processed, WorkQueue, runWorkers } from './queue.ts';
 import { keyOf } from './reflector.ts';
 import type { StepResult, StepTarget } from './steps.ts';
@@ -80,6 +80,8 @@ const SLICE = 500;
 const MAX_SENT = 50_000;
 /** Passes of write-then-send in one reconcile: each moves a failed step on, so a pod's steps bound it. */
 const MAX_PASSES = 16;
+/** How far a node's clock (a container's finishedAt) may be ahead of this process's. */
+const CLOCK_SKEW_MS = 60_000;
 /** After a write that lost its race: look again once the cache has had time to catch up. */
 export const CONFLICT_RETRY_MS = 1_000;
 
@@ -301,8 +303,12 @@ export class Controller {
     }
     // When to look again, for every target of the pod (a step answered in an earlier pass waits its grace period).
     const waits: number[] = [];
-    for (let pass = 0; pass <= MAX_PASSES; pass++) {
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      // No longer the leader (or shutting down): write and send nothing more.
+      if (pass > 0 && (!this.leading || this.abort.signal.aborted)) return undefined;
       const now = this.opts.clock.now();
+      // What to count and log once the record says so (a lost race or a failed write says nothing).
+      const afterWrite: (() => void)[] = [];
       let next = withReports(state, reports.map((r) => r.key));
       const events: EventSpec[] = [];
       const sends: { target: Target; step: number; round: number }[] = [];
@@ -312,7 +318,8 @@ export class Controller {
         let n = reconcile(t.action.length, p, now, this.opts.retry, live, (i, r) => this.answeredAt(pod, t, i, r));
         if (n.kind === 'fail' && p) {
           p = failed(p, now);
-          if (n.outcome === 'still-running') this.opts.metrics.sidecarShutdowns.inc({ ...this.labels.of(pod.namespace, t.container), step: (t.action[n.step] as Step).kind, result: 'still-running' });
+          const step = (t.action[n.step] as Step).kind;
+          if (n.outcome === 'still-running') afterWrite.push(() => this.opts.metrics.sidecarShutdowns.inc({ ...this.labels.of(pod.namespace, t.container), step, result: 'still-running' }));
           events.push(this.failure(ref, t, n.step, n.round, `${formatStep(t.action[n.step] as Step)}: container ${t.container} ${n.detail}`));
           n = reconcile(t.action.length, p, now, this.opts.retry, live);
         }
@@ -322,7 +329,8 @@ export class Controller {
           events.push(this.claim(ref, t, n.step, n.round));
         } else if (n.kind === 'abandon' && p) {
           p = gaveUp(p);
-          this.opts.log.error({ pod: key, container: t.container, rounds: n.rounds, why: n.why }, 'gave up shutting down the sidecar');
+          const { rounds, why } = n;
+          afterWrite.push(() => this.opts.log.error({ pod: key, container: t.container, rounds, why }, 'gave up shutting down the sidecar'));
           events.push(abandoned(ref, t, n.rounds, n.why));
         } else if (n.kind === 'wait') waits.push(n.afterMs);
         if (p && p !== next.sidecars[t.container]) next = withProgress(next, t.container, p);
@@ -333,7 +341,7 @@ export class Controller {
           const w = await this.opts.records.write(ref, text, written, hasAnnotations);
           if (!w.written) {
             // Another replica wrote first, or this cache lags: look again once it has caught up (never at once).
-            this.opts.metrics.recordConflicts.inc();
+            if (w.why !== GONE) this.opts.metrics.recordConflicts.inc();
             this.opts.log.debug({ pod: key, why: w.why }, 'the pod\'s record changed since it was read; looking again');
             return CONFLICT_RETRY_MS;
           }
@@ -345,6 +353,7 @@ export class Controller {
         dirty = false;
       }
       // Written: now the reports and their Events, each once per pod, and the claimed steps.
+      for (const f of afterWrite) f();
       for (const r of reports) this.reported(pod, plan, r);
       reports = [];
       for (const e of events) this.opts.events.emit(e);
@@ -367,14 +376,17 @@ export class Controller {
       if (failedNow.length === 0) return Math.min(...waits);
       targets = failedNow;
     }
+    // MAX_PASSES steps failed outright in a row: record the last failure, and go on at the next look.
+    const written = formatState(state);
+    if (dirty && written !== text && (await this.opts.records.write(ref, text, written, hasAnnotations)).written) this.remember(key, pod.uid, '', written);
     return CONFLICT_RETRY_MS;
   }
 
   /** The 0.1 cursor of a sidecar whose mains finished before this term began (a 0.1 leader may have acted on it). */
   private async legacy(ref: PodRef, t: Target, plan: Plan): Promise<Progress | undefined> {
     const reader = this.opts.legacy;
-    // Mains that finished after this term began were never 0.1's to act on; unknown (no finishedAt) may have been.
-    if (!reader || t.progress || Date.parse(plan.mainsFinishedAt ?? '') > this.termStartedAt) return undefined;
+    // Mains that finished after this term began were never 0.1's to act on (with a margin for the node's clock); unknown (no finishedAt) may have been.
+    if (!reader || t.progress || Date.parse(plan.mainsFinishedAt ?? '') > this.termStartedAt + CLOCK_SKEW_MS) return undefined;
     return reader.progress(ref, { container: t.container, restartCount: t.restartCount, steps: t.action.length, ...(t.native ? { native: true } : {}) });
   }
 
@@ -434,6 +446,8 @@ export class Controller {
     const step = target.action[i] as Step;
     const text = formatStep(step);
     const signal = this.abort.signal;
+    // Leadership was lost while the claim was written: the claim is waited out by whoever leads next, never sent from here.
+    if (signal.aborted) return { ok: false, maybe: true, detail: 'no longer the leader' };
     this.sentTo(key, pod, target, step.kind);
     const seen = this.doneSeenAt.get(key);
     if (seen !== undefined) {

@@ -46,6 +46,9 @@ export function legacyReader(api: EventsApi, requestTimeoutMs = REQUEST_TIMEOUT_
   return {
     async progress(pod, s) {
       const instance = `${pod.uid}/${s.container}/${s.native ? 'native' : s.restartCount}`;
+      // First, as 0.1 read it first: written after the last round's claims, it outlives them by a little.
+      const abandoned = await read(pod, 'ShutdownAbandoned', instance);
+      if (abandoned) return { round: 0, step: 0, claimedAt: abandoned.at, restarts: s.restartCount, firstRestarts: s.restartCount, gaveUp: true };
       const first = await read(pod, 'Killing', `${instance}/0`);
       if (!first) return undefined;
       const claims: Seen[] = [first];
@@ -56,14 +59,13 @@ export function legacyReader(api: EventsApi, requestTimeoutMs = REQUEST_TIMEOUT_
       }
       const step = claims.length - 1;
       const failure = await read(pod, 'ShutdownFailed', `${instance}/${step}`);
-      const abandoned = await read(pod, 'ShutdownAbandoned', instance);
-      return legacyProgress(first.count, step, claims[step] as Seen, failure, abandoned !== undefined, s.restartCount);
+      return legacyProgress(first.count, step, claims[step] as Seen, failure, s.restartCount);
     },
   };
 }
 
 /** 0.1's cursor as progress: the round is the first step's count less one; the open step is the last one claimed as often. */
-export function legacyProgress(firstCount: number, step: number, claim: Seen, failure: Seen | undefined, abandoned: boolean, restartCount: number): Progress {
+export function legacyProgress(firstCount: number, step: number, claim: Seen, failure: Seen | undefined, restartCount: number): Progress {
   return {
     round: firstCount - 1,
     step,
@@ -71,6 +73,5 @@ export function legacyProgress(firstCount: number, step: number, claim: Seen, fa
     restarts: restartCount,
     firstRestarts: restartCount,
     ...(failure && failure.count >= firstCount ? { failedAt: failure.at } : {}),
-    ...(abandoned ? { gaveUp: true } : {}),
   };
 }

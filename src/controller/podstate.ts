@@ -18,6 +18,9 @@ export interface RecordRef {
   readonly uid: string;
 }
 
+/** Why a write did not happen because the pod it was for is no longer there. */
+export const GONE = 'the pod is gone';
+
 /** How a write went: written (with the pod's new resourceVersion), or someone else wrote first. */
 export type RecordWrite = { readonly written: true; readonly resourceVersion: string } | { readonly written: false; readonly why: string };
 
@@ -46,7 +49,7 @@ export function kubeRecordWriter(client: KubeClient, requestTimeoutMs = REQUEST_
         const patched = await client.patch<{ metadata?: { resourceVersion?: string } }>(path, recordPatch(pod.uid, old, text, hasAnnotations), options);
         return { written: true, resourceVersion: patched?.metadata?.resourceVersion ?? '' };
       } catch (err) {
-        if (statusOf(err) === 404) return { written: false, why: 'the pod is gone' };
+        if (statusOf(err) === 404) return { written: false, why: GONE };
         if (statusOf(err) !== 422) throw err;
         // A failed `test` is a 422 that says only "the server rejected our request" (as does any
         // patch that cannot apply), so look: only a record (or pod) that changed is a lost race.
@@ -56,7 +59,7 @@ export function kubeRecordWriter(client: KubeClient, requestTimeoutMs = REQUEST_
         } catch (e) {
           if (statusOf(e) !== 404) throw e;
         }
-        if (!now || now.metadata?.uid !== pod.uid) return { written: false, why: 'the pod is gone' };
+        if (!now || now.metadata?.uid !== pod.uid) return { written: false, why: GONE };
         const annotations = now.metadata?.annotations;
         if (annotations?.[STATE_KEY] !== old || (annotations !== undefined) !== hasAnnotations) return { written: false, why: 'the record changed since it was read' };
         throw err;

@@ -476,13 +476,13 @@ t.test('an upgrade from 0.1 with pods in flight: its cursor in Events carries ov
   t.equal(reads.length, before, 'the Events are read once, then the record serves');
 });
 
-t.test('a pod whose mains finish after this term began reads no 0.1 Events', async (t) => {
+t.test('a pod whose mains finish after this term began (by more than a node\'s clock may be ahead) reads no 0.1 Events', async (t) => {
   const reads: string[] = [];
   const legacy: LegacyReader = { progress: async (pod) => { reads.push(pod.name); return undefined; } };
   const { controller, pods, clock } = setup({ legacy });
   clock.advance(1);
   controller.startLeading();
-  clock.advance(1);
+  clock.advance(61_000);
   const p = job('new');
   (p.status!.containerStatuses![0]!.state as unknown as { terminated: { finishedAt: string } }).terminated.finishedAt = new Date(clock.now()).toISOString();
   pods.put(p);
@@ -517,4 +517,54 @@ t.test('two sidecars, one answers and one fails outright until it is given up: t
   controller.startLeading();
   t.same(await controller.process('ns/two'), { requeueAfterMs: 30_000 }, 'the grace period of the step that answered');
   t.match(pods.record('ns/two'), { sidecars: { second: { gaveUp: true } } });
+});
+
+t.test('review: a 0.1 sidecar given up stays given up even after its last claim expired before its ShutdownAbandoned', async (t) => {
+  const { legacyReader } = await import('../../src/controller/legacy.ts');
+  const { eventName } = await import('../../src/controller/events.ts');
+  const clock = new FakeClock();
+  const ref = { name: 'a', namespace: 'ns', uid: 'uid-a' };
+  const stored = new Map([[eventName({ pod: ref, reason: 'ShutdownAbandoned', key: 'uid-a/proxy/0' }), { eventTime: new Date(clock.now() - 1000) }]]);
+  const api = {
+    createNamespacedEvent: async () => ({}),
+    readNamespacedEvent: async ({ name }: { name: string }) => stored.get(name) ?? Promise.reject(Object.assign(new Error('NotFound'), { code: 404 })),
+  };
+  const pods = new MemoryPods();
+  pods.put(job('a'));
+  clock.advance(1);
+  const { controller, steps } = setup({ clock, pods, legacy: legacyReader(api as never) });
+  controller.startLeading();
+  await controller.process('ns/a');
+  t.same(steps.calls, [], 'not started over');
+  t.match(pods.record('ns/a'), { sidecars: { proxy: { gaveUp: true } } });
+});
+
+t.test('review: a long chain of steps that all fail outright records its last failure; counts are made once the record says so', async (t) => {
+  const { controller, pods, steps, metrics } = setup({ retry: { maxAttempts: 1 } });
+  const p = job('long');
+  p.metadata!.annotations!['shutdown.hahaha.nais.io/proxy'] = Array.from({ length: 20 }, (_, i) => `POST :${9000 + i}/quit`).join(' || ');
+  pods.put(p);
+  for (let i = 0; i < 20; i++) steps.answers.push({ ok: false, detail: 'refused' });
+  controller.startLeading();
+  t.same(await controller.process('ns/long'), { requeueAfterMs: CONFLICT_RETRY_MS }, 'a pass limit, then a look again soon');
+  const record = pods.record('ns/long')?.sidecars.proxy;
+  t.ok(record?.failedAt !== undefined, 'the last step sent is recorded as failed, not left claimed');
+  await controller.process('ns/long');
+  t.equal(steps.calls.length, 20, 'every step sent once');
+  t.match(pods.record('ns/long')?.sidecars.proxy, { gaveUp: true }, 'and given up at once, with no wait for a step timeout');
+  const counted = (await metrics.sidecarShutdowns.get()).values.filter((v) => v.value > 0).map((v) => `${v.labels.result} ${v.value}`);
+  t.same(counted, ['failed 20']);
+});
+
+t.test('review: a lost race counts and logs nothing of what it would have recorded', async (t) => {
+  const { controller, pods, metrics, clock } = setup();
+  pods.put(job('a'));
+  controller.startLeading();
+  await controller.process('ns/a');
+  clock.advance(40_000);
+  pods.lagging = true;
+  // Another writer moves the record on: this replica's "still running" is a lost race.
+  await pods.write({ namespace: 'ns', name: 'a', uid: 'uid-a' }, pods.pods.get('ns/a')?.metadata?.annotations?.['state.hahaha.nais.io/v1'], JSON.stringify({ sidecars: {}, reported: ['x'] }));
+  t.same(await controller.process('ns/a'), { requeueAfterMs: CONFLICT_RETRY_MS });
+  t.same((await metrics.sidecarShutdowns.get()).values.filter((v) => v.value > 0 && v.labels.result === 'still-running'), [], 'not counted');
 });
