@@ -292,7 +292,7 @@ export class Controller {
     // What the record must say that it does not yet (legacy progress, a step that failed outright).
     let dirty = false;
     let reports: readonly NewReport[] = plan.reports;
-    if (this.opts.dryRun) reports = [...reports, ...plan.targets.filter((t) => !state.reported.includes(reportKey('WouldShutDown', t.container))).map(wouldShutDown)];
+    if (this.opts.dryRun) reports = [...reports, ...plan.targets.map(wouldShutDown).filter((r) => !state.reported.includes(r.key))];
     let targets = this.opts.dryRun ? [] : [...plan.targets];
     for (const t of targets) {
       const older = await this.legacy(ref, t, plan);
@@ -378,7 +378,10 @@ export class Controller {
     }
     // MAX_PASSES steps failed outright in a row: record the last failure, and go on at the next look.
     const written = formatState(state);
-    if (dirty && written !== text && (await this.opts.records.write(ref, text, written, hasAnnotations)).written) this.remember(key, pod.uid, '', written);
+    if (dirty && written !== text) {
+      const w = await this.opts.records.write(ref, text, written, hasAnnotations);
+      if (w.written) this.remember(key, pod.uid, w.resourceVersion, written);
+    }
     return CONFLICT_RETRY_MS;
   }
 

@@ -94,6 +94,9 @@ export const REPORT_REASONS = {
   exitedNonZero: 'SidecarExitedNonZero',
 } as const;
 
+/** The reasons of the Events of the shutdown itself (the controller's), and of a dry run's report. */
+export const SHUTDOWN_REASONS = ['Killing', 'ShutdownFailed', 'ShutdownAbandoned', 'WouldShutDown'] as const;
+
 /** The reports of a plan that are about containers, by kind. */
 export type ReportKind = Exclude<keyof typeof REPORT_REASONS, 'problems'>;
 export const REPORT_KINDS: readonly ReportKind[] = ['unreachable', 'crashLooping', 'noAction', 'nativeNotStarted', 'nativeOverdue', 'exitedNonZero'];

@@ -10,6 +10,7 @@
 // - container: a name the catalog knows, else "other" (MetricLabels, for the controller); the
 //   registry itself lets at most the first 100 container names through, as a backstop.
 
+import { REPORT_REASONS, SHUTDOWN_REASONS } from '../core/plan.ts';
 import type { Step } from '../core/action.ts';
 import type { Catalog } from '../core/catalog.ts';
 import type { Webhook } from '../core/admission.ts';
@@ -41,11 +42,8 @@ export const STEPS = ['http', 'exec', 'none'] as const satisfies readonly Step['
 export const LANES = ['change', 'resync'] as const satisfies readonly Lane[];
 export const UNSUPPORTED_REASONS = ['no-action', 'not-started', 'crash-looping'] as const;
 export const NATIVE_REASONS = ['mode-on', 'mode-off', 'all-current', 'kubelet-old', 'apiserver-old', 'apiserver-unknown', 'nodes-not-synced'] as const;
-/** The reasons of the Events hahaha writes. */
-export const EVENT_REASONS = [
-  'Killing', 'ShutdownFailed', 'ShutdownAbandoned', 'WouldShutDown', 'InvalidShutdownAnnotation', 'SidecarNotStarted', 'SidecarCrashLooping',
-  'NoShutdownAction', 'NativeSidecarNotStarted', 'NativeSidecarNotStopped', 'SidecarExitedNonZero',
-] as const;
+/** The reasons of the Events hahaha writes: its shutdown steps', and the plan's reports (one list, in core/plan.ts). */
+export const EVENT_REASONS = [...SHUTDOWN_REASONS, ...Object.values(REPORT_REASONS)] as const;
 /** The HTTP methods of hahaha's calls to the apiserver; a watch counts as WATCH. */
 export const VERBS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'WATCH'] as const;
 /** The resources hahaha calls (kube/client.ts resourceOf), with the subresources it uses. */
